@@ -1,0 +1,1 @@
+"""Show files: typed schema, strict loading, includes."""

@@ -1,0 +1,203 @@
+"""The typed show: what a validated set of TOML mapping files means.
+
+Everything here is immutable and already checked (bounds, references between sections), so
+the core never re-validates. `bridge/config/load.py` builds it; `mappings/README.md` is the
+user's reference for the same schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+TakeoverMode = Literal["off", "pickup", "pickup_tolerant", "catchup"]
+EncoderMode = Literal["twos_complement", "binary_offset", "sign_magnitude"]
+PadMode = Literal["momentary", "toggle", "trigger", "radio", "cycle"]
+MergeMode = Literal["set", "add", "multiply"]
+Interpolation = Literal["linear", "slerp"]
+MidiControlKind = Literal[
+    "cc", "cc14", "nrpn", "rpn", "note", "pitchbend", "aftertouch", "poly_aftertouch", "program"
+]
+LfoShape = Literal["sine", "triangle", "saw", "square"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeConfig:
+    """Where Scope is and what to load."""
+
+    url: str = "http://127.0.0.1:8000"
+    pipeline: str = "longlive"
+    width: int = 576
+    height: int = 320
+    transport: Literal["webrtc", "rest"] = "webrtc"
+    token_env: str = ""
+    """Name of an environment variable holding a bearer token (the token is never logged)."""
+    frames_per_chunk: int = 12
+    """Frames Scope generates per pipeline call (one parameter update is applied per chunk)."""
+    chunk_rate_hz: float = 0.0
+    """Fixed chunk rate; 0 = estimate it from the received frame rate."""
+    idle_chunk_rate_hz: float = 1.3
+    """Chunk rate assumed while no video flows."""
+    watchdog_s: float = 2.0
+    ice_servers: tuple[str, ...] | None = None
+    """STUN/TURN URLs; None = ask the server; empty = none at all."""
+    initial: MappingABC[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputConfig:
+    """How the pacer talks to Scope."""
+
+    max_rate_hz: float = 30.0
+    inflight_budget: int = 1
+    weight_quantum: float = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class PromptSlot:
+    id: str
+    text: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    name: str
+    weights: MappingABC[str, float]
+    """Prompt slot id → weight; slots not named go to 0."""
+    texts: MappingABC[str, str] = field(default_factory=dict)
+    """Optional new texts for slots while this scene is active."""
+    num_steps: int | None = None
+    method: Interpolation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoraSlot:
+    id: str
+    path: str
+    scale: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class MidiDevice:
+    name: str
+    port: str
+    match: Literal["exact", "glob", "regex"] = "exact"
+    api: str = ""
+    """rtmidi API (e.g. UNIX_JACK, LINUX_ALSA, MACOSX_CORE, WINDOWS_MM); empty = default."""
+    virtual: bool = False
+    feedback: bool = True
+    output_port: str = ""
+    """Port for LED/motor feedback when it differs from the input port's name."""
+    cc14: tuple[int, ...] = ()
+    """MSB controller numbers (0..31) that this device sends as 14-bit pairs."""
+    led_on: int = 127
+    led_off: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OscTarget:
+    host: str
+    port: int
+    bundles: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OscDevice:
+    name: str
+    host: str = "127.0.0.1"
+    port: int = 9000
+    allow: tuple[str, ...] = ()
+    feedback: tuple[OscTarget, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AudioDevice:
+    name: str
+    input: str = ""
+    """A PortAudio device name (substring), or empty for the default input."""
+    file: str = ""
+    """A WAV/FLAC file played instead of a live input."""
+    realtime: bool = True
+    sample_rate: int = 48000
+    block_size: int = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a mapping's value comes from."""
+
+    kind: Literal["midi", "osc", "lfo", "audio", "tempo"]
+    device: str = ""
+    channel: int | None = None
+    control: MidiControlKind | None = None
+    number: int = 0
+    address: str = ""
+    arg: int = 0
+    shape: LfoShape = "sine"
+    period_s: float = 8.0
+    phase: float = 0.0
+    feature: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Transform:
+    """One step of a mapping's ordered filter chain."""
+
+    kind: Literal["range", "invert", "curve", "deadzone", "quantize", "smooth", "slew"]
+    lo: float = 0.0
+    hi: float = 1.0
+    shape: Literal["linear", "exponential", "logarithmic", "scurve", "points"] = "linear"
+    amount: float = 2.0
+    points: tuple[tuple[float, float], ...] = ()
+    width: float = 0.0
+    step: float = 0.0
+    ms: float = 0.0
+    per_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One mapping: source → ordered transforms → target."""
+
+    id: str
+    source: Source
+    target: str
+    transforms: tuple[Transform, ...] = ()
+    in_range: tuple[float, float] | None = None
+    out_range: tuple[float, float] | None = None
+    merge: MergeMode = "set"
+    takeover: TakeoverMode = "off"
+    tolerance: float = 0.03
+    encoder: EncoderMode | None = None
+    step: float = 0.01
+    acceleration: float = 0.0
+    pad: PadMode | None = None
+    value: float | str | None = None
+    values: tuple[float | str, ...] = ()
+    group: str = ""
+    feedback: bool = True
+    origin: tuple[str, str] = ("", "")
+    """(file, key path) the binding came from, for messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    """A whole validated show: the root file plus its includes."""
+
+    path: str
+    files: tuple[str, ...]
+    scope: ScopeConfig
+    output: OutputConfig
+    prompts: tuple[PromptSlot, ...]
+    scenes: tuple[Scene, ...]
+    loras: tuple[LoraSlot, ...]
+    midi: tuple[MidiDevice, ...]
+    osc: tuple[OscDevice, ...]
+    audio: tuple[AudioDevice, ...]
+    bindings: tuple[Binding, ...]
+    transition_steps: int = 8
+    transition_method: Interpolation = "linear"
+    start_scene: str = ""
+    denoising_presets: tuple[tuple[int, ...], ...] = ()

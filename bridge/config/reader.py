@@ -1,0 +1,140 @@
+"""Strict reading of parsed TOML: typed getters that know the file and key path they read.
+
+Every getter removes the key it reads; `done()` then rejects whatever is left, so an unknown
+or misspelt key is an error, never silently ignored. Errors carry the line where the key
+stands when a scan of the file's text can find it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from bridge.errors import ConfigError
+
+T = TypeVar("T")
+_MISSING: Any = object()
+
+_TYPE_NAMES = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+    dict: "a table",
+}
+
+
+def locate(text: str, path: str) -> int | None:
+    """Best-effort line (1-based) of a key path such as ``mappings[3].source.cc``."""
+    lines = text.splitlines()
+    start = 0
+    found: int | None = None
+    prefix: list[str] = []
+    for part in path.split("."):
+        m = re.fullmatch(r"([\w-]+)(?:\[(\d+)\])?", part)
+        if not m:
+            return found
+        name, index = m.group(1), m.group(2)
+        dotted = ".".join([*prefix, name])
+        if index is not None:
+            header = re.compile(rf"^\s*\[\[\s*{re.escape(dotted)}\s*\]\]")
+            hits = [i for i in range(start, len(lines)) if header.match(lines[i])]
+            if int(index) < len(hits):
+                start = found = hits[int(index)]
+                prefix = [*prefix, name]
+                continue
+        pattern = re.compile(
+            rf"^\s*(\[\s*{re.escape(dotted)}\s*\]|\"?{re.escape(name)}\"?\s*=|.*[{{,]\s*{re.escape(name)}\s*=)"
+        )
+        for i in range(start, len(lines)):
+            if pattern.match(lines[i]):
+                start = found = i
+                break
+        prefix = [*prefix, name]
+    return None if found is None else found + 1
+
+
+class Node:
+    """A TOML table being read, with the file and key path it came from."""
+
+    def __init__(self, data: dict[str, Any], file: str, text: str, path: str = "") -> None:
+        self.data = dict(data)
+        self.file = file
+        self.text = text
+        self.path = path
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def error(self, name: str, message: str) -> ConfigError:
+        key = self.key(name) if name else self.path
+        return ConfigError(self.file, key, message, locate(self.text, key) if key else None)
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def get(self, name: str, kind: type[T], default: T = _MISSING) -> T:
+        """Read (and consume) one value of one type; int is accepted where float is asked."""
+        if name not in self.data:
+            if default is _MISSING:
+                raise self.error(name, f"is required ({_TYPE_NAMES.get(kind, kind.__name__)})")
+            return default
+        value = self.data.pop(name)
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return cast(T, float(value))
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.error(
+                name, f"expected {_TYPE_NAMES.get(kind, kind.__name__)}, got {value!r}"
+            )
+        return value
+
+    def number(self, name: str, default: float, lo: float, hi: float) -> float:
+        value = self.get(name, float, default)
+        if not lo <= value <= hi:
+            raise self.error(name, f"must be between {lo:g} and {hi:g}, got {value:g}")
+        return value
+
+    def integer(self, name: str, default: int, lo: int, hi: int) -> int:
+        value = self.get(name, int, default)
+        if not lo <= value <= hi:
+            raise self.error(name, f"must be between {lo} and {hi}, got {value}")
+        return value
+
+    def choice(self, name: str, options: tuple[str, ...], default: str | None = None) -> str:
+        value = self.get(name, str, cast(str, _MISSING) if default is None else default)
+        if value not in options:
+            raise self.error(name, f"must be one of {', '.join(options)}; got {value!r}")
+        return value
+
+    def table(self, name: str) -> Node:
+        return Node(self.get(name, dict, {}), self.file, self.text, self.key(name))
+
+    def tables(self, name: str) -> list[Node]:
+        items = self.get(name, list, [])
+        nodes = []
+        for i, item in enumerate(items):
+            key = f"{self.key(name)}[{i}]"
+            if not isinstance(item, dict):
+                raise ConfigError(
+                    self.file, key, "expected a table", locate(self.text, self.key(name))
+                )
+            nodes.append(Node(item, self.file, self.text, key))
+        return nodes
+
+    def items(self, kind: type[T]) -> list[tuple[str, T]]:
+        """Consume every remaining key as a name → value pair of one type."""
+        return [(name, self.get(name, kind)) for name in list(self.data)]
+
+    def list_of(self, name: str, check: Callable[[Any], bool], what: str) -> list[Any]:
+        values = self.get(name, list, [])
+        for value in values:
+            if not check(value):
+                raise self.error(name, f"every element must be {what}; got {value!r}")
+        return values
+
+    def done(self) -> None:
+        """Reject any key nobody read."""
+        for name in self.data:
+            raise self.error(name, "unknown key (check its spelling in mappings/README.md)")

@@ -1,0 +1,239 @@
+"""Reading one ``[[mappings]]`` entry: its source, transform chain, target and behaviour."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bridge.config.model import Binding, Show, Source, Transform
+from bridge.config.reader import Node
+from bridge.core.targets import spec_of
+
+AUDIO_FEATURES = (
+    "level",
+    "bass",
+    "mid",
+    "high",
+    "brightness",
+    "intensity",
+    "onset",
+    "bpm",
+    "beat_phase",
+    "bar_phase",
+    "confidence",
+)
+TEMPO_FEATURES = ("beat_phase", "bar_phase", "bpm", "beat", "bar")
+_MIDI_KINDS = (
+    "cc",
+    "cc14",
+    "nrpn",
+    "rpn",
+    "note",
+    "pitchbend",
+    "aftertouch",
+    "poly_aftertouch",
+    "program",
+)
+_NUMBER_LIMITS = {
+    "cc": 127,
+    "cc14": 31,
+    "nrpn": 16383,
+    "rpn": 16383,
+    "note": 127,
+    "poly_aftertouch": 127,
+}
+
+
+def read_source(n: Node, show: Show) -> Source:
+    kinds = [k for k in ("midi", "osc", "lfo", "audio", "tempo") if n.has(k)]
+    if len(kinds) != 1:
+        raise n.error("", "a source names exactly one of midi, osc, lfo, audio, tempo")
+    kind = kinds[0]
+    if kind == "midi":
+        device = n.get("midi", str)
+        if device not in {d.name for d in show.midi}:
+            raise n.error("midi", f"no MIDI device {device!r} in [devices.midi]")
+        channel = n.integer("channel", 0, 1, 16) if n.has("channel") else None
+        controls = [k for k in _MIDI_KINDS if n.has(k)]
+        if len(controls) != 1:
+            raise n.error("", f"a MIDI source names exactly one of {', '.join(_MIDI_KINDS)}")
+        control = controls[0]
+        if control in _NUMBER_LIMITS:
+            number = n.integer(control, 0, 0, _NUMBER_LIMITS[control])
+        else:
+            if not n.get(control, bool):
+                raise n.error(control, "set it to true to use this control")
+            number = 0
+        src = Source("midi", device, channel, control, number)  # type: ignore[arg-type]
+    elif kind == "osc":
+        device = n.get("osc", str)
+        if device not in {d.name for d in show.osc}:
+            raise n.error("osc", f"no OSC device {device!r} in [devices.osc]")
+        address = n.get("address", str)
+        if not address.startswith("/"):
+            raise n.error("address", f"an OSC address starts with '/'; got {address!r}")
+        src = Source("osc", device, address=address, arg=n.integer("arg", 0, 0, 64))
+    elif kind == "lfo":
+        shape = n.choice("lfo", ("sine", "triangle", "saw", "square"))
+        src = Source(
+            "lfo",
+            shape=shape,  # type: ignore[arg-type]
+            period_s=n.number("period_s", 8.0, 0.05, 3600.0),
+            phase=n.number("phase", 0.0, 0.0, 1.0),
+        )
+    elif kind == "audio":
+        feature = n.choice("audio", AUDIO_FEATURES)
+        device = n.get("device", str, "")
+        if device and device not in {d.name for d in show.audio}:
+            raise n.error("device", f"no audio device {device!r} in [devices.audio]")
+        src = Source("audio", device, feature=feature)
+    else:
+        src = Source("tempo", feature=n.choice("tempo", TEMPO_FEATURES))
+    n.done()
+    return src
+
+
+def read_transform(n: Node) -> Transform:
+    kinds = ["range", "invert", "curve", "deadzone", "quantize", "smooth", "slew"]
+    present = [k for k in kinds if n.has(k)]
+    if len(present) != 1:
+        raise n.error("", f"a transform names exactly one of {', '.join(kinds)}")
+    kind = present[0]
+    t: Transform
+    if kind == "range":
+        lo, hi = _pair(n, "range")
+        t = Transform("range", lo=lo, hi=hi)
+    elif kind == "invert":
+        if not n.get("invert", bool):
+            raise n.error("invert", "write invert = true, or leave the transform out")
+        t = Transform("invert")
+    elif kind == "curve":
+        shape = n.choice("curve", ("linear", "exponential", "logarithmic", "scurve", "points"))
+        points: list[tuple[float, float]] = []
+        if shape == "points":
+            raw = n.get("points", list)
+            for p in raw:
+                ok = isinstance(p, list) and len(p) == 2
+                if not ok or not all(isinstance(v, int | float) and 0 <= v <= 1 for v in p):
+                    raise n.error("points", "each point is [x, y] with both in 0..1")
+                points.append((float(p[0]), float(p[1])))
+            xs = [p[0] for p in points]
+            if len(points) < 2 or xs != sorted(xs) or len(set(xs)) != len(xs):
+                raise n.error("points", "at least two points with strictly increasing x")
+        t = Transform(
+            "curve",
+            shape=shape,  # type: ignore[arg-type]
+            amount=n.number("amount", 2.0, 0.01, 100.0),
+            points=tuple(points),
+        )
+    elif kind == "deadzone":
+        t = Transform("deadzone", width=n.number("deadzone", 0.0, 0.0, 0.5))
+    elif kind == "quantize":
+        t = Transform("quantize", step=n.number("quantize", 0.1, 0.001, 1.0))
+    elif kind == "smooth":
+        t = Transform("smooth", ms=n.number("smooth", 50.0, 1.0, 60000.0))
+    else:
+        t = Transform("slew", per_s=n.number("slew", 1.0, 0.001, 1000.0))
+    n.done()
+    return t
+
+
+def _pair(n: Node, key: str) -> tuple[float, float]:
+    raw = n.get(key, list)
+    if len(raw) != 2 or not all(isinstance(v, int | float) for v in raw):
+        raise n.error(key, f"expected [low, high]; got {raw!r}")
+    return float(raw[0]), float(raw[1])
+
+
+def read_binding(n: Node, index: int, show: Show) -> Binding:
+    """Validate one [[mappings]] entry against the rest of the show."""
+    mapping_id = n.get("id", str, f"m{index + 1}")
+    source = read_source(n.table("source"), show)
+    target = n.get("target", str)
+    spec = spec_of(target)
+    if spec is None:
+        raise n.error("target", f"unknown target {target!r} (see mappings/README.md)")
+    if spec.slot == "prompt" and target.split(".")[1] not in {p.id for p in show.prompts}:
+        raise n.error("target", f"no prompt slot {target.split('.')[1]!r}")
+    if spec.slot == "lora" and target.split(".")[1] not in {lo.id for lo in show.loras}:
+        raise n.error("target", f"no LoRA slot {target.split('.')[1]!r} in [[loras]]")
+    transforms = tuple(read_transform(t) for t in n.tables("transforms"))
+    fields: dict[str, Any] = {}
+    if n.has("in"):
+        fields["in_range"] = _pair(n, "in")
+    if n.has("out"):
+        lo, hi = _pair(n, "out")
+        if spec.kind == "continuous" and not (spec.lo <= min(lo, hi) and max(lo, hi) <= spec.hi):
+            raise n.error("out", f"{target} takes {spec.lo:g}..{spec.hi:g}; got [{lo:g}, {hi:g}]")
+        fields["out_range"] = (lo, hi)
+    fields["merge"] = n.choice("merge", ("set", "add", "multiply"), "set")
+    if fields["merge"] != "set" and spec.kind != "continuous":
+        raise n.error("merge", f"add/multiply need a continuous target; {target} is {spec.kind}")
+    fields["takeover"] = n.choice(
+        "takeover", ("off", "pickup", "pickup_tolerant", "catchup"), "off"
+    )
+    fields["tolerance"] = n.number("tolerance", 0.03, 0.0, 0.5)
+    if n.has("encoder"):
+        if source.kind != "midi" or source.control not in ("cc", "nrpn"):
+            raise n.error("encoder", "relative encoders are MIDI cc (or nrpn) sources")
+        fields["encoder"] = n.choice(
+            "encoder", ("twos_complement", "binary_offset", "sign_magnitude")
+        )
+    fields["step"] = n.number("step", 0.01, 0.0001, 1.0)
+    fields["acceleration"] = n.number("acceleration", 0.0, 0.0, 10.0)
+    if n.has("pad"):
+        fields["pad"] = n.choice("pad", ("momentary", "toggle", "trigger", "radio", "cycle"))
+    if n.has("value"):
+        value = n.data.pop("value")
+        if not isinstance(value, int | float | str) or isinstance(value, bool):
+            raise n.error("value", f"expected a number or a string; got {value!r}")
+        fields["value"] = float(value) if isinstance(value, int) else value
+    if n.has("values"):
+        values = n.list_of("values", lambda v: isinstance(v, int | float | str), "a value")
+        if not values:
+            raise n.error("values", "give at least one value")
+        fields["values"] = tuple(float(v) if isinstance(v, int) else v for v in values)
+    fields["group"] = n.get("group", str, "")
+    fields["feedback"] = n.get("feedback", bool, True)
+    _check_values(n, target, spec.kind, show, fields)
+    binding = Binding(
+        id=mapping_id,
+        source=source,
+        target=target,
+        transforms=transforms,
+        origin=(n.file, n.path),
+        **fields,
+    )
+    n.done()
+    return binding
+
+
+def _check_values(n: Node, target: str, kind: str, show: Show, f: dict[str, Any]) -> None:
+    """Discrete targets need choices that exist; pads need what they set."""
+    choices = [*f.get("values", ()), *([f["value"]] if "value" in f else [])]
+    if target == "scene":
+        names = {s.name for s in show.scenes}
+        for c in choices:
+            if isinstance(c, str) and c not in names:
+                raise n.error("value", f"no scene named {c!r}")
+    elif target == "transition.method":
+        for c in choices:
+            if c not in ("linear", "slerp"):
+                raise n.error("values", "transition.method takes 'linear' or 'slerp'")
+    elif target == "input_mode":
+        for c in choices:
+            if c not in ("text", "video"):
+                raise n.error("values", "input_mode takes 'text' or 'video'")
+    elif target == "denoising_steps":
+        if not show.denoising_presets:
+            raise n.error("target", "denoising_steps needs denoising_presets = [[...], ...]")
+        for c in choices:
+            if not isinstance(c, float) or not 0 <= c < len(show.denoising_presets):
+                raise n.error("values", "denoising_steps values are preset indexes")
+    elif kind == "discrete" and re.fullmatch(r"prompt\.[^.]+\.text", target):
+        if not choices or not all(isinstance(c, str) for c in choices):
+            raise n.error("values", 'a prompt text target needs values = ["text", ...]')
+    elif kind == "continuous":
+        for c in choices:
+            if isinstance(c, str):
+                raise n.error("value", f"{target} takes numbers; got {c!r}")

@@ -1,0 +1,416 @@
+"""The mapping engine: an input event in, target changes out.
+
+Rules of this module:
+- bindings are indexed once by what they listen to, so an event costs a dict lookup, not a
+  scan; a binding without a MIDI channel listens on all sixteen;
+- a raw value is normalised to 0..1 (by the binding's ``in`` range or the source's natural
+  one), shaped by the binding's chain, then scaled to the target (``out`` range, or the
+  target's bounds);
+- buttons (notes, or a CC crossing 64) drive pads; relative encoders step from the
+  target's current value; absolute knobs pass soft takeover;
+- time only arrives as data: ``feed`` takes the event's stamp, ``tick(now)`` moves LFOs and
+  smoothing along.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bridge.config.model import Binding, Show
+from bridge.core import events as ev
+from bridge.core.encoders import accelerated, decode
+from bridge.core.state import Change, ShowState
+from bridge.core.takeover import Takeover
+from bridge.core.targets import TargetSpec, clamp, spec_of
+from bridge.core.transforms import Chain, lerp, normalise
+
+Key = tuple[str, str, int, int | str]
+
+_RAW_RANGE = {
+    "cc": (0.0, 127.0),
+    "cc14": (0.0, 16383.0),
+    "nrpn": (0.0, 16383.0),
+    "rpn": (0.0, 16383.0),
+    "note": (0.0, 127.0),
+    "pitchbend": (-8192.0, 8191.0),
+    "aftertouch": (0.0, 127.0),
+    "poly_aftertouch": (0.0, 127.0),
+    "program": (0.0, 127.0),
+}
+_BPM_RANGE = (60.0, 180.0)
+
+
+def lfo_value(shape: str, cycles: float) -> float:
+    """An LFO of one of four shapes at a position in cycles, as 0..1."""
+    phase = cycles % 1.0
+    if shape == "sine":
+        return 0.5 - 0.5 * math.cos(2.0 * math.pi * phase)
+    if shape == "triangle":
+        return 1.0 - abs(2.0 * phase - 1.0)
+    if shape == "saw":
+        return phase
+    return 1.0 if phase < 0.5 else 0.0
+
+
+@dataclass(slots=True)
+class Live:
+    """One binding at run time: its chain state, takeover and last values."""
+
+    binding: Binding
+    spec: TargetSpec
+    in_lo: float
+    in_hi: float
+    out_lo: float
+    out_hi: float
+    chain: Chain
+    takeover: Takeover | None
+    last_input: float | None = None
+    last_out: float | str | None = None
+    pressed: bool = False
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def _live(b: Binding) -> Live:
+    spec = spec_of(b.target)
+    assert spec is not None  # the loader checked every target
+    src = b.source
+    if b.in_range:
+        in_lo, in_hi = b.in_range
+    elif src.kind == "midi" and src.control:
+        in_lo, in_hi = _RAW_RANGE[src.control]
+    elif src.feature == "bpm":
+        in_lo, in_hi = _BPM_RANGE
+    else:
+        in_lo, in_hi = 0.0, 1.0
+    out_lo, out_hi = b.out_range or (spec.lo, spec.hi)
+    absolute = b.pad is None and b.encoder is None and src.kind in ("midi", "osc")
+    takeover = None
+    if absolute and b.takeover != "off" and b.merge == "set" and spec.kind == "continuous":
+        takeover = Takeover(b.takeover, out_lo, out_hi, b.tolerance)
+    return Live(b, spec, in_lo, in_hi, out_lo, out_hi, Chain(b.transforms), takeover)
+
+
+class Engine:
+    """Turns events into changes for one show. Reads the state for relative moves."""
+
+    def __init__(self, show: Show, state: ShowState) -> None:
+        self.state = state
+        self.lives = [_live(b) for b in show.bindings]
+        self.index: dict[Key, list[Live]] = {}
+        self.lfos: list[Live] = []
+        self.t0: float | None = None
+        for live in self.lives:
+            src = live.binding.source
+            if src.kind == "lfo":
+                self.lfos.append(live)
+            elif src.kind == "midi":
+                key: Key = (str(src.control), src.device, src.channel or 0, src.number)
+                self.index.setdefault(key, []).append(live)
+            elif src.kind == "osc":
+                self.index.setdefault(("osc", src.device, 0, src.address), []).append(live)
+            else:
+                self.index.setdefault((src.kind, "", 0, src.feature), []).append(live)
+        self._handlers: dict[type, Callable[[ev.Event], list[Change]]] = {
+            ev.ControlChange: self._cc,
+            ev.ControlChange14: self._plain,
+            ev.ParamNumber: self._nrpn,
+            ev.NoteOn: self._note,
+            ev.NoteOff: self._note,
+            ev.PitchBend: self._plain,
+            ev.ChannelPressure: self._plain,
+            ev.PolyPressure: self._plain,
+            ev.ProgramChange: self._plain,
+            ev.OscMessage: self._osc,
+            ev.AudioFeatures: self._audio,
+            ev.AudioOnset: self._onset,
+            ev.TempoBeat: self._tempo,
+            ev.UiAction: self._ui,
+            ev.Tick: self._tick,
+        }
+
+    # -- entry points ------------------------------------------------------------------
+    def feed(self, event: ev.Event) -> list[Change]:
+        """The changes one event causes (empty when nothing listens to it)."""
+        handler = self._handlers.get(type(event))
+        return handler(event) if handler else []
+
+    @property
+    def needs_ticks(self) -> bool:
+        """True while an LFO runs or a smoothing/slew stage has not settled."""
+        return bool(self.lfos) or any(
+            live.chain.temporal and not live.chain.settled for live in self.lives
+        )
+
+    def tick(self, now: float) -> list[Change]:
+        if self.t0 is None:
+            self.t0 = now
+        out: list[Change] = []
+        for live in self.lfos:
+            src = live.binding.source
+            x = lfo_value(src.shape, (now - self.t0) / src.period_s + src.phase)
+            self._dispatch(live, x, x, now, out)
+        for live in self.lives:
+            if live.last_input is not None and live.chain.temporal and not live.chain.settled:
+                self._continuous(live, live.last_input, now, out)
+        return out
+
+    # -- matching ----------------------------------------------------------------------
+    def _match(self, kind: str, device: str, channel: int, number: int | str) -> list[Live]:
+        exact = self.index.get((kind, device, channel, number), [])
+        wild = self.index.get((kind, device, 0, number), [])
+        return exact + wild if exact and wild else exact or wild
+
+    def _tick(self, e: ev.Event) -> list[Change]:
+        return self.tick(e.t)
+
+    def _plain(self, e: ev.Event) -> list[Change]:
+        """MIDI messages that are always an absolute value."""
+        if isinstance(e, ev.ControlChange14):
+            kind, channel, number, raw = "cc14", e.channel, e.control, e.value
+        elif isinstance(e, ev.PitchBend):
+            kind, channel, number, raw = "pitchbend", e.channel, 0, e.value
+        elif isinstance(e, ev.ChannelPressure):
+            kind, channel, number, raw = "aftertouch", e.channel, 0, e.value
+        elif isinstance(e, ev.PolyPressure):
+            kind, channel, number, raw = "poly_aftertouch", e.channel, e.note, e.value
+        elif isinstance(e, ev.ProgramChange):
+            kind, channel, number, raw = "program", e.channel, 0, e.program
+        else:
+            return []
+        out: list[Change] = []
+        for live in self._match(kind, e.source, channel, number):
+            self._value(live, float(raw), e.t, out)
+        return out
+
+    def _cc(self, e: ev.Event) -> list[Change]:
+        assert isinstance(e, ev.ControlChange)
+        out: list[Change] = []
+        for live in self._match("cc", e.source, e.channel, e.control):
+            b = live.binding
+            if b.encoder is not None:
+                self._step(live, float(decode(e.value, b.encoder)), out)
+            elif b.pad is not None or live.spec.kind in ("oneshot", "action"):
+                self._button(live, e.value >= 64, out)
+            else:
+                self._value(live, float(e.value), e.t, out)
+        return out
+
+    def _nrpn(self, e: ev.Event) -> list[Change]:
+        assert isinstance(e, ev.ParamNumber)
+        out: list[Change] = []
+        for live in self._match(e.kind, e.source, e.channel, e.number):
+            if e.delta:
+                self._step(live, float(e.delta), out)
+            else:
+                self._value(live, float(e.value), e.t, out)
+        return out
+
+    def _note(self, e: ev.Event) -> list[Change]:
+        assert isinstance(e, ev.NoteOn | ev.NoteOff)
+        on = isinstance(e, ev.NoteOn)
+        out: list[Change] = []
+        for live in self._match("note", e.source, e.channel, e.note):
+            if live.binding.pad is not None or live.spec.kind != "continuous":
+                self._button(live, on, out)
+            else:
+                self._value(live, float(e.velocity if on else 0), e.t, out)
+        return out
+
+    def _osc(self, e: ev.Event) -> list[Change]:
+        assert isinstance(e, ev.OscMessage)
+        out: list[Change] = []
+        for live in self.index.get(("osc", e.source, 0, e.address), []):
+            arg = live.binding.source.arg
+            if arg >= len(e.args):
+                continue
+            raw = e.args[arg]
+            if isinstance(raw, bool) or raw is None:
+                raw = 1.0 if raw else 0.0
+            if isinstance(raw, int | float):
+                if live.binding.pad is not None or live.spec.kind in ("oneshot", "action"):
+                    self._button(live, float(raw) >= 0.5 * (live.in_lo + live.in_hi), out)
+                else:
+                    self._value(live, float(raw), e.t, out)
+            elif isinstance(raw, str) and live.spec.kind == "discrete":
+                self._emit(live, raw, out)
+        return out
+
+    def _audio(self, e: ev.Event) -> list[Change]:
+        assert isinstance(e, ev.AudioFeatures)
+        out: list[Change] = []
+        for name, value in e.values.items():
+            for live in self.index.get(("audio", "", 0, name), ()):
+                self._value(live, value, e.t, out)
+        return out
+
+    def _onset(self, e: ev.Event) -> list[Change]:
+        assert isinstance(e, ev.AudioOnset)
+        out: list[Change] = []
+        for live in self.index.get(("audio", "", 0, "onset"), ()):
+            self._button(live, True, out)
+            self._button(live, False, out)
+        return out
+
+    def _tempo(self, e: ev.Event) -> list[Change]:
+        assert isinstance(e, ev.TempoBeat)
+        out: list[Change] = []
+        values = {"beat_phase": e.beat_phase, "bar_phase": e.bar_phase, "bpm": e.bpm}
+        for name, value in values.items():
+            for live in self.index.get(("tempo", "", 0, name), ()):
+                self._value(live, value, e.t, out)
+        for name, fired in (("beat", e.beat), ("bar", e.downbeat)):
+            for live in self.index.get(("tempo", "", 0, name), ()) if fired else ():
+                self._button(live, True, out)
+                self._button(live, False, out)
+        return out
+
+    def _ui(self, e: ev.Event) -> list[Change]:
+        assert isinstance(e, ev.UiAction)
+        simple = {
+            "next_scene": "scene.next",
+            "prev_scene": "scene.prev",
+            "reset_cache": "reset_cache",
+        }
+        if e.action in simple:
+            return [Change(simple[e.action], 1.0, origin="ui")]
+        if e.action == "toggle_pause":
+            return [Change("paused", 0.0 if self.state.paused else 1.0, origin="ui")]
+        if e.action == "select_scene":
+            return [Change("scene", e.target, origin="ui")]
+        if e.action == "set_prompt_text" and isinstance(e.value, str):
+            return [Change(f"prompt.{e.target}.text", e.value, origin="ui")]
+        if e.action == "set_value" and e.value is not None and spec_of(e.target):
+            return [Change(e.target, e.value, origin="ui")]
+        return []
+
+    # -- value paths -------------------------------------------------------------------
+    def _value(self, live: Live, raw: float, now: float, out: list[Change]) -> None:
+        self._dispatch(live, raw, normalise(raw, live.in_lo, live.in_hi), now, out)
+
+    def _dispatch(self, live: Live, raw: float, x: float, now: float, out: list[Change]) -> None:
+        if live.spec.kind == "continuous":
+            self._continuous(live, x, now, out)
+        elif live.spec.kind == "discrete":
+            self._select(live, raw, x, out)
+        else:
+            self._button(live, x >= 0.5, out)
+
+    def _continuous(self, live: Live, x: float, now: float, out: list[Change]) -> None:
+        live.last_input = x
+        y = live.chain.run(x, now)
+        value = lerp(live.out_lo, live.out_hi, y)
+        if live.takeover is not None:
+            current = self.state.value(live.binding.target)
+            if current is not None:
+                taken = live.takeover.filter(value, current)
+                if taken is None:
+                    return
+                value = taken
+        self._emit(live, value, out)
+
+    def _select(self, live: Live, raw: float, x: float, out: list[Change]) -> None:
+        choices = self._choices(live)
+        if not choices:
+            return
+        if live.binding.source.control == "program":
+            index = int(raw)
+            if index >= len(choices):
+                return
+        else:
+            index = min(int(x * len(choices)), len(choices) - 1)
+        self._emit(live, choices[index], out)
+
+    def _choices(self, live: Live) -> tuple[float | str, ...]:
+        b = live.binding
+        if b.values:
+            return b.values
+        if b.target == "scene":
+            return tuple(s.name for s in self.state.show.scenes)
+        if b.target == "denoising_steps":
+            return tuple(float(i) for i in range(len(self.state.show.denoising_presets)))
+        if b.target == "transition.method":
+            return ("linear", "slerp")
+        return ()
+
+    def _step(self, live: Live, steps: float, out: list[Change]) -> None:
+        if live.spec.kind != "continuous" or steps == 0:
+            return
+        b = live.binding
+        current = self.state.value(b.target)
+        base = live.out_lo if current is None else current
+        delta = accelerated(int(steps), b.acceleration) * b.step * (live.out_hi - live.out_lo)
+        lo, hi = min(live.out_lo, live.out_hi), max(live.out_lo, live.out_hi)
+        self._emit(live, clamp(base + delta, lo, hi), out)
+
+    def _button(self, live: Live, pressed: bool, out: list[Change]) -> None:
+        was, live.pressed = live.pressed, pressed
+        b, kind = live.binding, live.spec.kind
+        mode = b.pad or "trigger"
+        if mode == "momentary" and kind == "continuous":
+            if pressed != was:
+                on = b.value if isinstance(b.value, float) else live.out_hi
+                self._emit(live, on if pressed else live.out_lo, out)
+            return
+        if not pressed or was:
+            return
+        if kind in ("oneshot", "action"):
+            out.append(Change(b.target, 1.0, origin=b.id))
+        elif mode == "cycle":
+            self._cycle(live, out)
+        elif mode == "toggle" and kind == "continuous":
+            current = self.state.value(b.target) or live.out_lo
+            mid = 0.5 * (live.out_lo + live.out_hi)
+            on = b.value if isinstance(b.value, float) else live.out_hi
+            self._emit(live, live.out_lo if current > mid else on, out)
+        elif mode == "toggle":
+            choices = self._choices(live)
+            if len(choices) >= 2:
+                chosen = self.state.discrete(b.target)
+                self._emit(live, choices[1] if chosen == choices[0] else choices[0], out)
+        else:
+            value: float | str = b.value if b.value is not None else live.out_hi
+            if kind == "discrete" and b.value is None:
+                choices = self._choices(live)
+                value = choices[0] if choices else value
+            self._emit(live, value, out)
+
+    def _cycle(self, live: Live, out: list[Change]) -> None:
+        b = live.binding
+        choices = self._choices(live) or (live.out_lo, live.out_hi)
+        current = (
+            self.state.discrete(b.target)
+            if live.spec.kind == "discrete"
+            else self.state.value(b.target)
+        )
+        index = choices.index(current) + 1 if current in choices else 0
+        self._emit(live, choices[index % len(choices)], out)
+
+    def _emit(self, live: Live, value: float | str, out: list[Change]) -> None:
+        if live.spec.kind == "continuous":
+            b = live.binding
+            same = (
+                self.state.base.get(b.target) == value
+                if b.merge == "set"
+                else live.last_out == value
+            )
+            if same:
+                return
+        live.last_out = value
+        out.append(Change(live.binding.target, value, live.binding.merge, live.binding.id))
+
+    # -- for feedback and the console ----------------------------------------------------
+    def feedback(self, live: Live) -> float:
+        """The binding's target as 0..1 for LEDs, rings and motor faders."""
+        b = live.binding
+        if live.spec.kind == "continuous":
+            current = self.state.value(b.target)
+            if current is None:
+                return 0.0
+            if b.pad in ("radio", "trigger") and isinstance(b.value, float):
+                return 1.0 if abs(current - b.value) < 1e-6 else 0.0
+            return normalise(current, live.out_lo, live.out_hi)
+        if live.spec.kind == "discrete" and b.value is not None:
+            return 1.0 if self.state.discrete(b.target) == b.value else 0.0
+        return 0.0

@@ -1,0 +1,67 @@
+"""The targets a mapping can drive, with their kinds and bounds.
+
+Rules of this module:
+- a target is a dotted name; slot-bound targets carry the slot id in the middle
+  (``prompt.<id>.weight``, ``lora.<id>.scale``);
+- *continuous* targets hold a float, always clamped to their bounds;
+- *discrete* targets hold a choice (a scene name, a text, an index) and never interpolate;
+- *one-shots* fire once per trigger; *actions* are commands with no stored value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+TargetKind = Literal["continuous", "discrete", "oneshot", "action"]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSpec:
+    kind: TargetKind
+    lo: float = 0.0
+    hi: float = 1.0
+    slot: Literal["", "prompt", "lora"] = ""
+
+
+FIXED: dict[str, TargetSpec] = {
+    "scene": TargetSpec("discrete"),
+    "scene.next": TargetSpec("action"),
+    "scene.prev": TargetSpec("action"),
+    "transition.num_steps": TargetSpec("continuous", 0, 64),
+    "transition.method": TargetSpec("discrete"),
+    "denoising_steps": TargetSpec("discrete"),
+    "kv_cache_attention_bias": TargetSpec("continuous", 0.01, 1.0),
+    "noise_scale": TargetSpec("continuous", 0.0, 1.0),
+    "paused": TargetSpec("continuous", 0.0, 1.0),
+    "reset_cache": TargetSpec("oneshot"),
+    "input_mode": TargetSpec("discrete"),
+    "tempo.tap": TargetSpec("action"),
+    "tempo.double": TargetSpec("action"),
+    "tempo.half": TargetSpec("action"),
+}
+
+SLOTTED: dict[tuple[str, str], TargetSpec] = {
+    ("prompt", "weight"): TargetSpec("continuous", 0.0, 1.0, "prompt"),
+    ("prompt", "text"): TargetSpec("discrete", slot="prompt"),
+    ("lora", "scale"): TargetSpec("continuous", -10.0, 10.0, "lora"),
+}
+
+
+def spec_of(target: str) -> TargetSpec | None:
+    """The spec of a target name, or None if no such target exists."""
+    if target in FIXED:
+        return FIXED[target]
+    parts = target.split(".")
+    if len(parts) == 3 and parts[1]:
+        return SLOTTED.get((parts[0], parts[2]))
+    return None
+
+
+def slot_of(target: str) -> str:
+    """The slot id inside ``prompt.<id>.weight`` / ``lora.<id>.scale``."""
+    return target.split(".")[1]
+
+
+def clamp(value: float, lo: float, hi: float) -> float:
+    return lo if value < lo else hi if value > hi else value

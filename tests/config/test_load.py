@@ -1,0 +1,166 @@
+"""Show files: every shipped file loads; broken ones fail with file, line and key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bridge.cli import main
+from bridge.config.load import load_show
+from bridge.config.model import Show
+from bridge.errors import ConfigError
+from tests.conftest import REPO
+
+SHIPPED = sorted((REPO / "mappings").rglob("*.toml"))
+BASE = """
+schema = 1
+[[prompts]]
+id = "p1"
+text = "one"
+[devices.midi.ctl]
+port = "ctl"
+"""
+
+
+def test_there_are_shipped_files() -> None:
+    """mappings/ ships show files (the loop below must not be empty)."""
+    assert len(SHIPPED) >= 1
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_shipped_file_loads(path: Path) -> None:
+    """Each shipped file (show, controller profile, host preset) validates."""
+    show = load_show(path)
+    assert show.prompts or path.parent.name != "mappings"
+
+
+def test_check_command_accepts_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    """`scope-bridge check mappings/demo.toml` exits 0 and says ok."""
+    assert main(["check", str(REPO / "mappings" / "demo.toml")]) == 0
+    assert "ok:" in capsys.readouterr().out
+
+
+def error_of(show_from: Callable[[str], Show], text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        show_from(text)
+    return info.value
+
+
+CASES = [
+    # (text appended to BASE, expected key path, expected line, words in the message)
+    ("[scope]\nwidth = 500\n", "scope.width", 9, "multiple of 64"),
+    ("[scope]\nwidht = 512\n", "scope.widht", 9, "unknown key"),
+    ("[output]\nmax_rate_hz = 60\n", "output.max_rate_hz", 9, "between 0.5 and 30"),
+    (
+        '[[mappings]]\nsource = { midi = "ctl", cc = 200 }\ntarget = "prompt.p1.weight"\n',
+        "mappings[0].source.cc",
+        9,
+        "between 0 and 127",
+    ),
+    (
+        '[[mappings]]\nsource = { midi = "nope", cc = 1 }\ntarget = "prompt.p1.weight"\n',
+        "mappings[0].source.midi",
+        9,
+        "no MIDI device 'nope'",
+    ),
+    (
+        '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "prompt.p9.weight"\n',
+        "mappings[0].target",
+        10,
+        "no prompt slot 'p9'",
+    ),
+    (
+        '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "prompt.p1.weight"\n'
+        'takeover = "sometimes"\n',
+        "mappings[0].takeover",
+        11,
+        "must be one of off, pickup",
+    ),
+    (
+        '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "warp"\n',
+        "mappings[0].target",
+        10,
+        "unknown target 'warp'",
+    ),
+    (
+        '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "prompt.p1.weight"\n'
+        "out = [0.0, 2.0]\n",
+        "mappings[0].out",
+        11,
+        "takes 0..1",
+    ),
+    (
+        '[[scenes]]\nname = "s"\nweights = { p1 = 1.5 }\n',
+        "scenes[0].weights.p1",
+        10,
+        "between 0 and 1",
+    ),
+    ('[[prompts]]\nid = "p1"\ntext = "again"\n', "prompts", None, "declared twice"),
+    ('[scope]\nurl = "localhost:8000"\n', "scope.url", 9, "http://"),
+]
+
+
+@pytest.mark.parametrize(("extra", "key", "line", "words"), CASES)
+def test_errors_name_the_key_the_line_and_what_was_expected(
+    show_from: Callable[[str], Show], extra: str, key: str, line: int | None, words: str
+) -> None:
+    """Each broken file fails with the key path, the line where it stands, and a reason."""
+    err = error_of(show_from, BASE + extra)
+    assert err.key == key
+    if line is not None:
+        assert err.line == line
+    assert words in str(err)
+    assert err.file.endswith("show.toml")
+
+
+def test_a_newer_schema_is_refused(show_from: Callable[[str], Show]) -> None:
+    """A file written for another schema version says which one this bridge reads."""
+    err = error_of(show_from, BASE.replace("schema = 1", "schema = 2"))
+    assert err.key == "schema"
+    assert err.line == 2
+    assert "reads schema 1, not 2" in str(err)
+
+
+def test_toml_syntax_errors_carry_the_line(show_from: Callable[[str], Show]) -> None:
+    """A TOML syntax error names the file and the line the parser stopped at."""
+    err = error_of(show_from, BASE + "[scope\nurl = 1\n")
+    assert err.line == 8
+    assert "not valid TOML" in str(err)
+
+
+def test_includes_merge_and_name_the_included_file(tmp_path: Path) -> None:
+    """A show includes a controller profile; an error inside it names that file."""
+    (tmp_path / "ctl.toml").write_text('[devices.midi.ctl]\nport = "APC*"\nmatch = "glob"\n')
+    (tmp_path / "show.toml").write_text(
+        'include = ["ctl.toml"]\n[[prompts]]\nid = "p"\ntext = "t"\n'
+        '[[mappings]]\nsource = { midi = "ctl", cc = 7 }\ntarget = "prompt.p.weight"\n'
+    )
+    show = load_show(tmp_path / "show.toml")
+    assert show.midi[0].match == "glob"
+    assert len(show.files) == 2
+    (tmp_path / "ctl.toml").write_text('[devices.midi.ctl]\nport = "APC*"\nmatch = "fuzzy"\n')
+    with pytest.raises(ConfigError) as info:
+        load_show(tmp_path / "show.toml")
+    assert info.value.file.endswith("ctl.toml")
+    assert info.value.line == 3
+
+
+def test_include_cycles_are_reported(tmp_path: Path) -> None:
+    """a includes b includes a: a clear error, not a recursion crash."""
+    (tmp_path / "a.toml").write_text('include = ["b.toml"]\n')
+    (tmp_path / "b.toml").write_text('include = ["a.toml"]\n')
+    with pytest.raises(ConfigError, match="includes itself"):
+        load_show(tmp_path / "a.toml")
+
+
+def test_check_command_fails_with_the_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`scope-bridge check` on a broken file exits 1 and prints file:line: key: reason."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BASE + "[scope]\nheight = 100\n")
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:9 at scope.height: must be a multiple of 64" in err
