@@ -42,6 +42,7 @@ class PayloadBuilder:
         self.quantum = quantum
         self.last: dict[str, Any] = {}
         self.transition_until = -1e18
+        self.transition_from = -1e18
 
     def build(
         self, state: ShowState, keys: set[str], now: float, chunk_period: float
@@ -111,7 +112,15 @@ class PayloadBuilder:
         if pending:
             # it starts when Scope takes it from its queue (at most a chunk), then runs;
             # a fold keeps the end where it was, so a moving knob cannot stretch it forever
+            self.transition_from = now
             self.transition_until = now + (steps + 1) * chunk_period
+
+    def transition_progress(self, now: float) -> float | None:
+        """How far the modelled transition has run (0..1), or None when none runs."""
+        if now >= self.transition_until:
+            return None
+        span = self.transition_until - self.transition_from
+        return max(0.0, min(1.0, (now - self.transition_from) / span)) if span > 0 else None
 
     def full(self, state: ShowState, pipeline: str) -> dict[str, Any]:
         """The whole state as ``initialParameters`` (after a (re)connect); resets memory."""

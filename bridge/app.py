@@ -1,0 +1,198 @@
+"""The running bridge: one asyncio loop around the pure core.
+
+Every input adapter calls `Bridge.submit(event)` on the loop thread. `submit` feeds the
+engine, applies the changes and, when the pacer allows, sends at once (the leading edge:
+no task switch between an OSC packet and the data channel's ``send``). A timer handle
+wakes the pacer for whatever is still dirty. Nothing here blocks; a failing mapping or
+transport becomes a line in `errors`, never an exception out of the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from bridge.config.model import Show
+from bridge.core.events import Event, Tick
+from bridge.core.mapping import Engine
+from bridge.core.pacer import Pacer
+from bridge.core.payload import PayloadBuilder
+from bridge.core.state import ShowState
+from bridge.errors import BridgeError
+from bridge.protocols import ParamTransport
+
+log = logging.getLogger("bridge")
+
+TICK_HZ = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the performer should know about, with when it happened."""
+
+    t: float
+    where: str
+    message: str
+
+
+class Bridge:
+    """The show's control path: events in, paced payloads out through one transport."""
+
+    def __init__(
+        self,
+        show: Show,
+        transport: ParamTransport | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.show = show
+        self.clock = clock
+        self.state = ShowState(show)
+        self.engine = Engine(show, self.state)
+        self.builder = PayloadBuilder(show.output.weight_quantum)
+        self.pacer = Pacer(
+            self.state,
+            self.builder,
+            max_rate_hz=show.output.max_rate_hz,
+            inflight_budget=show.output.inflight_budget,
+            chunk_rate_hz=show.scope.chunk_rate_hz or show.scope.idle_chunk_rate_hz,
+        )
+        self.transport = transport
+        self.recent: deque[Event] = deque(maxlen=256)
+        self.problems: deque[Problem] = deque(maxlen=64)
+        self.sent_times: deque[float] = deque(maxlen=512)
+        self.event_count = 0
+        self.on_sent: list[Callable[[dict[str, Any]], None]] = []
+        self.on_event: list[Callable[[Event], None]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._tasks: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
+
+    # -- the control path ----------------------------------------------------------------
+    def submit(self, event: Event) -> None:
+        """Take one event (on the loop thread): map it, apply it, send if allowed."""
+        self.event_count += 1
+        self.recent.append(event)
+        try:
+            for change in self.engine.feed(event):
+                self.state.apply(change)
+        except Exception as exc:  # a bug in one mapping must not stop the show
+            log.exception("mapping failed on %r", event)
+            self.report("mapping", f"a mapping failed on {type(event).__name__}: {exc}")
+        for listener in self.on_event:
+            listener(event)
+        self.pump()
+
+    def pump(self) -> None:
+        """Send what the pacer allows now, and arm the timer for what stays dirty."""
+        transport = self.transport
+        if transport is None or not transport.ready:
+            return
+        now = self.clock()
+        payload = self.pacer.poll(now)
+        if payload is not None:
+            try:
+                transport.send(payload)
+            except BridgeError as exc:
+                self.report("scope", str(exc))
+            else:
+                self.sent_times.append(now)
+                for listener in self.on_sent:
+                    listener(payload)
+        self._arm(now)
+
+    def _arm(self, now: float) -> None:
+        at = self.pacer.next_wakeup(now)
+        if self._timer is not None:
+            if at is not None and abs(self._timer.when() - self._loop_time(at)) < 1e-4:
+                return
+            self._timer.cancel()
+            self._timer = None
+        if at is not None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            self._timer = loop.call_at(self._loop_time(at), self._wake)
+
+    def _loop_time(self, at: float) -> float:
+        loop = asyncio.get_running_loop()
+        return loop.time() + (at - self.clock())
+
+    def _wake(self) -> None:
+        self._timer = None
+        self.pump()
+
+    def initial_parameters(self) -> dict[str, Any]:
+        """The full show state, for ``initialParameters`` on every (re)connect."""
+        return self.builder.full(self.state, self.show.scope.pipeline)
+
+    def connected(self) -> None:
+        """Scope took the full state with the new session: its queue starts empty."""
+        self.pacer.reset(self.clock())
+        self.pump()
+
+    def set_chunk_rate(self, measured_fps: float | None) -> None:
+        """Follow Scope's real pace: measured frame rate ÷ frames per chunk."""
+        scope = self.show.scope
+        if scope.chunk_rate_hz:
+            hz = scope.chunk_rate_hz
+        elif measured_fps:
+            hz = measured_fps / scope.frames_per_chunk
+        else:
+            hz = scope.idle_chunk_rate_hz
+        self.pacer.set_chunk_rate(hz)
+
+    def report(self, where: str, message: str) -> None:
+        if self.problems and self.problems[-1].message == message:
+            return
+        self.problems.append(Problem(self.clock(), where, message))
+        log.warning("%s: %s", where, message)
+
+    def messages_per_s(self, window: float = 2.0) -> float:
+        now = self.clock()
+        return sum(1 for t in self.sent_times if now - t <= window) / window
+
+    # -- running -------------------------------------------------------------------------
+    def add_task(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """A long-lived task to run in the bridge's TaskGroup (inputs, link, sinks)."""
+        self._tasks.append((name, factory))
+
+    async def _ticks(self) -> None:
+        """Drive LFOs and smoothing at TICK_HZ (deadline-paced), only while they need it."""
+        period = 1.0 / TICK_HZ
+        next_at = self.clock()
+        while True:
+            next_at += period
+            now = self.clock()
+            if next_at < now:
+                next_at = now + period
+            await asyncio.sleep(next_at - now)
+            if self.engine.needs_ticks:
+                self.submit(Tick(self.clock()))
+
+    async def run(self) -> None:
+        """Run until cancelled: every long-lived task in one TaskGroup."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._ticks(), name="ticks")
+            for name, factory in self._tasks:
+                group.create_task(self._guarded(name, factory), name=name)
+
+    async def _guarded(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Restart a task that failed with a reported problem; bugs still surface in the log."""
+        delay = 0.5
+        while True:
+            try:
+                await factory()
+                return
+            except BridgeError as exc:
+                self.report(name, str(exc))
+            except Exception as exc:
+                log.exception("task %s failed", name)
+                self.report(name, f"{type(exc).__name__}: {exc} (restarting)")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 8.0)
