@@ -1,0 +1,80 @@
+"""Learn: which control did the performer just move, as a mapping source.
+
+Pure: events in, a candidate out. A candidate needs real movement (two different values of
+one control, or a press), so a noisy fader resting elsewhere does not steal the binding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.core import events as ev
+
+
+def source_of(event: ev.Event) -> tuple[dict[str, Any], str] | None:
+    """The mapping source an event would match, as a TOML inline table, and its kind."""
+    if isinstance(event, ev.ControlChange):
+        return {"midi": event.source, "channel": event.channel, "cc": event.control}, "absolute"
+    if isinstance(event, ev.ControlChange14):
+        return {"midi": event.source, "channel": event.channel, "cc14": event.control}, "absolute"
+    if isinstance(event, ev.ParamNumber):
+        src = {"midi": event.source, "channel": event.channel, event.kind: event.number}
+        return src, "relative" if event.delta else "absolute"
+    if isinstance(event, ev.NoteOn):
+        return {"midi": event.source, "channel": event.channel, "note": event.note}, "button"
+    if isinstance(event, ev.PitchBend):
+        return {"midi": event.source, "channel": event.channel, "pitchbend": True}, "absolute"
+    if isinstance(event, ev.ChannelPressure):
+        return {"midi": event.source, "channel": event.channel, "aftertouch": True}, "absolute"
+    if isinstance(event, ev.ProgramChange):
+        return {"midi": event.source, "channel": event.channel, "program": True}, "button"
+    if isinstance(event, ev.OscMessage) and event.args:
+        return {"osc": event.source, "address": event.address}, "absolute"
+    return None
+
+
+def describe(source: dict[str, Any]) -> str:
+    """``{ midi = "apc", channel = 1, cc = 48 }`` as it would be pasted into a show file."""
+    parts = []
+    for key, value in source.items():
+        text = "true" if value is True else f'"{value}"' if isinstance(value, str) else str(value)
+        parts.append(f"{key} = {text}")
+    return "{ " + ", ".join(parts) + " }"
+
+
+@dataclass(slots=True)
+class Learn:
+    """One learn session for one target."""
+
+    target: str
+    candidate: dict[str, Any] | None = None
+    kind: str = ""
+    _seen: dict[str, set[object]] = field(default_factory=dict)
+
+    def feed(self, event: ev.Event) -> bool:
+        """Take an event; True when it made (or confirmed) the candidate."""
+        found = source_of(event)
+        if found is None:
+            return False
+        source, kind = found
+        key = describe(source)
+        values = self._seen.setdefault(key, set())
+        values.add(
+            getattr(event, "value", None) if not isinstance(event, ev.OscMessage) else event.args[0]
+        )
+        if kind == "button" or len(values) >= 2:
+            self.candidate, self.kind = source, kind
+            return True
+        return False
+
+    def binding(self) -> dict[str, Any] | None:
+        """The [[mappings]] table to add, with sensible behaviour for the control's kind."""
+        if self.candidate is None:
+            return None
+        table: dict[str, Any] = {"source": self.candidate, "target": self.target}
+        if self.kind == "button" and self.target.endswith((".weight", ".scale", "paused")):
+            table["pad"] = "toggle"
+        elif self.kind == "absolute" and self.target.endswith((".weight", ".scale")):
+            table["takeover"] = "pickup"
+        return table
