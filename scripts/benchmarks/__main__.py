@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 GROUPS: dict[str, tuple[str, str]] = {
     "core": ("scripts.benchmarks.core", "run"),
+    "pacing": ("scripts.benchmarks.pacing", "run"),
+    "scope": ("scripts.benchmarks.pacing", "run"),
 }
 
 
@@ -34,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown group(s): {', '.join(unknown)}; known: {', '.join(GROUPS)}")
     results: dict[str, float] = {}
+    done: set[tuple[str, str]] = set()
     for group in args.groups or list(GROUPS):
+        if GROUPS[group] in done:
+            continue  # one measurement run serves several groups
+        done.add(GROUPS[group])
         print(f"bench: running {group} ...", file=sys.stderr)
         results.update(load(group)(args.quick))
     if args.json:

@@ -1,0 +1,132 @@
+"""Everything a show needs, built from its file: the bridge, the Scope link, inputs, sinks.
+
+`Runtime` owns the pieces and their wiring; `Bridge` owns the control path. The console and
+the headless runner both drive a Runtime and only read its `snapshot()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from av import VideoFrame
+
+from bridge.app import Bridge
+from bridge.config.model import Show
+from bridge.scope.client import ScopeClient
+from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
+from bridge.scope.link import PipelineRequest, ScopeLink
+from bridge.scope.models import IceServer
+from bridge.scope.rest_transport import RestParamTransport
+from bridge.scope.session import ServerMessage
+from bridge.snapshot import DeviceView, Snapshot, take
+
+log = logging.getLogger("bridge")
+
+PREVIEW_SIZE = (64, 36)
+
+
+class Runtime:
+    """One show, wired: build it, `await run()`, read `snapshot()`."""
+
+    def __init__(self, show: Show) -> None:
+        self.show = show
+        self.bridge = Bridge(show)
+        scope = show.scope
+        headers = auth_headers_from_env(scope.token_env) if scope.token_env else {}
+        self.client = ScopeClient(ScopeEndpoint(scope.url, headers))
+        self.latest_frame: VideoFrame | None = None
+        self.server_messages = 0
+        self.link: ScopeLink | None = None
+        self.rest: RestParamTransport | None = None
+        self._devices: list[Any] = []
+        if scope.transport == "rest":
+            self.rest = RestParamTransport(self.client)
+            self.bridge.transport = self.rest
+            self.bridge.add_task("scope-rest", self.rest.run)
+            self.bridge.add_task("scope-rest-sync", self._rest_sync)
+        else:
+            ice = None
+            if scope.ice_servers is not None:
+                ice = tuple(IceServer(urls=(url,)) for url in scope.ice_servers)
+            self.link = ScopeLink(
+                self.client,
+                PipelineRequest(scope.pipeline, scope.width, scope.height),
+                self.bridge.initial_parameters,
+                on_frame=self._frame,
+                on_connected=self.bridge.connected,
+                on_message=self._message,
+                ice_servers=ice,
+                watchdog_s=scope.watchdog_s,
+            )
+            self.bridge.transport = self.link
+            self.bridge.add_task("scope", self.link.run)
+        self.bridge.add_task("chunk-rate", self._follow_chunk_rate)
+
+    # -- Scope ---------------------------------------------------------------------------
+    def _frame(self, frame: VideoFrame) -> None:
+        self.latest_frame = frame
+
+    def _message(self, message: ServerMessage) -> None:
+        self.server_messages += 1
+
+    async def _follow_chunk_rate(self) -> None:
+        while True:
+            fps = self.link.fps_measured if self.link is not None else None
+            self.bridge.set_chunk_rate(fps)
+            await asyncio.sleep(1.0)
+
+    async def _rest_sync(self) -> None:
+        """REST has no offer: when it becomes ready, send the full state once."""
+        was_ready = False
+        while True:
+            ready = self.rest is not None and self.rest.ready
+            if ready and not was_ready and self.rest is not None:
+                self.rest.send(self.bridge.initial_parameters())
+                self.bridge.connected()
+            was_ready = ready
+            await asyncio.sleep(0.2)
+
+    # -- reading -------------------------------------------------------------------------
+    def connection(self) -> dict[str, Any] | None:
+        if self.link is not None:
+            return asdict(self.link.status())
+        if self.rest is not None:
+            return {
+                "url": self.client.endpoint.display,
+                "transport": "rest",
+                "ready": self.rest.ready,
+                "last_error": self.rest.last_error,
+            }
+        return None
+
+    def add_devices(self, provider: Any) -> None:
+        """A callable returning DeviceView lines (inputs, outputs, sinks)."""
+        self._devices.append(provider)
+
+    def snapshot(self) -> Snapshot:
+        return take(self.bridge, connection=self.connection, devices=self._devices)
+
+    def preview(self) -> npt.NDArray[np.uint8] | None:
+        """The latest frame, small, as RGB (for the console's preview)."""
+        frame = self.latest_frame
+        if frame is None:
+            return None
+        small = frame.reformat(width=PREVIEW_SIZE[0], height=PREVIEW_SIZE[1], format="rgb24")
+        return np.asarray(small.to_ndarray(), dtype=np.uint8)
+
+    # -- running -------------------------------------------------------------------------
+    async def run(self) -> None:
+        try:
+            await self.bridge.run()
+        finally:
+            await self.client.aclose()
+
+
+def device_lines(views: Sequence[DeviceView]) -> list[str]:
+    return [f"{v.kind} {v.name}: {v.state}" + (f" ({v.detail})" if v.detail else "") for v in views]
