@@ -127,6 +127,64 @@ class Bridge:
         self._timer = None
         self.pump()
 
+    def swap_show(self, show: Show) -> None:
+        """Take a new version of the show file without dropping a value or the connection.
+
+        Live values carry over wherever the new file did not change them: a knob's position,
+        the active scene, paused, modulations of bindings that still exist. What the file
+        did change (a prompt's text, a new slot, a new scene) takes the file's value. Only
+        real differences go out, as usual.
+        """
+        old_show, old = self.show, self.state
+        state = ShowState(show)
+        old_prompts = {p.id: p for p in old_show.prompts}
+        for p in show.prompts:
+            before = old_prompts.get(p.id)
+            key = f"prompt.{p.id}.weight"
+            if before is not None and before.weight == p.weight and key in old.base:
+                state.base[key] = old.base[key]
+            if before is not None and before.text == p.text:
+                state.texts[p.id] = old.texts[p.id]
+        for key, value in old.base.items():
+            if not key.startswith("prompt.") and key in state.base:
+                state.base[key] = value
+        kept = {b.id for b in show.bindings}
+        for key, mods in old.mods.items():
+            if key in state.base or key.startswith("prompt."):
+                state.mods[key] = {m: v for m, v in mods.items() if m in kept}
+        if old.scene in {s.name for s in show.scenes}:
+            state.scene = old.scene
+        state.preset = (
+            old.preset
+            if old.preset is not None and old.preset < len(show.denoising_presets)
+            else None
+        )
+        state.input_mode = old.input_mode
+        state.reset_pending = old.reset_pending
+        state.version = old.version + 1
+        if any(state.texts[i] != old.texts.get(i) for i in state.texts):
+            state.transition_pending = True
+        state.dirty = {
+            "prompts",
+            "paused",
+            "kv_cache_attention_bias",
+            "noise_scale",
+            "denoising_step_list",
+            "lora_scales",
+            "input_mode",
+        } | old.dirty
+        engine = Engine(show, state)
+        old_lives = {live.binding.id: live for live in self.engine.lives}
+        for live in engine.lives:
+            previous = old_lives.get(live.binding.id)
+            if previous is not None and previous.binding == live.binding:
+                live.takeover, live.chain = previous.takeover, previous.chain
+                live.last_out, live.pressed = previous.last_out, previous.pressed
+        engine.t0 = self.engine.t0
+        self.show, self.state, self.engine = show, state, engine
+        self.pacer.state = state
+        self.pump()
+
     def initial_parameters(self) -> dict[str, Any]:
         """The full show state, for ``initialParameters`` on every (re)connect."""
         return self.builder.full(self.state, self.show.scope.pipeline)

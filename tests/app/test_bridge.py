@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from pathlib import Path
 from typing import Any
 
 from bridge.app import Bridge
@@ -115,3 +116,28 @@ async def test_lfo_ticks_drive_output_while_running() -> None:
     assert snap.output.sent_total == len(transport.sent)
     assert snap.scene == "dawn"
     assert snap.controls[0].source == "lfo sine 7s"
+
+
+async def test_reload_keeps_live_values_and_takes_the_files_changes(tmp_path: Path) -> None:
+    """A knob's value and the scene survive a reload; an edited prompt text goes out."""
+    source = (REPO / "tests" / "core" / "core-show.toml").read_text()
+    path = tmp_path / "show.toml"
+    path.write_text(source)
+    transport = FakeTransport()
+    bridge = Bridge(load_show(path), transport)
+    bridge.submit(ev.NoteOn(0.0, "ctl", 1, 37, 100))  # scene b
+    bridge.submit(ev.ControlChange(time.monotonic(), "ctl", 1, 3, 127))  # p3 → 1.0
+    await asyncio.sleep(0)
+    path.write_text(source.replace('text = "two"', 'text = "two, rewritten"'))
+    bridge.pacer.reset(bridge.clock())  # Scope's queue is empty again
+    bridge.swap_show(load_show(path))
+    await asyncio.sleep(0.1)
+    assert bridge.state.scene == "b"
+    assert bridge.state.value("prompt.p3.weight") == 1.0
+    assert bridge.state.texts["p2"] == "two, rewritten"
+    last = transport.sent[-1][1]
+    assert "transition" in last
+    assert {p["text"] for p in last["transition"]["target_prompts"]} == {
+        "two, rewritten",
+        "three",
+    }
