@@ -302,6 +302,7 @@ def _midi(name: str, n: Node) -> MidiDevice:
         cc14=tuple(cc14),
         led_on=n.integer("led_on", 127, 0, 127),
         led_off=n.integer("led_off", 0, 0, 127),
+        led_channel=n.integer("led_channel", 0, 0, 16),
     )
     n.done()
     return dev
@@ -324,6 +325,7 @@ def _osc(name: str, n: Node) -> OscDevice:
         port=n.integer("port", 9000, 1, 65535),
         allow=tuple(n.list_of("allow", lambda v: isinstance(v, str), "an IP address")),
         feedback=tuple(targets),
+        tempo=n.choice("tempo", ("", "ableton", "resolume"), ""),  # type: ignore[arg-type]
     )
     n.done()
     return dev

@@ -94,6 +94,8 @@ class MidiDevice:
     """MSB controller numbers (0..31) that this device sends as 14-bit pairs."""
     led_on: int = 127
     led_off: int = 0
+    led_channel: int = 0
+    """MIDI channel (1..16) for LED feedback; 0 = the control's own channel."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,8 @@ class OscDevice:
     port: int = 9000
     allow: tuple[str, ...] = ()
     feedback: tuple[OscTarget, ...] = ()
+    tempo: Literal["", "ableton", "resolume"] = ""
+    """Read this host's tempo/beat messages as a tempo source."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +139,8 @@ class Source:
     number: int = 0
     address: str = ""
     arg: int = 0
+    prefix: tuple[int | float | str, ...] = ()
+    """Leading OSC arguments that must match (e.g. a track index) before ``arg`` is read."""
     shape: LfoShape = "sine"
     period_s: float = 8.0
     phase: float = 0.0

@@ -72,7 +72,13 @@ def read_source(n: Node, show: Show) -> Source:
         address = n.get("address", str)
         if not address.startswith("/"):
             raise n.error("address", f"an OSC address starts with '/'; got {address!r}")
-        src = Source("osc", device, address=address, arg=n.integer("arg", 0, 0, 64))
+        prefix = n.list_of(
+            "prefix", lambda v: isinstance(v, int | float | str), "a number or a string"
+        )
+        arg = n.integer("arg", len(prefix), 0, 64)
+        if arg < len(prefix):
+            raise n.error("arg", f"the value cannot be one of the {len(prefix)} prefix args")
+        src = Source("osc", device, address=address, arg=arg, prefix=tuple(prefix))
     elif kind == "lfo":
         shape = n.choice("lfo", ("sine", "triangle", "saw", "square"))
         src = Source(

@@ -222,8 +222,9 @@ class Engine:
         assert isinstance(e, ev.OscMessage)
         out: list[Change] = []
         for live in self.index.get(("osc", e.source, 0, e.address), []):
-            arg = live.binding.source.arg
-            if arg >= len(e.args):
+            src = live.binding.source
+            arg = src.arg
+            if arg >= len(e.args) or (src.prefix and e.args[: len(src.prefix)] != src.prefix):
                 continue
             raw = e.args[arg]
             if isinstance(raw, bool) or raw is None:

@@ -1,0 +1,232 @@
+"""End-to-end check of the NDI output: stamped frames in, counters read back by a receiver.
+
+``python -m bridge.sinks.loopcheck send --name X`` feeds synthetic ``av.VideoFrame``s (each
+carrying a frame counter drawn by :mod:`bridge.framecode`) through a real
+:class:`FrameRouter` into a real :class:`NdiSink`; ``... receive --name X`` finds that source
+with cyndilib's Finder and reads the counters back. NDI needs sender and receiver in
+separate processes. Each prints one JSON line. Tests and the benchmark run both inside a
+loopback-only namespace (:mod:`bridge.sinks.netns`); a person can run them to see NDI work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from bridge import framecode
+from bridge.errors import SinkError
+from bridge.sinks.base import PIXEL_FORMATS, PixelFormat, SinkFrame
+from bridge.sinks.ndi import NdiSink, load_cyndilib
+from bridge.sinks.netns import NdiNamespace
+from bridge.sinks.router import FrameRouter
+
+
+def base_picture(width: int, height: int) -> npt.NDArray[np.uint8]:
+    """A mid-grey I420 picture with a gradient (something for a codec to chew on)."""
+    yuv = np.full((height * 3 // 2, width), 128, np.uint8)
+    yuv[:height] = np.linspace(40, 200, width, dtype=np.uint8)[None, :]
+    return yuv
+
+
+def stamped_frame(base: npt.NDArray[np.uint8], width: int, height: int, counter: int) -> Any:
+    """An ``av.VideoFrame`` (yuv420p) of ``base`` with ``counter`` stamped in the luma."""
+    yuv = base.copy()
+    # The stamp writes white/black blocks; on the luma plane that reads back as grey levels.
+    framecode.stamp(yuv[:height, :, None], counter)
+    return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (0..1) by nearest rank; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def feed(
+    router: FrameRouter, width: int, height: int, fps: float, seconds: float
+) -> list[float]:
+    """Push stamped frames (counters from 1) at ``fps`` for ``seconds``; push times (s)."""
+    base = base_picture(width, height)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    push_times: list[float] = []
+    count = round(fps * seconds)
+    for n in range(count):
+        frame = stamped_frame(base, width, height, n + 1)
+        # Pace to deadlines, not sleeps, so lateness never accumulates.
+        await asyncio.sleep(max(0.0, start + n / fps - loop.time()))
+        began = time.perf_counter()
+        router.push(frame)
+        push_times.append(time.perf_counter() - began)
+    return push_times
+
+
+async def run_sender(
+    name: str, width: int, height: int, fps: float, seconds: float, pixel_format: str
+) -> dict[str, Any]:
+    """Feed a router with one NDI sink; report latency, CPU and what was sent."""
+    forward: list[float] = []
+
+    def handoff(frame: SinkFrame) -> None:
+        forward.append(time.perf_counter() - frame.pushed_at)
+
+    layout: PixelFormat = "yuv420p"
+    for known in PIXEL_FORMATS:
+        if known == pixel_format:
+            layout = known
+    sink = NdiSink("ndi", name, pixel_format=layout, on_handoff=handoff)
+    router = FrameRouter([sink])
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        push_times = await feed(router, width, height, fps, seconds)
+        await asyncio.sleep(0.2)  # let the last frame reach NDI
+        cpu_used, wall_used = time.process_time() - cpu, time.perf_counter() - wall
+        announced = sink.announced
+        status = router.status()[0]
+    finally:
+        await router.close()
+    steady = forward[len(forward) // 10 :]  # leave out the sender's start-up
+    return {
+        "pushed": len(push_times),
+        "sent": status.sent,
+        "skipped": status.skipped,
+        "state": status.state,
+        "last_error": status.last_error,
+        "announced": announced,
+        "push_us_p99": percentile(push_times, 0.99) * 1e6,
+        "push_us_max": max(push_times, default=0.0) * 1e6,
+        "forward_ms_p50": percentile(steady, 0.5) * 1000,
+        "forward_ms_p99": percentile(steady, 0.99) * 1000,
+        "cpu_pct": 100.0 * cpu_used / wall_used,
+    }
+
+
+def run_receiver(name: str, seconds: float, find_timeout: float = 10.0) -> dict[str, Any]:
+    """Find the NDI source ``name``, capture for ``seconds``; counters seen, in order."""
+    lib = load_cyndilib()
+    finder = lib.Finder()
+    finder.open()
+    receiver = None
+    try:
+        wanted = f"({name})"
+        deadline = time.monotonic() + find_timeout
+        source = None
+        while source is None and time.monotonic() < deadline:
+            finder.wait_for_sources(0.2)
+            found = [s for s in finder.get_source_names() if s.endswith(wanted)]
+            source = finder.get_source(found[0]) if found else None
+        if source is None:
+            return {"found": False, "sources": finder.get_source_names()}
+        receiver = lib.Receiver(
+            color_format=lib.RecvColorFormat.RGBX_RGBA, bandwidth=lib.RecvBandwidth.highest
+        )
+        video = lib.VideoFrameSync()
+        receiver.frame_sync.set_video_frame(video)
+        receiver.set_source(source)
+        polls: list[int] = []
+        size = (0, 0)
+        rate = 0.0
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            receiver.frame_sync.capture_video()
+            if video.xres > 0 and video.yres > 0:
+                size = (int(video.xres), int(video.yres))
+                pixels = video.get_array().reshape(size[1], size[0], -1)
+                polls.append(framecode.read(pixels))
+                rate = float(video.get_frame_rate())
+            time.sleep(1 / 60)
+        return {"found": True, "source": source.name, "size": size, "fps": rate, "polls": polls}
+    finally:
+        if receiver is not None:
+            receiver.disconnect()
+        finder.close()
+
+
+def _json_line(text: str) -> dict[str, Any]:
+    lines = [line for line in text.splitlines() if line.startswith("{")]
+    if not lines:
+        raise SinkError(f"NDI check process printed no result: {text.strip()[-300:]!r}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def check_in_namespace(
+    ns: NdiNamespace,
+    *,
+    name: str,
+    width: int = 576,
+    height: int = 320,
+    fps: float = 30.0,
+    seconds: float = 4.0,
+    pixel_format: str = "yuv420p",
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run sender and receiver as two processes in ``ns``; their results (sender first).
+
+    The receiver starts once the sender runs and captures for most of the sender's time.
+    Both are stopped by PID if they overrun.
+    """
+    common = [sys.executable, "-m", "bridge.sinks.loopcheck"]
+    sender_cmd = [
+        *common,
+        *("send", "--name", name, "--width", str(width), "--height", str(height)),
+        *("--fps", str(fps), "--seconds", str(seconds), "--pixel-format", pixel_format),
+    ]
+    receiver_cmd = [*common, "receive", "--name", name, "--seconds", str(seconds * 0.6)]
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        for argv in (sender_cmd, receiver_cmd):
+            procs.append(
+                subprocess.Popen(
+                    ns.command(argv),
+                    env=ns.env(),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            )
+            time.sleep(0.3)  # the source appears with the sender's first frame
+        outputs = [proc.communicate(timeout=seconds + 30)[0] for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+    return _json_line(outputs[0]), _json_line(outputs[1])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bridge.sinks.loopcheck")
+    parser.add_argument("role", choices=("send", "receive"))
+    parser.add_argument("--name", default="scope-bridge-check")
+    parser.add_argument("--width", type=int, default=576)
+    parser.add_argument("--height", type=int, default=320)
+    parser.add_argument("--fps", type=float, default=30.0)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--pixel-format", default="yuv420p")
+    args = parser.parse_args(argv)
+    if args.role == "send":
+        result = asyncio.run(
+            run_sender(
+                args.name, args.width, args.height, args.fps, args.seconds, args.pixel_format
+            )
+        )
+    else:
+        result = run_receiver(args.name, args.seconds)
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

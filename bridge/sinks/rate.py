@@ -1,0 +1,64 @@
+"""Frame-rate measurement in windows of about a second, steady enough to announce to receivers.
+
+Receivers (NDI, a recorder) are told a nominal rate; changing it means reopening the output,
+so the announced rate only moves when a whole window disagrees with it by more than
+``tolerance``. Per-frame jitter from the network never reaches it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+
+def nominal_fraction(rate: float) -> Fraction:
+    """The rate to announce: whole frames per second, or tenths below 2 fps."""
+    if rate >= 2.0:
+        return Fraction(round(rate))
+    return Fraction(max(rate, 0.1)).limit_denominator(10)
+
+
+class RateMeter:
+    """Counts events and reports their rate per window. Feed it times; it has no clock."""
+
+    def __init__(
+        self, default: Fraction = Fraction(30), window: float = 1.0, tolerance: float = 0.1
+    ) -> None:
+        self.nominal = default
+        """The announced rate; moves only when a whole window disagrees."""
+        self.known = False
+        """True once a whole window has been measured (``nominal`` is then measured, not
+        the default)."""
+        self.rate = 0.0
+        """The rate measured over the last complete window (0 before the first)."""
+        self._window = window
+        self._tolerance = tolerance
+        self._start: float | None = None
+        self._count = 0
+        self._last: float | None = None
+
+    def tick(self, now: float) -> None:
+        """Count one event at ``now`` (seconds, any monotonic clock)."""
+        gap = self._last is not None and now - self._last > 2 * self._window
+        self._last = now
+        if self._start is None or gap:
+            # A pause is not a slow rate: start a fresh window after it.
+            self._start = now
+            self._count = 0
+            return
+        self._count += 1
+        elapsed = now - self._start
+        if elapsed < self._window:
+            return
+        self.rate = self._count / elapsed
+        self._start = now
+        self._count = 0
+        off = abs(self.rate - float(self.nominal)) > self._tolerance * float(self.nominal)
+        if off or not self.known:
+            self.nominal = nominal_fraction(self.rate)
+        self.known = True
+
+    def current(self, now: float) -> float:
+        """The measured rate, or 0 when nothing came for two windows (the source stopped)."""
+        if self._last is None or now - self._last > 2 * self._window:
+            return 0.0
+        return self.rate
