@@ -1,0 +1,1 @@
+"""Talking to Daydream Scope: REST client, WebRTC session, link supervisor, REST transport."""
