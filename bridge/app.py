@@ -70,6 +70,8 @@ class Bridge:
         self.on_sent: list[Callable[[dict[str, Any]], None]] = []
         self.on_event: list[Callable[[Event], None]] = []
         self._timer: asyncio.TimerHandle | None = None
+        self.extra_initial: dict[str, Any] = {}
+        """Parameters every new session must start with besides the show (output_sinks)."""
         self._tasks: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
 
     # -- the control path ----------------------------------------------------------------
@@ -187,7 +189,7 @@ class Bridge:
 
     def initial_parameters(self) -> dict[str, Any]:
         """The full show state, for ``initialParameters`` on every (re)connect."""
-        return self.builder.full(self.state, self.show.scope.pipeline)
+        return {**self.builder.full(self.state, self.show.scope.pipeline), **self.extra_initial}
 
     def connected(self) -> None:
         """Scope took the full state with the new session: its queue starts empty."""

@@ -18,12 +18,16 @@ from av import VideoFrame
 
 from bridge.app import Bridge
 from bridge.config.model import Show
+from bridge.errors import BridgeError
 from bridge.scope.client import ScopeClient
 from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
 from bridge.scope.link import PipelineRequest, ScopeLink
 from bridge.scope.models import IceServer
 from bridge.scope.rest_transport import RestParamTransport
 from bridge.scope.session import ServerMessage
+from bridge.sinks import FrameRouter, build_sink
+from bridge.sinks.base import FrameSink, UnavailableSink
+from bridge.sinks.server_sinks import ServerSinkRequest, ServerSinkSupport, plan_output_sinks
 from bridge.snapshot import DeviceView, Snapshot, take
 
 log = logging.getLogger("bridge")
@@ -44,7 +48,11 @@ class Runtime:
         self.server_messages = 0
         self.link: ScopeLink | None = None
         self.rest: RestParamTransport | None = None
-        self._devices: list[Any] = []
+        self._devices: list[Any] = [self._sink_lines]
+        self.router = FrameRouter(self._build_sinks())
+        for spec in show.sinks:
+            if not spec.enabled:
+                self.router.set_enabled(spec.name, False)
         if scope.transport == "rest":
             self.rest = RestParamTransport(self.client)
             self.bridge.transport = self.rest
@@ -67,10 +75,59 @@ class Runtime:
             self.bridge.transport = self.link
             self.bridge.add_task("scope", self.link.run)
         self.bridge.add_task("chunk-rate", self._follow_chunk_rate)
+        if show.server_sinks and self.link is not None:
+            self.bridge.add_task("server-sinks", self._server_sinks)
+
+    # -- frames --------------------------------------------------------------------------
+    def _build_sinks(self) -> list[FrameSink]:
+        sinks: list[FrameSink] = []
+        for spec in self.show.sinks:
+            try:
+                sinks.append(build_sink(spec.kind, spec.name, spec.options))
+            except BridgeError as exc:
+                sinks.append(UnavailableSink(spec.name, spec.kind, str(exc)))
+        return sinks
+
+    def _sink_lines(self) -> list[DeviceView]:
+        return [
+            DeviceView(
+                s.name,
+                f"{s.kind} out",
+                s.state,
+                s.last_error
+                or (
+                    f"{s.fps:.1f} fps, {s.sent} sent, {s.skipped} skipped"
+                    if s.state == "sending"
+                    else ""
+                ),
+            )
+            for s in self.router.status()
+        ]
+
+    async def _server_sinks(self) -> None:
+        """Ask Scope to run its own NDI/Spout/Syphon outputs, if its hardware says it can."""
+        assert self.link is not None
+        while not self.link.ready:  # noqa: ASYNC110 - the link has no event to wait on
+            await asyncio.sleep(0.2)
+        info = await self.client.hardware_info()
+        support = {
+            "ndi": ServerSinkSupport("ndi", info.ndi.available, info.ndi.reason or ""),
+            "spout": ServerSinkSupport("spout", info.spout.available, info.spout.reason or ""),
+            "syphon": ServerSinkSupport("syphon", info.syphon.available, info.syphon.reason or ""),
+        }
+        plan = plan_output_sinks(
+            support, [ServerSinkRequest(s.kind, s.name, s.enabled) for s in self.show.server_sinks]
+        )
+        for reason in plan.refused:
+            self.bridge.report("server sinks", reason)
+        if plan.output_sinks:
+            self.bridge.extra_initial["output_sinks"] = plan.output_sinks
+            self.link.send({"output_sinks": plan.output_sinks})
 
     # -- Scope ---------------------------------------------------------------------------
     def _frame(self, frame: VideoFrame) -> None:
         self.latest_frame = frame
+        self.router.push(frame)
 
     def _message(self, message: ServerMessage) -> None:
         self.server_messages += 1
@@ -125,6 +182,7 @@ class Runtime:
         try:
             await self.bridge.run()
         finally:
+            await self.router.close()
             await self.client.aclose()
 
 

@@ -24,7 +24,9 @@ from bridge.config.model import (
     PromptSlot,
     Scene,
     ScopeConfig,
+    ServerSinkSpec,
     Show,
+    SinkSpec,
 )
 from bridge.config.reader import Node
 from bridge.config.sources import read_binding
@@ -102,6 +104,8 @@ def load_show(path: str | Path) -> Show:
     osc: dict[str, OscDevice] = {}
     audio: dict[str, AudioDevice] = {}
     raw_bindings: list[Node] = []
+    sinks: dict[str, SinkSpec] = {}
+    server_sinks: list[ServerSinkSpec] = []
     start_scene = ""
     presets: tuple[tuple[int, ...], ...] = ()
     for node in nodes:
@@ -123,6 +127,10 @@ def load_show(path: str | Path) -> Show:
         audio.update((n, _audio(n, d)) for n, d in _named(devices.table("audio")))
         devices.done()
         raw_bindings += node.tables("mappings")
+        for n in node.tables("sinks"):
+            sink = _sink(n)
+            sinks[sink.name] = sink
+        server_sinks += [_server_sink(n) for n in node.tables("server_sinks")]
         node.done()
     show = Show(
         path=str(root.resolve()),
@@ -136,6 +144,8 @@ def load_show(path: str | Path) -> Show:
         osc=tuple(osc.values()),
         audio=tuple(audio.values()),
         bindings=(),
+        sinks=tuple(sinks.values()),
+        server_sinks=tuple(server_sinks),
         transition_steps=transition.get("num_steps", 8),
         transition_method=transition.get("method", "linear"),
         start_scene=start_scene,
@@ -351,6 +361,39 @@ def _audio(name: str, n: Node) -> AudioDevice:
         )
     n.done()
     return dev
+
+
+_SINK_OPTIONS: dict[str, dict[str, type]] = {
+    "ndi": {"source_name": str, "pixel_format": str, "groups": str},
+    "syphon": {"server_name": str},
+    "spout": {"sender_name": str, "pixel_format": str},
+    "record": {"path": str, "bit_rate": int},
+    "v4l2": {"device": str},
+}
+
+
+def _sink(n: Node) -> SinkSpec:
+    kind = n.choice("kind", tuple(_SINK_OPTIONS))
+    name = _ident(n, "name")
+    enabled = n.get("enabled", bool, True)
+    options: dict[str, Any] = {}
+    for key, kind_of in _SINK_OPTIONS[kind].items():
+        if n.has(key):
+            options[key] = n.get(key, kind_of)
+    if kind == "record" and "path" in options and not Path(options["path"]).is_absolute():
+        options["path"] = str(Path(n.file).parent / options["path"])
+    n.done()
+    return SinkSpec(kind, name, enabled, options)  # type: ignore[arg-type]
+
+
+def _server_sink(n: Node) -> ServerSinkSpec:
+    spec = ServerSinkSpec(
+        n.choice("kind", ("ndi", "spout", "syphon")),  # type: ignore[arg-type]
+        n.get("name", str, "Scope"),
+        n.get("enabled", bool, True),
+    )
+    n.done()
+    return spec
 
 
 def _check_references(show: Show, root: Node) -> None:

@@ -129,6 +129,25 @@ class AudioDevice:
 
 
 @dataclass(frozen=True, slots=True)
+class SinkSpec:
+    """A frame output the bridge runs itself (the frames come from Scope's video track)."""
+
+    kind: Literal["ndi", "syphon", "spout", "record", "v4l2"]
+    name: str
+    enabled: bool = True
+    options: MappingABC[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSinkSpec:
+    """An output Scope should run itself (``output_sinks``), for Scope on the show machine."""
+
+    kind: Literal["ndi", "spout", "syphon"]
+    name: str
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where a mapping's value comes from."""
 
@@ -203,6 +222,8 @@ class Show:
     osc: tuple[OscDevice, ...]
     audio: tuple[AudioDevice, ...]
     bindings: tuple[Binding, ...]
+    sinks: tuple[SinkSpec, ...] = ()
+    server_sinks: tuple[ServerSinkSpec, ...] = ()
     transition_steps: int = 8
     transition_method: Interpolation = "linear"
     start_scene: str = ""
