@@ -87,8 +87,12 @@ def _collect(path: Path, seen: list[Path], stack: tuple[Path, ...]) -> list[Node
     return [*nodes, node]
 
 
-def load_show(path: str | Path) -> Show:
-    """Read and validate a show file with its includes; raises ConfigError."""
+def load_show(path: str | Path, *, fragment: bool = False) -> Show:
+    """Read and validate a show file with its includes; raises ConfigError.
+
+    ``fragment=True`` accepts a file meant to be included (a controller profile, a host
+    preset) that declares no prompt slots of its own.
+    """
     root = Path(path)
     if not root.exists():
         raise ConfigError(str(root), "", "file not found")
@@ -152,7 +156,7 @@ def load_show(path: str | Path) -> Show:
         denoising_presets=presets,
     )
     bindings = tuple(read_binding(n, i, show) for i, n in enumerate(raw_bindings))
-    _check_references(show, nodes[-1])
+    _check_references(show, nodes[-1], fragment)
     return _replace_bindings(show, bindings)
 
 
@@ -396,7 +400,7 @@ def _server_sink(n: Node) -> ServerSinkSpec:
     return spec
 
 
-def _check_references(show: Show, root: Node) -> None:
+def _check_references(show: Show, root: Node, fragment: bool) -> None:
     ids = [p.id for p in show.prompts]
     for dup in {i for i in ids if ids.count(i) > 1}:
         raise root.error("prompts", f"prompt id {dup!r} is declared twice")
@@ -409,5 +413,5 @@ def _check_references(show: Show, root: Node) -> None:
                 raise root.error(f"scenes[{i}]", f"scene {scene.name!r} names no prompt {slot!r}")
     if show.start_scene and show.start_scene not in names:
         raise root.error("start_scene", f"no scene named {show.start_scene!r}")
-    if not show.prompts:
+    if not show.prompts and not fragment:
         raise root.error("prompts", "a show needs at least one prompt slot ([[prompts]])")
