@@ -17,6 +17,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "core": ("scripts.benchmarks.core", "run"),
     "pacing": ("scripts.benchmarks.pacing", "run"),
     "scope": ("scripts.benchmarks.pacing", "run"),
+    "frames": ("bridge.sinks.bench", "run_frames_bench"),
+    "audio": ("bridge.features.bench", "run_audio_bench"),
 }
 
 
