@@ -152,6 +152,8 @@ def load_show(path: str | Path, *, fragment: bool = False) -> Show:
         server_sinks=tuple(server_sinks),
         transition_steps=transition.get("num_steps", 8),
         transition_method=transition.get("method", "linear"),
+        quantize=transition.get("quantize", "off"),
+        lookahead_ms=transition.get("lookahead_ms", 375.0),
         start_scene=start_scene,
         denoising_presets=presets,
     )
@@ -241,6 +243,10 @@ def _transition_fields(n: Node) -> dict[str, Any]:
         f["num_steps"] = n.integer("num_steps", 8, 0, 64)
     if n.has("method"):
         f["method"] = n.choice("method", ("linear", "slerp"))
+    if n.has("quantize"):
+        f["quantize"] = n.choice("quantize", ("off", "beat", "bar"))
+    if n.has("lookahead_ms"):
+        f["lookahead_ms"] = n.number("lookahead_ms", 375.0, 0.0, 4000.0)
     n.done()
     return f
 

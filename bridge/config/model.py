@@ -226,5 +226,9 @@ class Show:
     server_sinks: tuple[ServerSinkSpec, ...] = ()
     transition_steps: int = 8
     transition_method: Interpolation = "linear"
+    quantize: Literal["off", "beat", "bar"] = "off"
+    """Hold scene changes for the next beat or bar of the tempo source (when it is sure)."""
+    lookahead_ms: float = 375.0
+    """Send a quantised change this early, so Scope starts it on the beat (about half a chunk)."""
     start_scene: str = ""
     denoising_presets: tuple[tuple[int, ...], ...] = ()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from bridge.config.model import Binding, Show
 from bridge.core import events as ev
+from bridge.core.beats import BeatClock
 from bridge.core.encoders import accelerated, decode
 from bridge.core.state import Change, ShowState
 from bridge.core.takeover import Takeover
@@ -97,6 +98,8 @@ class Engine:
 
     def __init__(self, show: Show, state: ShowState) -> None:
         self.state = state
+        self.show = show
+        self.beat_clock = BeatClock(show.quantize, show.lookahead_ms / 1000.0)
         self.lives = [_live(b) for b in show.bindings]
         self.index: dict[Key, list[Live]] = {}
         self.lfos: list[Live] = []
@@ -134,19 +137,26 @@ class Engine:
     def feed(self, event: ev.Event) -> list[Change]:
         """The changes one event causes (empty when nothing listens to it)."""
         handler = self._handlers.get(type(event))
-        return handler(event) if handler else []
+        if handler is None:
+            return []
+        changes = handler(event)
+        if self.show.quantize != "off" and changes:
+            return self.beat_clock.hold(changes, event.t)
+        return changes
 
     @property
     def needs_ticks(self) -> bool:
-        """True while an LFO runs or a smoothing/slew stage has not settled."""
-        return bool(self.lfos) or any(
-            live.chain.temporal and not live.chain.settled for live in self.lives
+        """True while an LFO runs, a smoothing/slew stage has not settled, or a change waits."""
+        return (
+            bool(self.lfos)
+            or bool(self.beat_clock.waiting)
+            or any(live.chain.temporal and not live.chain.settled for live in self.lives)
         )
 
     def tick(self, now: float) -> list[Change]:
         if self.t0 is None:
             self.t0 = now
-        out: list[Change] = []
+        out: list[Change] = self.beat_clock.due(now)
         for live in self.lfos:
             src = live.binding.source
             x = lfo_value(src.shape, (now - self.t0) / src.period_s + src.phase)
@@ -256,6 +266,7 @@ class Engine:
 
     def _tempo(self, e: ev.Event) -> list[Change]:
         assert isinstance(e, ev.TempoBeat)
+        self.beat_clock.observe(e)
         out: list[Change] = []
         values = {"beat_phase": e.beat_phase, "bar_phase": e.bar_phase, "bpm": e.bpm}
         for name, value in values.items():

@@ -1,0 +1,71 @@
+"""Beat-quantised changes: hold a scene change until the next beat or bar.
+
+Rules of this module:
+- the tempo comes from `TempoBeat` events (the audio tracker, MIDI clock or a host over
+  OSC); a tempo is trusted while its confidence is at least ``MIN_CONFIDENCE`` and its last
+  beat is recent — otherwise changes pass at once (a performer never waits on a guess);
+- a held change is released ``lookahead`` before the boundary, so that after Scope's chunk
+  latency the transition starts on the beat;
+- only scene changes are held: knobs and pauses always go at once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from bridge.core import events as ev
+from bridge.core.state import Change
+
+MIN_CONFIDENCE = 0.5
+HELD_TARGETS = frozenset({"scene", "scene.next", "scene.prev"})
+
+
+@dataclass(slots=True)
+class BeatClock:
+    mode: str
+    lookahead: float
+    bpm: float = 0.0
+    confidence: float = 0.0
+    last_beat: float | None = None
+    last_downbeat: float | None = None
+    waiting: list[tuple[float, Change]] = field(default_factory=list)
+
+    def observe(self, beat: ev.TempoBeat) -> None:
+        self.bpm, self.confidence = beat.bpm, beat.confidence
+        if beat.beat:
+            self.last_beat = beat.t
+        if beat.downbeat:
+            self.last_downbeat = beat.t
+
+    def trusted(self, now: float) -> bool:
+        if self.last_beat is None or self.bpm <= 0 or self.confidence < MIN_CONFIDENCE:
+            return False
+        return now - self.last_beat <= 2.0 * 60.0 / self.bpm + 0.25
+
+    def boundary_after(self, t: float) -> float:
+        """The first beat (or bar) at or after ``t``, from the last one heard."""
+        assert self.last_beat is not None
+        period = 60.0 / self.bpm
+        anchor = self.last_beat
+        if self.mode == "bar":
+            period *= 4.0
+            if self.last_downbeat is not None:
+                anchor = self.last_downbeat
+        return anchor + math.ceil((t - anchor) / period - 1e-9) * period
+
+    def hold(self, changes: list[Change], now: float) -> list[Change]:
+        """Pass what goes now; keep scene changes for their boundary."""
+        if not self.trusted(now) or not any(c.target in HELD_TARGETS for c in changes):
+            return changes
+        release = self.boundary_after(now + self.lookahead) - self.lookahead
+        self.waiting += [(release, c) for c in changes if c.target in HELD_TARGETS]
+        return [c for c in changes if c.target not in HELD_TARGETS]
+
+    def due(self, now: float) -> list[Change]:
+        ready = [c for t, c in self.waiting if t <= now]
+        self.waiting = [(t, c) for t, c in self.waiting if t > now]
+        return ready
+
+    def next_release(self) -> float | None:
+        return min((t for t, _ in self.waiting), default=None)
