@@ -69,6 +69,8 @@ class Bridge:
         self.event_count = 0
         self.on_sent: list[Callable[[dict[str, Any]], None]] = []
         self.on_event: list[Callable[[Event], None]] = []
+        self.on_action: list[Callable[[str], None]] = []
+        """Listeners for actions meant for other parts (tempo.tap, tempo.double, ...)."""
         self._timer: asyncio.TimerHandle | None = None
         self.extra_initial: dict[str, Any] = {}
         """Parameters every new session must start with besides the show (output_sinks)."""
@@ -85,6 +87,11 @@ class Bridge:
         except Exception as exc:  # a bug in one mapping must not stop the show
             log.exception("mapping failed on %r", event)
             self.report("mapping", f"a mapping failed on {type(event).__name__}: {exc}")
+        if self.state.actions:
+            actions, self.state.actions = self.state.actions, []
+            for action in actions:
+                for act in self.on_action:
+                    act(action)
         for listener in self.on_event:
             listener(event)
         self.pump()

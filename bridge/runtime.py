@@ -17,8 +17,10 @@ import numpy.typing as npt
 from av import VideoFrame
 
 from bridge.app import Bridge
-from bridge.config.model import Show
+from bridge.config.model import AudioDevice, Show
+from bridge.core.events import AudioFeatures, Event
 from bridge.errors import BridgeError
+from bridge.inputs.audio import FileAudioInput, LiveAudioInput
 from bridge.scope.client import ScopeClient
 from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
 from bridge.scope.link import PipelineRequest, ScopeLink
@@ -75,8 +77,47 @@ class Runtime:
             self.bridge.transport = self.link
             self.bridge.add_task("scope", self.link.run)
         self.bridge.add_task("chunk-rate", self._follow_chunk_rate)
+        self.audio: dict[str, LiveAudioInput | FileAudioInput] = {}
+        self.audio_values: dict[str, float] = {}
+        for device in show.audio:
+            self._add_audio(device)
         if show.server_sinks and self.link is not None:
             self.bridge.add_task("server-sinks", self._server_sinks)
+
+    # -- audio ---------------------------------------------------------------------------
+    def _add_audio(self, device: AudioDevice) -> None:
+        source: LiveAudioInput | FileAudioInput
+        if device.file:
+            source = FileAudioInput(
+                device.file, realtime=device.realtime, repeat=True, block_size=device.block_size
+            )
+        else:
+            source = LiveAudioInput(
+                device.input or None,
+                sample_rate=device.sample_rate,
+                block_size=device.block_size,
+            )
+        self.audio[device.name] = source
+        self.bridge.add_task(f"audio-{device.name}", lambda: source.run(self.bridge.submit))
+        if len(self.audio) == 1:
+            self.bridge.on_action.append(self._tempo_action)
+            self.bridge.on_event.append(self._audio_event)
+
+    def _tempo_action(self, action: str) -> None:
+        for source in self.audio.values():
+            analyser = source.analyser
+            if analyser is None:
+                continue
+            if action == "tempo.tap":
+                analyser.tap(self.bridge.clock())
+            elif action == "tempo.double":
+                analyser.double()
+            elif action == "tempo.half":
+                analyser.halve()
+
+    def _audio_event(self, event: Event) -> None:
+        if isinstance(event, AudioFeatures):
+            self.audio_values = dict(event.values)
 
     # -- frames --------------------------------------------------------------------------
     def _build_sinks(self) -> list[FrameSink]:
@@ -166,8 +207,16 @@ class Runtime:
         """A callable returning DeviceView lines (inputs, outputs, sinks)."""
         self._devices.append(provider)
 
+    def extra(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.audio:
+            extra["audio"] = self.audio_values
+        return extra
+
     def snapshot(self) -> Snapshot:
-        return take(self.bridge, connection=self.connection, devices=self._devices)
+        return take(
+            self.bridge, connection=self.connection, devices=self._devices, extra=self.extra
+        )
 
     def preview(self) -> npt.NDArray[np.uint8] | None:
         """The latest frame, small, as RGB (for the console's preview)."""

@@ -20,7 +20,7 @@ AUDIO_FEATURES = (
     "bpm",
     "beat_phase",
     "bar_phase",
-    "confidence",
+    "tempo_confidence",
 )
 TEMPO_FEATURES = ("beat_phase", "bar_phase", "bpm", "beat", "bar")
 _MIDI_KINDS = (

@@ -130,18 +130,21 @@ class Engine:
             ev.AudioOnset: self._onset,
             ev.TempoBeat: self._tempo,
             ev.UiAction: self._ui,
-            ev.Tick: self._tick,
         }
 
     # -- entry points ------------------------------------------------------------------
     def feed(self, event: ev.Event) -> list[Change]:
         """The changes one event causes (empty when nothing listens to it)."""
+        if isinstance(event, ev.Tick):
+            return self.tick(event.t)
         handler = self._handlers.get(type(event))
         if handler is None:
             return []
-        changes = handler(event)
+        return self._quantised(handler(event), event.t)
+
+    def _quantised(self, changes: list[Change], now: float) -> list[Change]:
         if self.show.quantize != "off" and changes:
-            return self.beat_clock.hold(changes, event.t)
+            return self.beat_clock.hold(changes, now)
         return changes
 
     @property
@@ -156,7 +159,7 @@ class Engine:
     def tick(self, now: float) -> list[Change]:
         if self.t0 is None:
             self.t0 = now
-        out: list[Change] = self.beat_clock.due(now)
+        out: list[Change] = []
         for live in self.lfos:
             src = live.binding.source
             x = lfo_value(src.shape, (now - self.t0) / src.period_s + src.phase)
@@ -164,16 +167,13 @@ class Engine:
         for live in self.lives:
             if live.last_input is not None and live.chain.temporal and not live.chain.settled:
                 self._continuous(live, live.last_input, now, out)
-        return out
+        return self.beat_clock.due(now) + self._quantised(out, now)
 
     # -- matching ----------------------------------------------------------------------
     def _match(self, kind: str, device: str, channel: int, number: int | str) -> list[Live]:
         exact = self.index.get((kind, device, channel, number), [])
         wild = self.index.get((kind, device, 0, number), [])
         return exact + wild if exact and wild else exact or wild
-
-    def _tick(self, e: ev.Event) -> list[Change]:
-        return self.tick(e.t)
 
     def _plain(self, e: ev.Event) -> list[Change]:
         """MIDI messages that are always an absolute value."""

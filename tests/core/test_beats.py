@@ -89,3 +89,18 @@ def test_release_plus_lookahead_is_always_a_boundary_in_the_future(
     assert boundary - (press + lookahead) < period + 1e-9
     k = (boundary - (press - 0.01)) / period
     assert abs(k - round(k)) < 1e-6
+
+
+def test_an_lfo_scene_change_is_held_once_and_then_released() -> None:
+    """A change made on a tick is held like any other, and released by a later tick."""
+    state, engine = quantised("beat", 0.0)
+    beats(engine, state, 1.0)
+    held = engine.beat_clock.hold([Change("scene.next", 1.0)], 1.1)
+    assert held == []
+    for c in engine.tick(1.2):
+        state.apply(c)
+    assert state.scene == "a"
+    for c in engine.feed(ev.Tick(1.5)):
+        state.apply(c)
+    assert state.scene == "b"
+    assert not engine.beat_clock.waiting
