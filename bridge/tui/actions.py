@@ -1,0 +1,224 @@
+"""The console's commands: what every key, dialog and palette entry does.
+
+Each command is one `UiAction` through `ConsoleHost.submit` or one host call (save,
+reload, learn, reconnect), wrapped so a failing host call becomes a notification instead
+of an exception in the console. `ConsoleApp` adds the panels and the refresh loop.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import ParamSpec, TypeVar
+
+from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+
+from bridge.core.events import UiAction, UiActionName
+from bridge.snapshot import Snapshot
+from bridge.tui.host import ConsoleHost
+from bridge.tui.keys import KEYS
+from bridge.tui.screens.confirm import ConfirmScreen
+from bridge.tui.screens.edit import EditScreen
+from bridge.tui.screens.help import HelpScreen
+from bridge.tui.screens.learn import LearnScreen
+from bridge.tui.screens.pick import PickScreen
+from bridge.tui.widgets.inputs_monitor import InputsPanel
+from bridge.tui.widgets.panel import Panel
+from bridge.tui.widgets.problems import ProblemsPanel
+from bridge.tui.widgets.prompts import PromptsPanel
+
+log = logging.getLogger("bridge.tui")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+UI_SOURCE = "ui"
+
+
+class ConsoleCommands(App[None]):
+    """The command half of the console; the subclass provides the state declared here."""
+
+    host: ConsoleHost
+    snap: Snapshot | None
+    panels: dict[str, Panel]
+    prompts: PromptsPanel
+    inputs: InputsPanel
+    problems: ProblemsPanel
+
+    def refresh_panels(self) -> None:
+        """Redraw from a fresh snapshot (the subclass implements it)."""
+        raise NotImplementedError
+
+    # -- calling the host without letting it take the console down -----------------------
+    def _call(self, what: str, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            log.exception("%s failed", what)
+            self.say(f"{what} failed: {exc}", title="Console", severity="error", timeout=10)
+            return None
+
+    def say(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float = 5.0,
+    ) -> None:
+        """A notification; host text is shown as written (a "[" in a key path is not markup)."""
+        self.notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def send(self, action: UiActionName, target: str = "", value: str | None = None) -> None:
+        """Submit one console command to the bridge, stamped now."""
+        event = UiAction(time.monotonic(), UI_SOURCE, action, target, value)
+        self._call(action.replace("_", " "), self.host.submit, event)
+
+    # -- show actions --------------------------------------------------------------------
+    def action_toggle_pause(self) -> None:
+        self.send("toggle_pause")
+
+    def action_next_scene(self) -> None:
+        self.send("next_scene")
+
+    def action_prev_scene(self) -> None:
+        self.send("prev_scene")
+
+    def action_reset_cache(self) -> None:
+        self.send("reset_cache")
+
+    def action_select_scene(self) -> None:
+        scenes = list(self.snap.extra.get("scenes") or []) if self.snap else []
+        if not scenes:
+            self.say("This bridge does not list its scenes; use n and b.", timeout=5)
+            return
+        current = self.snap.scene if self.snap else None
+        items = [(str(s), str(s)) for s in scenes]
+
+        def picked(scene: str | None) -> None:
+            if scene is not None:
+                self.send("select_scene", scene)
+
+        self.push_screen(PickScreen("Go to scene", items, initial=current), picked)
+
+    def action_edit_prompt(self) -> None:
+        prompts = self.snap.prompts if self.snap else ()
+        if not prompts:
+            self.say("There is no prompt slot to edit.", timeout=5)
+            return
+        texts = {p.id: p.text for p in prompts}
+        items = [(p.id, f"{p.id}: {p.text}") for p in prompts]
+
+        def edited(slot: str, text: str | None) -> None:
+            if text is not None and text != texts[slot]:
+                self.send("set_prompt_text", slot, text)
+                self.say(f"Prompt {slot!r} changes (as a transition).", timeout=4)
+
+        def picked(slot: str | None) -> None:
+            if slot is None:
+                return
+            self.prompts.selected = slot
+            self.push_screen(EditScreen(slot, texts[slot]), functools.partial(edited, slot))
+
+        self.push_screen(
+            PickScreen("Edit which prompt?", items, initial=self.prompts.selected), picked
+        )
+
+    def action_learn(self) -> None:
+        targets = self._call("listing learn targets", self.host.learn_targets)
+        if not targets:
+            if targets is not None:
+                self.say("Nothing can be learned in this show.", timeout=5)
+            return
+
+        def learned(message: str | None) -> None:
+            if message:
+                self.say(message, title="Learn", timeout=8)
+
+        def picked(target: str | None) -> None:
+            if target is None:
+                return
+            try:
+                self.host.learn_start(target)
+            except Exception as exc:
+                log.exception("learn_start failed")
+                self.say(f"cannot learn {target}: {exc}", severity="error", timeout=10)
+                return
+            screen = LearnScreen(
+                target,
+                candidate=self.host.learn_candidate,
+                confirm=self.host.learn_confirm,
+                cancel=self.host.learn_cancel,
+            )
+            self.push_screen(screen, learned)
+
+        self.push_screen(PickScreen("Learn which target?", [(t, t) for t in targets]), picked)
+
+    def action_save(self) -> None:
+        message = self._call("saving", self.host.save)
+        if message is not None:
+            self.say(message, title="Save", timeout=8)
+
+    def action_reload(self) -> None:
+        try:
+            error = self.host.reload()
+        except Exception as exc:
+            log.exception("reload failed")
+            error = f"reload failed: {type(exc).__name__}: {exc}"
+        if error is None:
+            self.problems.clear("reload")
+            self.say("Mappings reloaded.", title="Reload", timeout=4)
+        else:
+            self.problems.note("reload", error)
+            self.say(error, title="Reload failed", severity="error", timeout=20)
+        self.refresh_panels()
+
+    def action_reconnect(self) -> None:
+        self._call("reconnecting", self.host.reconnect)
+        self.say("Reconnecting to Scope…", timeout=3)
+
+    # -- console-only actions ------------------------------------------------------------
+    def action_toggle_panel(self, panel_id: str) -> None:
+        panel = self.panels[panel_id]
+        panel.display = not panel.display
+        if panel.display and self.snap is not None:
+            panel.show(self.snap)
+
+    def action_pause_monitor(self) -> None:
+        self.inputs.toggle_pause()
+        if self.snap is not None:
+            self.inputs.show(self.snap)
+
+    def action_filter_inputs(self) -> None:
+        self.inputs.display = True
+        self.inputs.filter.focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        """Quit only after a yes: ctrl+q, q and the palette's Quit all ask first."""
+        if isinstance(self.screen, ConfirmScreen):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen("Quit Scope Bridge? The show stops and Scope gets no more updates."),
+            answered,
+        )
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for k in KEYS:
+            if k.action == "quit":
+                continue  # the built-in Quit already runs action_quit, which asks first
+            yield SystemCommand(
+                k.help, f"key {k.shown}", functools.partial(self.run_action, k.action)
+            )

@@ -1,0 +1,138 @@
+"""The show console: a Textual app that watches the bridge and sends it commands.
+
+It polls `ConsoleHost.snapshot()` at ~12 Hz and redraws its panels from it; every key
+becomes a `UiAction` through `ConsoleHost.submit` or one host call (save, reload, learn,
+reconnect). It holds no bridge logic. The bridge itself runs as a Textual worker; if it
+stops or raises, the console says so and stays up, and so does every panel around one
+that fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer
+from textual.worker import Worker
+
+from bridge.snapshot import Snapshot
+from bridge.tui.actions import ConsoleCommands
+from bridge.tui.host import ConsoleHost
+from bridge.tui.keys import bindings
+from bridge.tui.widgets.audio import AudioPanel
+from bridge.tui.widgets.connection import ConnectionPanel
+from bridge.tui.widgets.controls import ControlsPanel
+from bridge.tui.widgets.devices import DevicesPanel
+from bridge.tui.widgets.inputs_monitor import InputsPanel
+from bridge.tui.widgets.output import OutputPanel
+from bridge.tui.widgets.panel import Panel
+from bridge.tui.widgets.preview import PreviewPanel
+from bridge.tui.widgets.problems import ProblemsPanel
+from bridge.tui.widgets.prompts import PromptsPanel
+from bridge.tui.widgets.status_line import StatusLine
+
+log = logging.getLogger("bridge.tui")
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an error; a TaskGroup's group names its real causes, not itself."""
+    if isinstance(exc, BaseExceptionGroup):
+        return "; ".join(describe(inner) for inner in exc.exceptions)
+    return f"{type(exc).__name__}: {exc}"
+
+
+class ConsoleApp(ConsoleCommands):
+    """The show console. `ConsoleApp(host).run()` runs it (and the bridge) until quit."""
+
+    CSS_PATH = "console.tcss"
+    TITLE = "Scope Bridge"
+    AUTO_FOCUS = None  # no text box may hold the keys at start: space must freeze at once
+    BINDINGS: ClassVar[list[BindingType]] = bindings()
+
+    def __init__(self, host: ConsoleHost, *, refresh_hz: float = 12.0) -> None:
+        super().__init__()
+        self.host = host
+        self.refresh_hz = refresh_hz
+        self.status = StatusLine()
+        self.problems = ProblemsPanel(id="problems")
+        self.prompts = PromptsPanel(id="prompts")
+        self.inputs = InputsPanel(id="inputs")
+        self.preview = PreviewPanel(lambda: self.host.preview(), id="preview")
+        self.panels: dict[str, Panel] = {
+            "connection": ConnectionPanel(id="connection"),
+            "prompts": self.prompts,
+            "controls": ControlsPanel(id="controls"),
+            "inputs": self.inputs,
+            "output": OutputPanel(id="output"),
+            "devices": DevicesPanel(id="devices"),
+            "audio": AudioPanel(id="audio"),
+            "preview": self.preview,
+            "problems": self.problems,
+        }
+        self.snap: Snapshot | None = None
+        self.refreshes = 0
+        self.bridge_worker: Worker[None] | None = None
+        self._snapshot_error: str | None = None
+
+    # -- layout and the refresh loop -----------------------------------------------------
+    def compose(self) -> ComposeResult:
+        p = self.panels
+        yield self.status
+        with Horizontal(id="columns"):
+            with Vertical(id="left"):
+                yield from (p["connection"], p["output"], p["devices"])
+            with Vertical(id="middle"):
+                yield from (p["prompts"], p["controls"], p["inputs"])
+            with Vertical(id="right"):
+                yield from (p["preview"], p["audio"], p["problems"])
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.preview.use_color = not self.no_color
+        self.refresh_panels()
+        self.set_interval(1 / self.refresh_hz, self.refresh_panels)
+        self.bridge_worker = self.run_worker(
+            self._run_bridge(), name="bridge", group="bridge", exit_on_error=False
+        )
+
+    async def _run_bridge(self) -> None:
+        """The whole bridge; whatever it raises is shown, and the console stays up."""
+        try:
+            await self.host.run_bridge()
+        except Exception as exc:
+            log.exception("the bridge stopped")
+            message = f"the bridge stopped: {describe(exc)}"
+            self.problems.note("bridge", message)
+            self.say(message, title="Bridge stopped", severity="error", timeout=30)
+        else:
+            self.problems.note("bridge", "the bridge finished: nothing is being controlled")
+        self.refresh_panels()
+
+    def refresh_panels(self) -> None:
+        """Take one snapshot and redraw every visible panel from it."""
+        try:
+            snap = self.host.snapshot()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            if error != self._snapshot_error:
+                log.exception("snapshot failed")
+                self._snapshot_error = error
+            self.status.show(None, error)
+            return
+        self._snapshot_error = None
+        self.snap = snap
+        ids = [p.id for p in snap.prompts]
+        if self.prompts.selected not in ids:
+            self.prompts.selected = ids[0] if ids else None
+        try:
+            self.status.show(snap)
+        except Exception as exc:
+            log.exception("status line failed")
+            self.status.show(None, f"status line failed: {exc}")
+        for panel in self.panels.values():
+            if panel.display:
+                panel.show(snap)
+        self.refreshes += 1

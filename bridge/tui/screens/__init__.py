@@ -1,0 +1,1 @@
+"""The console's dialogs: help, quit confirmation, list pick, prompt edit, learn."""

@@ -1,0 +1,90 @@
+"""The Inputs monitor: recent events as they arrive, with a filter and a pause.
+
+Pausing freezes this list only (to read a burst), never the output. The filter box takes
+focus only when asked ("/" or a click), and gives it back on Enter or Escape, so the show
+keys (space, n, b...) are never swallowed by a text box the performer forgot about.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Input, Static
+
+from bridge.snapshot import Snapshot
+from bridge.tui.widgets.panel import Lines, Panel, clip
+
+
+class PauseToggle(Static):
+    """A clickable label (not focusable, so space stays the output-freeze key)."""
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        panel = self.query_ancestor(InputsPanel)
+        panel.toggle_pause()
+
+
+class FilterInput(Input):
+    """The filter box; Enter or Escape hands the keys back to the console."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "done", "Done")]
+
+    def action_done(self) -> None:
+        self.screen.set_focus(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.screen.set_focus(None)
+
+
+class InputsPanel(Panel):
+    """Recent events (newest last), filtered by a case-insensitive substring."""
+
+    TITLE = "Inputs monitor"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.paused = False
+        self.frozen: Snapshot | None = None
+        self.filter = FilterInput(placeholder="filter (/)", id="inputs-filter", compact=True)
+        self.pause_label = PauseToggle(" live (p) ", id="inputs-pause")
+        self._label_paused = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="toolbar"):
+            yield self.filter
+            yield self.pause_label
+        yield self.body
+
+    def toggle_pause(self) -> None:
+        """Freeze or release the event list (the output is not affected)."""
+        self.paused = not self.paused
+        self.frozen = None
+
+    def build(self, snap: Snapshot) -> Lines:
+        if self.paused:
+            self.frozen = self.frozen or snap
+            snap = self.frozen
+        if self.paused != self._label_paused:
+            self._label_paused = self.paused
+            self.pause_label.update(
+                Text(" PAUSED (p) ", style="bold black on yellow")
+                if self.paused
+                else Text(" live (p) ", style="grey70")
+            )
+        words = self.filter.value.strip().lower()
+        shown = [e for e in snap.events if words in e.lower()] if words else list(snap.events)
+        malformed = int(snap.extra.get("osc_malformed", 0) or 0)
+        head = Text(f"events {snap.event_count}", style="grey70")
+        head.append(f"  OSC malformed {malformed}", style="bold red" if malformed else "grey50")
+        if words:
+            head.append(f"  showing {len(shown)}", style="grey70")
+        lines = [Text(e, no_wrap=True, overflow="ellipsis") for e in shown]
+        if not lines:
+            lines = [Text("no matching events" if words else "no events yet", style="grey50")]
+        return [head, *clip(lines, self.rows() - 1, keep="tail")]

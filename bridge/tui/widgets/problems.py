@@ -1,0 +1,38 @@
+"""The Problems panel: what the bridge reported, plus what the console itself ran into."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from bridge.snapshot import Snapshot
+from bridge.tui.widgets.panel import Lines, Panel, clip
+
+
+class ProblemsPanel(Panel):
+    """The console's own notes (a failed reload, a stopped bridge), which stay until the
+    console clears them, then the bridge's problems, newest last."""
+
+    TITLE = "Problems"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.notes: dict[str, str] = {}
+
+    def note(self, key: str, message: str) -> None:
+        """Show a console-side problem under a key (replacing the previous one for that key)."""
+        self.notes[key] = message
+
+    def clear(self, key: str) -> None:
+        self.notes.pop(key, None)
+
+    def build(self, snap: Snapshot) -> Lines:
+        messages = [*(f"{k}: {m}" for k, m in self.notes.items()), *snap.problems]
+        self.border_subtitle = str(len(messages)) if messages else ""
+        if not messages:
+            return [Text("no problems", style="green")]
+        width, console = self.width(), self.app.console
+        lines: Lines = []
+        for m in messages:  # wrapped here, so clipping counts the rows each message takes
+            wrapped = Text("• " + m, style="bold red").wrap(console, width, overflow="fold")
+            lines.extend(Text(str(part), style="bold red", no_wrap=True) for part in wrapped)
+        return clip(lines, self.rows(), keep="tail")

@@ -1,0 +1,74 @@
+"""The big coloured line at the top: the connection state readable from across a dark room.
+
+Green "CONNECTED · 16.0 fps", yellow "RECONNECTING in 2.1 s" (or CONNECTING while the
+pipeline loads), red "DISCONNECTED: <error>"; the scene and a frozen output ride along on
+the right, because those are the other two things a performer checks at a glance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from bridge.snapshot import Snapshot
+
+Tone = Literal["ok", "wait", "down"]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """The headline: its words and its colour."""
+
+    text: str
+    tone: Tone
+
+
+def link_state(snap: Snapshot) -> LinkState:
+    """Read the connection dict into one headline."""
+    c = snap.connection
+    if c is None:
+        return LinkState("DISCONNECTED: no Scope link", "down")
+    retry = c.get("reconnect_in_s")
+    if retry is not None:
+        return LinkState(f"RECONNECTING in {float(retry):.1f} s", "wait")
+    if c.get("webrtc_state") == "connected" and c.get("channel_open"):
+        return LinkState(f"CONNECTED · {float(c.get('fps_recent') or 0.0):.1f} fps", "ok")
+    if c.get("load_state") == "loading" or c.get("webrtc_state") in {"new", "connecting"}:
+        return LinkState(f"CONNECTING · pipeline {c.get('load_state', '?')}", "wait")
+    error = c.get("last_error") or c.get("webrtc_state") or "not connected"
+    return LinkState(f"DISCONNECTED: {error}", "down")
+
+
+class StatusLine(Static):
+    """The headline widget; its CSS class carries the colour (-ok, -wait, -down)."""
+
+    def __init__(self) -> None:
+        super().__init__("starting…", id="status")
+        self.state = LinkState("starting…", "wait")
+        self._shown: tuple[LinkState, str, bool] | None = None
+
+    def show(self, snap: Snapshot | None, error: str | None = None) -> None:
+        """Redraw from a snapshot, or show why there is none (repaints only on change)."""
+        if snap is None:
+            state, scene, paused = LinkState(f"NO SNAPSHOT: {error}", "down"), "", False
+        else:
+            state, scene, paused = link_state(snap), snap.scene or "–", snap.output.paused
+        key = (state, scene, paused)
+        if key == self._shown:
+            return
+        self._shown = key
+        self.state = state
+        for tone in ("ok", "wait", "down"):
+            self.set_class(tone == state.tone, f"-{tone}")
+        right = Text(f"scene {scene}" if scene else "", style="bold")
+        if paused:
+            right.append("  ■ OUTPUT FROZEN ", style="bold white on red")
+        grid = Table.grid(expand=True)
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        grid.add_column(justify="right", no_wrap=True)
+        grid.add_row(Text(state.text, style="bold"), right)
+        self.update(grid, layout=False)

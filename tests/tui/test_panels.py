@@ -1,0 +1,216 @@
+"""What the panels show, read from real snapshots, and that one failing panel (or a failing
+bridge) never stops the rest of the console."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pytest
+from textual.worker import WorkerState
+
+from bridge.core import events as ev
+from bridge.snapshot import ControlView
+from bridge.tui.app import ConsoleApp
+from bridge.tui.keys import PANELS
+from tests.tui.conftest import SIZE, FakeHost, screen_text
+
+
+def flat(text: str) -> str:
+    """Panel text with its wrapping undone."""
+    return " ".join(text.split())
+
+
+RELOAD_ERROR = "mappings/demo.toml:42 at mappings[3].target: unknown target 'prompt.sea.weight'"
+
+
+async def test_every_panel_title_and_the_footer_are_on_screen(app: ConsoleApp) -> None:
+    """At 120x40 all nine panels, the headline and the main keys fit on one screen."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+    for _, title in PANELS:
+        assert f"─ {title} ─" in text, title
+    assert "CONNECTED · 16.0 fps" in text
+    for label in ("space Freeze", "n Next", "b Back", "q Quit", "? Help"):
+        assert label in text, label
+
+
+async def test_headline_follows_the_connection(app: ConsoleApp, host: FakeHost) -> None:
+    """Green when connected, a yellow countdown while reconnecting, red with the error."""
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.status.has_class("-ok")
+        assert host.connection is not None
+        host.connection.update(
+            webrtc_state="closed", channel_open=False, reconnect_in_s=2.1, last_error="ICE failed"
+        )
+        app.refresh_panels()
+        await pilot.pause()
+        assert "RECONNECTING in 2.1 s" in screen_text(app)
+        assert app.status.has_class("-wait")
+        assert not app.status.has_class("-ok")
+        assert "retry in 2.1 s" in app.panels["connection"].text
+        assert "error    ICE failed" in app.panels["connection"].text
+        host.connection["reconnect_in_s"] = 0.4  # the countdown runs down snapshot by snapshot
+        app.refresh_panels()
+        await pilot.pause()
+        assert "RECONNECTING in 0.4 s" in screen_text(app)
+        host.connection["reconnect_in_s"] = None
+        app.refresh_panels()
+        await pilot.pause()
+        assert "DISCONNECTED: ICE failed" in screen_text(app)
+        assert app.status.has_class("-down")
+        host.connection.update(webrtc_state="connected", channel_open=True, fps_recent=15.5)
+        app.refresh_panels()
+        await pilot.pause()
+        assert "CONNECTED · 15.5 fps" in screen_text(app)
+        assert app.status.has_class("-ok")
+
+
+async def test_broken_reload_is_shown_and_the_console_keeps_going(
+    app: ConsoleApp, host: FakeHost
+) -> None:
+    """ctrl+r with a broken file: the error (file, line, key) in a notification and in
+    Problems; the console keeps refreshing; a good reload clears it."""
+    host.reload_error = RELOAD_ERROR
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Reload failed" in text
+        assert "mappings/demo.toml:42" in text
+        assert RELOAD_ERROR in flat(app.problems.text)
+        before = app.refreshes
+        await pilot.pause(0.4)
+        assert app.refreshes > before
+        host.reload_error = None
+        await pilot.press("ctrl+r")
+        app.refresh_panels()
+        await pilot.pause()
+        assert "demo.toml:42" not in app.problems.text
+        assert "Mappings reloaded." in screen_text(app)
+
+
+async def test_a_failing_panel_is_contained(
+    app: ConsoleApp, host: FakeHost, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A host value that breaks one panel shows in that panel (logged once); the other
+    panels keep refreshing and the bridge worker keeps running; it recovers when fixed."""
+    async with app.run_test(size=SIZE) as pilot:
+        with caplog.at_level(logging.ERROR, logger="bridge.tui"):
+            host.extra["audio"] = {"level": "loud"}
+            app.refresh_panels()
+            await pilot.pause()
+            audio = app.panels["audio"]
+            assert audio.has_class("-failed")
+            assert "this panel failed: ValueError" in audio.text
+            assert "this panel failed" in screen_text(app)
+            steps, refreshes = host.bridge_steps, app.refreshes
+            await pilot.press("n")
+            await pilot.pause(0.4)
+            assert app.refreshes >= refreshes + 2  # the timer still runs
+            assert "scene night" in app.prompts.text  # other panels still redraw
+            assert host.bridge_steps > steps
+            assert app.bridge_worker is not None
+            assert app.bridge_worker.state == WorkerState.RUNNING
+        failures = [r for r in caplog.records if "console panel" in r.getMessage()]
+        assert len(failures) == 1  # logged once, not at every refresh
+        host.extra["audio"] = {"level": 0.5}
+        app.refresh_panels()
+        await pilot.pause()
+        assert not audio.has_class("-failed")
+        assert "level" in audio.text
+
+
+async def test_a_crashing_bridge_is_shown_and_the_console_stays(
+    app: ConsoleApp, host: FakeHost, caplog: pytest.LogCaptureFixture
+) -> None:
+    """run_bridge raising: the error is in a notification and Problems; the app runs on."""
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        with caplog.at_level(logging.CRITICAL, logger="bridge.tui"):
+            # what a TaskGroup raises when one of its tasks fails
+            host.bridge_raises = ExceptionGroup("x", [RuntimeError("the sink thread died")])
+            await pilot.pause(0.3)
+        assert app.bridge_worker is not None
+        assert app.bridge_worker.state == WorkerState.SUCCESS  # it ended; the app did not
+        assert "the bridge stopped: RuntimeError: the sink thread died" in flat(app.problems.text)
+        assert "Bridge stopped" in screen_text(app)
+        refreshes = app.refreshes
+        await pilot.pause(0.3)
+        assert app.is_running
+        assert app.refreshes > refreshes
+
+
+async def test_a_failing_snapshot_is_shown_in_the_headline(app: ConsoleApp, host: FakeHost) -> None:
+    """If the host cannot give a snapshot, the headline says so; the next good one clears it."""
+
+    def broken() -> None:
+        raise KeyError("pacer")
+
+    async with app.run_test(size=SIZE) as pilot:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(host, "snapshot", broken)
+            app.refresh_panels()
+            await pilot.pause()
+            assert "NO SNAPSHOT: KeyError: 'pacer'" in screen_text(app)
+        app.refresh_panels()
+        await pilot.pause()
+        assert "CONNECTED" in screen_text(app)
+
+
+async def test_devices_prompts_controls_and_output(app: ConsoleApp, host: FakeHost) -> None:
+    """Failed devices in red, weights with the scene, takeover hints, a running
+    transition with its progress, the output's budget and rate."""
+    base = host.snapshot()
+    host.fixed = dataclasses.replace(
+        base,
+        transition="running",
+        transition_progress=0.5,
+        controls=(
+            ControlView("m1", "apc ch1 cc48", "prompt.city.weight", "0.20", "turn up to pick up"),
+        ),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        devices = app.panels["devices"]
+        failed = devices.lines[1]
+        assert failed.plain.startswith("ndi")
+        assert "failed" in failed.plain
+        assert str(failed.style) == "red"
+        assert str(devices.lines[0].style) != "red"
+        prompts = app.prompts.text
+        assert "forest 1.00" in prompts
+        assert "ocean  0.30" in prompts
+        assert "┃" in prompts
+        assert "transition" in prompts
+        assert " 50%" in prompts
+        assert "turn up to pick up" in app.panels["controls"].text
+        output = app.panels["output"].text
+        assert "in flight 0/1" in output
+        assert "chunks 1.30 Hz" in output
+
+
+async def test_inputs_monitor_filter_and_pause(app: ConsoleApp, host: FakeHost) -> None:
+    """/ filters the monitor (Enter hands the keys back); p freezes the list only."""
+    async with app.run_test(size=SIZE) as pilot:
+        inputs = app.inputs
+        assert "apc ch1 cc48=100" in inputs.text
+        assert "td /fader1 0.5" in inputs.text
+        assert "OSC malformed 3" in inputs.text
+        await pilot.press("slash", "t", "d", "enter")
+        app.refresh_panels()
+        await pilot.pause()
+        assert "td /fader1" in inputs.text
+        assert "apc ch1" not in inputs.text
+        await pilot.press("n")  # the filter box gave the keys back
+        await pilot.press("p")
+        host.bridge.submit(ev.OscMessage(host.bridge.clock(), "td", "/late", (1,)))
+        app.refresh_panels()
+        await pilot.pause()
+        assert "PAUSED" in screen_text(app)
+        assert "/late" not in inputs.text  # frozen while paused
+        await pilot.press("p")
+        app.refresh_panels()
+        await pilot.pause()
+        assert "td /late 1" in inputs.text
+    assert [e.action for e in host.submitted] == ["next_scene"]
