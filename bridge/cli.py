@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from bridge.config.load import load_show
 from bridge.errors import BridgeError
@@ -14,16 +19,80 @@ def _check(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            show = load_show(path)
+            show = load_show(path, fragment=True)
         except BridgeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
+            continue
+        if not show.prompts:
+            print(f"ok: {path}: a fragment ({len(show.bindings)} mappings): include it from a show")
             continue
         print(
             f"ok: {path}: {len(show.prompts)} prompts, {len(show.scenes)} scenes, "
             f"{len(show.bindings)} mappings, {len(show.files)} file(s)"
         )
     return 1 if failed else 0
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    for noisy in ("aioice", "aiortc", "httpx", "httpcore", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bridge.runtime import Runtime
+
+    show = load_show(args.show)
+    if args.headless:
+        from bridge.headless import run_headless
+
+        _logging(args.verbose)
+        runtime = Runtime(show)
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_headless(runtime, Path(args.status_file) if args.status_file else None))
+        return 0
+    from bridge.tui.launch import run_console
+
+    return run_console(show)
+
+
+def _sim(args: argparse.Namespace) -> int:
+    from bridge.sim.server import run_sim
+
+    _logging(args.verbose)
+    run_sim(
+        args.host,
+        args.port,
+        version=args.scope_version,
+        fps=args.fps,
+        chunk_frames=args.chunk_frames,
+    )
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from bridge.headless import default_status_file
+
+    path = Path(args.status_file) if args.status_file else default_status_file()
+    try:
+        age = time.time() - path.stat().st_mtime
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        print(f"error: no running bridge (no status at {path})", file=sys.stderr)
+        return 1
+    if age > 5.0:
+        print(
+            f"error: the status at {path} is {age:.0f} s old: is the bridge running?",
+            file=sys.stderr,
+        )
+        return 1
+    print(text)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +103,26 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate show and mapping files")
     check.add_argument("files", nargs="+")
     check.set_defaults(func=_check)
+
+    run = sub.add_parser("run", help="run a show (the console, or --headless)")
+    run.add_argument("show")
+    run.add_argument("--headless", action="store_true", help="no console: log lines only")
+    run.add_argument("--status-file", help="where headless mode writes its status JSON")
+    run.add_argument("-v", "--verbose", action="store_true")
+    run.set_defaults(func=_run)
+
+    sim = sub.add_parser("sim", help="run the built-in Scope stand-in")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8000)
+    sim.add_argument("--scope-version", default="0.2.4", help="API shapes to speak")
+    sim.add_argument("--fps", type=float, default=16.0)
+    sim.add_argument("--chunk-frames", type=int, default=12)
+    sim.add_argument("-v", "--verbose", action="store_true")
+    sim.set_defaults(func=_sim)
+
+    status = sub.add_parser("status", help="print a running bridge's snapshot as JSON")
+    status.add_argument("--status-file")
+    status.set_defaults(func=_status)
     return parser
 
 

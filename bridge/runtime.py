@@ -7,7 +7,9 @@ the headless runner both drive a Runtime and only read its `snapshot()`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -17,6 +19,7 @@ import numpy.typing as npt
 from av import VideoFrame
 
 from bridge.app import Bridge
+from bridge.config.load import load_show
 from bridge.config.model import AudioDevice, Show
 from bridge.core.events import AudioFeatures, Event
 from bridge.errors import BridgeError
@@ -77,12 +80,66 @@ class Runtime:
             self.bridge.transport = self.link
             self.bridge.add_task("scope", self.link.run)
         self.bridge.add_task("chunk-rate", self._follow_chunk_rate)
+        self._mtimes: dict[str, float] = {}
+        self.bridge.add_task("watch-show", self._watch_files)
         self.audio: dict[str, LiveAudioInput | FileAudioInput] = {}
         self.audio_values: dict[str, float] = {}
         for device in show.audio:
             self._add_audio(device)
         if show.server_sinks and self.link is not None:
             self.bridge.add_task("server-sinks", self._server_sinks)
+
+    # -- hot reload ----------------------------------------------------------------------
+    def reload(self) -> str | None:
+        """Re-read the show and swap it in; None when it worked, else the error sentence.
+
+        Mappings, prompts, scenes, transitions and output settings take effect at once;
+        a change to the Scope connection, devices or sinks is reported as needing a
+        restart (the running ones keep going untouched).
+        """
+        try:
+            show = load_show(self.show.path)
+        except BridgeError as exc:
+            self.bridge.report("reload", f"kept the running show: {exc}")
+            return str(exc)
+        needs_restart = [
+            name
+            for name, old, new in (
+                ("[scope]", self.show.scope, show.scope),
+                ("MIDI devices", self.show.midi, show.midi),
+                ("OSC devices", self.show.osc, show.osc),
+                ("audio devices", self.show.audio, show.audio),
+                ("[[sinks]]", self.show.sinks, show.sinks),
+            )
+            if old != new
+        ]
+        self.show = show
+        self.bridge.swap_show(show)
+        self._mtimes = self._file_times()
+        log.info("reloaded %s", show.path)
+        if needs_restart:
+            self.bridge.report(
+                "reload", f"changes to {', '.join(needs_restart)} take effect after a restart"
+            )
+        return None
+
+    def _file_times(self) -> dict[str, float]:
+        times = {}
+        for name in self.show.files:
+            with contextlib.suppress(OSError):
+                times[name] = os.stat(name).st_mtime
+        return times
+
+    async def _watch_files(self) -> None:
+        """Reload when the show file or one of its includes changes on disk."""
+        self._mtimes = self._file_times()
+        while True:
+            await asyncio.sleep(0.5)
+            now = self._file_times()
+            if now != self._mtimes:
+                self._mtimes = now
+                await asyncio.sleep(0.1)  # let an editor finish writing
+                self.reload()
 
     # -- audio ---------------------------------------------------------------------------
     def _add_audio(self, device: AudioDevice) -> None:
@@ -211,6 +268,7 @@ class Runtime:
         extra: dict[str, Any] = {}
         if self.audio:
             extra["audio"] = self.audio_values
+        extra["scenes"] = [s.name for s in self.show.scenes]
         return extra
 
     def snapshot(self) -> Snapshot:

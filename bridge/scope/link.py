@@ -12,6 +12,7 @@ It is the ``ParamTransport`` the pacer sends through.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -102,6 +103,7 @@ class ScopeLink:
         self._connects = 0
         self._retry_at: float | None = None
         self._last_error: str | None = None
+        self._reconnect = asyncio.Event()
 
     # -- ParamTransport ------------------------------------------------------------------
     @property
@@ -146,6 +148,10 @@ class ScopeLink:
             last_error=self._last_error,
         )
 
+    def reconnect_now(self) -> None:
+        """Drop the session (if any) and connect again at once, skipping the back-off."""
+        self._reconnect.set()
+
     # -- supervision ---------------------------------------------------------------------
     async def run(self) -> None:
         """Connect, watch, reconnect, until cancelled; closes the session on the way out."""
@@ -169,7 +175,9 @@ class ScopeLink:
                 delay = self.backoff.delay(failures)
                 failures += 1
                 self._retry_at = self._clock() + delay
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._reconnect.wait(), delay)
+                self._reconnect.clear()
                 self._retry_at = None
         finally:
             await self._drop_session()
@@ -208,6 +216,9 @@ class ScopeLink:
         opened = self._clock()
         while not session.dead.is_set():
             await asyncio.sleep(_TICK_S)
+            if self._reconnect.is_set():
+                self._reconnect.clear()
+                return "Reconnect asked for from the console."
             now = self._clock()
             if session.last_frame_t is None:
                 if now - opened > self.first_frame_s:
