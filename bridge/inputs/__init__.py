@@ -1,0 +1,1 @@
+"""Input adapters: MIDI, OSC and audio become typed events on the loop."""
