@@ -17,7 +17,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "core": ("scripts.benchmarks.core", "run"),
     "pacing": ("scripts.benchmarks.pacing", "run"),
     "scope": ("scripts.benchmarks.pacing", "run"),
-    "frames": ("bridge.sinks.bench", "run_frames_bench"),
+    "frames": ("scripts.benchmarks.frames_e2e", "run_all"),
     "audio": ("bridge.features.bench", "run_audio_bench"),
 }
 

@@ -1,0 +1,199 @@
+"""frames.*: Scope's VP8 video → aiortc → the frame router → the NDI sender, end to end.
+
+Inside a loopback-only network namespace (NDI must never leave the machine), three processes:
+the stand-in streaming VP8 at 30 fps, the bridge (a real `Runtime` whose frame router feeds
+an NDI sink), and an NDI receiver. The bridge process reports the time from a frame's
+arrival from aiortc (the router's push) to its hand-off to the NDI sender, and its own CPU
+while decoding and forwarding. The router-only figures of `bridge.sinks.bench` (synthetic
+frames, no decoding) are the baseline in the same run.
+
+Scope sizes are multiples of 64, so "720p" here is 1280×704.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bridge.config.load import load_show
+from bridge.sinks.loopcheck import percentile
+from bridge.sinks.ndi import NdiSink
+from bridge.sinks.netns import ndi_namespace
+from bridge.sinks.router import FrameRouter
+
+SIZES = {"": (576, 320), "_720p": (1280, 704)}
+PORT = 8170
+SHOW = """
+schema = 1
+[scope]
+url = "http://127.0.0.1:{port}"
+width = {width}
+height = {height}
+[[prompts]]
+id = "p"
+text = "a forest"
+"""
+
+
+async def bridge_side(width: int, height: int, seconds: float, name: str) -> dict[str, Any]:
+    """Run inside the namespace: a Runtime on the stand-in, frames to an NDI sink."""
+    from bridge.runtime import Runtime
+
+    forward: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "show.toml"
+        path.write_text(SHOW.format(port=PORT, width=width, height=height))
+        runtime = Runtime(load_show(path))
+    sink = NdiSink(
+        "ndi", name, on_handoff=lambda f: forward.append(time.perf_counter() - f.pushed_at)
+    )
+    runtime.router = FrameRouter([sink])
+    task = asyncio.create_task(runtime.run())
+    try:
+        deadline = time.monotonic() + 30
+        while runtime.link is None or runtime.link.status().frames_total < 30:
+            if time.monotonic() > deadline:
+                return {"error": "no frames from the stand-in", "status": str(runtime.connection())}
+            await asyncio.sleep(0.1)
+        forward.clear()
+        wall, cpu = time.perf_counter(), time.process_time()
+        frames_before = runtime.link.status().frames_total
+        await asyncio.sleep(seconds)
+        cpu_used, wall_used = time.process_time() - cpu, time.perf_counter() - wall
+        frames = runtime.link.status().frames_total - frames_before
+        status = runtime.router.status()[0]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return {
+        "frames_in": frames,
+        "fps_in": frames / wall_used,
+        "handed": len(forward),
+        "sent": status.sent,
+        "forward_ms_p50": percentile(forward, 0.5) * 1000,
+        "forward_ms_p99": percentile(forward, 0.99) * 1000,
+        "cpu_pct": 100.0 * cpu_used / wall_used,
+    }
+
+
+def _json(text: str) -> dict[str, Any]:
+    lines = [line for line in text.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"no result from a bench process: {text.strip()[-400:]!r}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    seconds = 4.0 if quick else 10.0
+    results: dict[str, float] = {}
+    with ndi_namespace("sb-e2e") as ns:
+        for suffix, (width, height) in SIZES.items():
+            name = f"e2e{suffix or '_320p'}"
+            sim = subprocess.Popen(
+                ns.command(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bridge.sim",
+                        "--port",
+                        str(PORT),
+                        "--fps",
+                        "30",
+                        "--load-time",
+                        "0.05",
+                    ]
+                ),
+                env=ns.env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            procs: list[subprocess.Popen[str]] = []
+            try:
+                time.sleep(1.5)
+                bridge_cmd = [
+                    sys.executable,
+                    "-m",
+                    "scripts.benchmarks.frames_e2e",
+                    "--width",
+                    str(width),
+                    "--height",
+                    str(height),
+                    "--seconds",
+                    str(seconds),
+                    "--name",
+                    name,
+                ]
+                receiver_cmd = [
+                    sys.executable,
+                    "-m",
+                    "bridge.sinks.loopcheck",
+                    "receive",
+                    "--name",
+                    name,
+                    "--seconds",
+                    str(seconds),
+                ]
+                for argv in (bridge_cmd, receiver_cmd):
+                    procs.append(
+                        subprocess.Popen(
+                            ns.command(argv),
+                            env=ns.env(),
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True,
+                        )
+                    )
+                    time.sleep(1.0)
+                out = [p.communicate(timeout=seconds + 60)[0] for p in procs]
+            finally:
+                everything: list[subprocess.Popen[Any]] = [*procs, sim]
+                for proc in everything:
+                    if proc.poll() is None:
+                        proc.kill()
+                        proc.wait(timeout=10)
+            bridge, receiver = _json(out[0]), _json(out[1])
+            if "error" in bridge:
+                raise RuntimeError(f"frames bench ({width}x{height}): {bridge}")
+            if not receiver.get("found") or not receiver.get("polls"):
+                raise RuntimeError(f"the NDI receiver got nothing at {width}x{height}: {receiver}")
+            results[f"frames.forward_ms_p50{suffix}"] = bridge["forward_ms_p50"]
+            results[f"frames.forward_ms_p99{suffix}"] = bridge["forward_ms_p99"]
+            results[f"frames.cpu_pct{suffix}"] = bridge["cpu_pct"]
+            results[f"frames.fps_in{suffix}"] = bridge["fps_in"]
+    return results
+
+
+def run_all(quick: bool = False) -> dict[str, float]:
+    """End to end (this module), then the router-only baseline from bridge.sinks.bench."""
+    from bridge.sinks.bench import run_frames_bench
+
+    results = run(quick)
+    for key, value in run_frames_bench(quick).items():
+        results[key.replace("frames.", "frames.router_", 1)] = value
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--width", type=int, required=True)
+    parser.add_argument("--height", type=int, required=True)
+    parser.add_argument("--seconds", type=float, required=True)
+    parser.add_argument("--name", required=True)
+    args = parser.parse_args()
+    result = asyncio.run(bridge_side(args.width, args.height, args.seconds, args.name))
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
