@@ -1,0 +1,1 @@
+"""outputs: feedback to controllers and hosts (MIDI LEDs and motor faders, OSC)."""
