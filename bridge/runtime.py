@@ -22,6 +22,7 @@ from bridge.app import Bridge
 from bridge.config.load import load_show
 from bridge.config.model import AudioDevice, Show
 from bridge.core.events import AudioFeatures, Event
+from bridge.devices import Devices
 from bridge.errors import BridgeError
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput
 from bridge.scope.client import ScopeClient
@@ -86,6 +87,8 @@ class Runtime:
         self.audio_values: dict[str, float] = {}
         for device in show.audio:
             self._add_audio(device)
+        self.devices = Devices(show, self.bridge)
+        self._devices.append(self.devices.lines)
         if show.server_sinks and self.link is not None:
             self.bridge.add_task("server-sinks", self._server_sinks)
 
@@ -175,6 +178,14 @@ class Runtime:
     def _audio_event(self, event: Event) -> None:
         if isinstance(event, AudioFeatures):
             self.audio_values = dict(event.values)
+            return
+        external = self.devices.external_tempo(event)
+        if external is not None and external.beat:
+            for source in self.audio.values():
+                if source.analyser is not None:
+                    source.analyser.set_external_tempo(
+                        external.bpm, 0.0, external.t, external.bar_phase
+                    )
 
     # -- frames --------------------------------------------------------------------------
     def _build_sinks(self) -> list[FrameSink]:
@@ -269,6 +280,7 @@ class Runtime:
         if self.audio:
             extra["audio"] = self.audio_values
         extra["scenes"] = [s.name for s in self.show.scenes]
+        extra["osc_malformed"] = self.devices.malformed()
         return extra
 
     def snapshot(self) -> Snapshot:

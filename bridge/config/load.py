@@ -323,6 +323,7 @@ def _midi(name: str, n: Node) -> MidiDevice:
         led_on=n.integer("led_on", 127, 0, 127),
         led_off=n.integer("led_off", 0, 0, 127),
         led_channel=n.integer("led_channel", 0, 0, 16),
+        clock=n.get("clock", bool, False),
     )
     n.done()
     return dev

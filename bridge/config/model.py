@@ -96,6 +96,8 @@ class MidiDevice:
     led_off: int = 0
     led_channel: int = 0
     """MIDI channel (1..16) for LED feedback; 0 = the control's own channel."""
+    clock: bool = False
+    """Follow this device's MIDI clock as a tempo source."""
 
 
 @dataclass(frozen=True, slots=True)

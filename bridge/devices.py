@@ -1,0 +1,216 @@
+"""The show's MIDI and OSC devices, wired to the bridge: inputs, LED/fader feedback, OSC out.
+
+Inputs hand their events to `Bridge.submit`. Feedback is refreshed at `FEEDBACK_HZ` from the
+engine's view of each binding (never on the control path): LEDs follow scenes and toggles,
+rings and motor faders follow values, and a control's own move is not echoed back to it.
+OSC feedback publishes prompt weights, the scene and paused to each host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from bridge.app import Bridge
+from bridge.config.model import Binding, MidiDevice, Show
+from bridge.core.events import Event, OscMessage, TempoBeat
+from bridge.inputs.host_tempo import HostTempo
+from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
+from bridge.inputs.midi_ports import MidiApi
+from bridge.inputs.osc import OscInput, OscInputConfig
+from bridge.outputs.midi_feedback import ControlKey, MidiFeedback
+from bridge.outputs.osc_out import OscOutput
+from bridge.outputs.osc_out import OscTarget as OutTarget
+from bridge.snapshot import DeviceView
+
+log = logging.getLogger("bridge")
+
+FEEDBACK_HZ = 30.0
+_KIND = {
+    "cc": "cc",
+    "cc14": "cc14",
+    "note": "note",
+    "nrpn": "nrpn",
+    "rpn": "rpn",
+    "pitchbend": "pitchbend",
+    "aftertouch": "pressure",
+    "program": "program",
+}
+
+
+def port_text(device: MidiDevice, port: str) -> str:
+    prefix = {"exact": "exact:", "glob": "glob:", "regex": "re:"}[device.match]
+    return port if device.virtual else prefix + port
+
+
+def feedback_key(binding: Binding, device: MidiDevice) -> ControlKey | None:
+    src = binding.source
+    kind = _KIND.get(src.control or "")
+    if kind is None or not binding.feedback:
+        return None
+    channel = device.led_channel or src.channel or 1
+    return ControlKey(kind, channel, src.number)  # type: ignore[arg-type]
+
+
+class Devices:
+    """Builds and runs the show's MIDI and OSC devices around one bridge."""
+
+    def __init__(self, show: Show, bridge: Bridge) -> None:
+        self.show = show
+        self.bridge = bridge
+        self.api: MidiApi | None = None
+        self.midi: MidiInputs | None = None
+        self.feedback: dict[str, MidiFeedback] = {}
+        self.osc: dict[str, OscInput] = {}
+        self.osc_out: dict[str, OscOutput] = {}
+        self.host_tempo: dict[str, HostTempo] = {}
+        self.last_input: dict[str, tuple[ControlKey, float]] = {}
+        if show.midi:
+            self._midi(show)
+        for device in show.osc:
+            self._osc(device.name)
+        bridge.on_event.append(self._note_input)
+
+    # -- building ------------------------------------------------------------------------
+    def _midi(self, show: Show) -> None:
+        api_name = next((d.api for d in show.midi if d.api), None)
+        self.api = MidiApi(api_name)
+        configs = [
+            MidiDeviceConfig(
+                d.name,
+                port_text(d, d.port),
+                d.virtual,
+                fourteen_bit=frozenset(d.cc14),
+                tempo_from_clock=d.clock,
+            )
+            for d in show.midi
+        ]
+        self.midi = MidiInputs(
+            configs, self.bridge.submit, api=self.api, on_reconnected=self._reconnected
+        )
+        self.bridge.add_task("midi", self.midi.run)
+        for d in show.midi:
+            if d.feedback and not d.virtual:
+                out = MidiFeedback(d.name, port_text(d, d.output_port or d.port), api=self.api)
+                self.feedback[d.name] = out
+                self.bridge.add_task(f"midi-feedback-{d.name}", out.run)
+        if self.feedback:
+            self.bridge.add_task("feedback", self._refresh_feedback)
+
+    def _osc(self, name: str) -> None:
+        device = next(d for d in self.show.osc if d.name == name)
+        emit = self.bridge.submit
+        if device.tempo:
+            tempo = self.host_tempo[name] = HostTempo(device.tempo)
+
+            def emit_with_tempo(event: Event) -> None:
+                self.bridge.submit(event)
+                if isinstance(event, OscMessage):
+                    for beat in tempo.feed(event):
+                        self.bridge.submit(beat)
+
+            emit = emit_with_tempo
+        listener = OscInput(OscInputConfig(name, device.port, device.host, device.allow), emit)
+        self.osc[name] = listener
+        self.bridge.add_task(f"osc-{name}", listener.run)
+        if device.feedback:
+            out = OscOutput([OutTarget(t.host, t.port, t.bundles) for t in device.feedback])
+            self.osc_out[name] = out
+            self.bridge.add_task(f"osc-out-{name}", out.run)
+            if len(self.osc_out) == 1:
+                self.bridge.add_task("osc-feedback", self._publish_osc)
+
+    # -- feedback ------------------------------------------------------------------------
+    def _note_input(self, event: Event) -> None:
+        key = ControlKey.of_event(event)
+        if key is not None:
+            self.last_input[event.source] = (key, event.t)
+
+    def _reconnected(self, device: str) -> None:
+        out = self.feedback.get(device)
+        if out is not None:
+            out.resend_all()
+
+    def feedback_values(self) -> list[tuple[str, ControlKey, int, bool]]:
+        """(device, control, byte, is a button) for every binding with feedback, from now."""
+        devices = {d.name: d for d in self.show.midi}
+        values = []
+        for live in self.bridge.engine.lives:
+            b = live.binding
+            device = devices.get(b.source.device) if b.source.kind == "midi" else None
+            if device is None or device.name not in self.feedback:
+                continue
+            key = feedback_key(b, device)
+            if key is None:
+                continue
+            level = self.bridge.engine.feedback(live)
+            button = b.pad is not None or key.kind == "note" or live.spec.kind != "continuous"
+            if button:
+                byte = device.led_on if level >= 0.5 else device.led_off
+            else:
+                byte = round(level * (16383 if key.kind in ("cc14", "nrpn", "rpn") else 127))
+            values.append((device.name, key, byte, button))
+        return values
+
+    async def _refresh_feedback(self) -> None:
+        while True:
+            for device, key, byte, button in self.feedback_values():
+                # echo prevention is for faders and rings: a pad's LED must answer its press
+                origin = None if button else self.last_input.get(device)
+                self.feedback[device].set(
+                    key,
+                    byte,
+                    origin=origin[0] if origin else None,
+                    origin_t=origin[1] if origin else None,
+                )
+            await asyncio.sleep(1.0 / FEEDBACK_HZ)
+
+    async def _publish_osc(self) -> None:
+        """Prompt weights, the scene and paused to every OSC host, bundled per tick."""
+        last: dict[str, Any] = {}
+        while True:
+            state = self.bridge.state
+            current: dict[str, Any] = {
+                f"/scope/prompt/{slot}/weight": round(w, 3) for slot, w in state.weights().items()
+            }
+            current["/scope/scene"] = state.scene
+            current["/scope/paused"] = int(state.paused)
+            for address, value in current.items():
+                if last.get(address) != value:
+                    for out in self.osc_out.values():
+                        out.send(address, [value])
+            last = current
+            for out in self.osc_out.values():
+                out.flush()
+            await asyncio.sleep(1.0 / 10.0)
+
+    # -- status --------------------------------------------------------------------------
+    def lines(self) -> list[DeviceView]:
+        views = []
+        if self.midi is not None:
+            if self.midi.api_error:
+                views.append(DeviceView("MIDI", "midi", "unavailable", self.midi.api_error))
+            for s in self.midi.statuses():
+                state = "connected" if s.connected else "waiting"
+                detail = s.error or (s.port or f"looking for {s.pattern}")
+                views.append(DeviceView(s.name, "midi in", state, detail))
+        for name, out in self.feedback.items():
+            state = "connected" if out.connected else "waiting"
+            views.append(DeviceView(name, "midi out", state, out.error or (out.port_name or "")))
+        for name, listener in self.osc.items():
+            dropped = sum(listener.dropped.values())
+            where = f"{listener.address[0]}:{listener.address[1]}" if listener.address else ""
+            state = "listening" if listener.address else "closed"
+            detail = where + (f", {dropped} bad packets" if dropped else "")
+            views.append(DeviceView(name, "osc in", state, detail))
+        return views
+
+    def malformed(self) -> int:
+        return sum(sum(listener.dropped.values()) for listener in self.osc.values())
+
+    def external_tempo(self, event: Event) -> TempoBeat | None:
+        """A tempo event from MIDI clock or a host (not from the audio analyser)."""
+        if isinstance(event, TempoBeat) and event.source not in {a.name for a in self.show.audio}:
+            return event
+        return None
