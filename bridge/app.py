@@ -112,7 +112,10 @@ class Bridge:
                 self.sent_times.append(now)
                 for listener in self.on_sent:
                     listener(payload)
-        self._arm(now)
+            self._arm(now)
+        elif self._timer is None or "paused" in self.state.dirty:
+            # with a timer armed and nothing sent, only a pause can make the wake-up earlier
+            self._arm(now)
 
     def _arm(self, now: float) -> None:
         at = self.pacer.next_wakeup(now)

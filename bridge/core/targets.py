@@ -11,6 +11,7 @@ Rules of this module:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 TargetKind = Literal["continuous", "discrete", "oneshot", "action"]
@@ -48,6 +49,7 @@ SLOTTED: dict[tuple[str, str], TargetSpec] = {
 }
 
 
+@cache
 def spec_of(target: str) -> TargetSpec | None:
     """The spec of a target name, or None if no such target exists."""
     if target in FIXED:

@@ -6,6 +6,7 @@ JACK's process callback, and port listings go through a fresh libjack client eac
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import fnmatch
@@ -77,6 +78,7 @@ class MidiApi:
             try:
                 import mido
 
+                quiet_native_errors()
                 self._backend = mido.Backend(self.backend_name, api=self.api, load=True)
             except ImportError as exc:
                 raise DeviceError(
@@ -221,6 +223,45 @@ def _loaded_libjack() -> str | None:
         if "/libjack" in path and ".so" in path:
             return path
     return None
+
+
+def _loaded_libraries(stem: str) -> list[str]:
+    """Paths of shared libraries named ``stem`` mapped into this process."""
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return []
+    paths = {line.split(maxsplit=5)[-1] for line in maps.splitlines() if f"/{stem}" in line}
+    return sorted(p for p in paths if ".so" in p)
+
+
+# C callbacks must outlive every call that may use them: module-level references.
+_ALSA_HANDLER = ctypes.CFUNCTYPE(
+    None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+)(lambda *_: None)
+_JACK_HANDLER = ctypes.CFUNCTYPE(None, ctypes.c_char_p)(
+    lambda text: log.debug("libjack: %s", (text or b"").decode(errors="replace").strip())
+)
+
+
+@functools.cache
+def quiet_native_errors() -> None:
+    """Keep libasound and libjack from printing on the terminal the console draws on.
+
+    Without /dev/snd/seq every ALSA probe prints "ALSA lib ... failed", and libjack prints
+    "Cannot connect to server" on every poll while JACK is down: the bridge reports both in
+    one line of its own instead.
+    """
+    import rtmidi  # noqa: F401 - loads the native libraries whose handlers we set
+
+    for path in _loaded_libraries("libasound"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(path).snd_lib_error_set_handler(_ALSA_HANDLER)
+    jack = _libjack()
+    if jack is not None:
+        with contextlib.suppress(AttributeError):
+            jack.jack_set_error_function(_JACK_HANDLER)
+            jack.jack_set_info_function(_JACK_HANDLER)
 
 
 @functools.cache

@@ -10,6 +10,7 @@ patterns compiled once) and the Resolume tempo scale.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import re
@@ -21,6 +22,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
+
+from pythonosc.osc_message import OscMessage as ParsedOscMessage
+from pythonosc.parsing import osc_types
 
 from bridge.core.events import OscArg, OscMessage
 from bridge.errors import BridgeError
@@ -85,14 +89,27 @@ def _walk(
         raise PacketError("not_osc")
 
 
-def _message(data: bytes) -> tuple[str, tuple[OscArg, ...]]:
-    from pythonosc.osc_message import OscMessage as ParsedMessage
-    from pythonosc.parsing import osc_types
+# Fast path for what controllers and hosts send nearly always: a few int32/float32/double
+# arguments. The layout is fixed, so one struct call reads them (python-osc for the rest).
+_SIMPLE = {"i": "i", "f": "f", "d": "d"}
 
-    _, index = osc_types.get_string(data, 0)
+
+@functools.lru_cache(maxsize=256)
+def _simple_format(tags: str) -> struct.Struct | None:
+    codes = tags[1:]
+    if not codes or any(c not in _SIMPLE for c in codes):
+        return None
+    return struct.Struct(">" + "".join(_SIMPLE[c] for c in codes))
+
+
+def _message(data: bytes) -> tuple[str, tuple[OscArg, ...]]:
+    address, index = osc_types.get_string(data, 0)
     chars: list[int] = []
     if index < len(data):
         tags, end = osc_types.get_string(data, index)
+        simple = _simple_format(tags)
+        if simple is not None and len(data) - end == simple.size:
+            return address, simple.unpack_from(data, end)
         if not tags.startswith(","):
             raise PacketError("malformed")
         unknown = set(tags[1:]) - PARSED_TYPES - {"S", "c", "I"}
@@ -101,7 +118,7 @@ def _message(data: bytes) -> tuple[str, tuple[OscArg, ...]]:
         if any(c in "ScI" for c in tags):
             chars = [i for i, c in enumerate(c for c in tags[1:] if c not in "[]") if c == "c"]
             data = data[:index] + data[index:end].translate(ALIASED_TYPES) + data[end:]
-    parsed = ParsedMessage(data)
+    parsed = ParsedOscMessage(data)
     args = _flatten(parsed.params)
     for i in chars:  # chars travelled as int32
         code = args[i]

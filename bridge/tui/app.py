@@ -44,6 +44,10 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+PREVIEW_EVERY = 3
+"""Redraw the preview on every third refresh (about 3 frames a second)."""
+
+
 class ConsoleApp(ConsoleCommands):
     """The show console. `ConsoleApp(host).run()` runs it (and the bridge) until quit."""
 
@@ -52,7 +56,7 @@ class ConsoleApp(ConsoleCommands):
     AUTO_FOCUS = None  # no text box may hold the keys at start: space must freeze at once
     BINDINGS: ClassVar[list[BindingType]] = bindings()
 
-    def __init__(self, host: ConsoleHost, *, refresh_hz: float = 12.0) -> None:
+    def __init__(self, host: ConsoleHost, *, refresh_hz: float = 10.0) -> None:
         super().__init__()
         self.host = host
         self.refresh_hz = refresh_hz
@@ -133,6 +137,8 @@ class ConsoleApp(ConsoleCommands):
             log.exception("status line failed")
             self.status.show(None, f"status line failed: {exc}")
         for panel in self.panels.values():
-            if panel.display:
+            # the preview is the costliest panel to draw: a few frames a second show motion
+            skip = panel is self.preview and self.refreshes % PREVIEW_EVERY
+            if panel.display and not skip:
                 panel.show(snap)
         self.refreshes += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import sys
 from collections.abc import Callable
 
@@ -17,6 +18,10 @@ GROUPS: dict[str, tuple[str, str]] = {
     "core": ("scripts.benchmarks.core", "run"),
     "pacing": ("scripts.benchmarks.pacing", "run"),
     "scope": ("scripts.benchmarks.pacing", "run"),
+    "osc": ("scripts.benchmarks.control", "run"),
+    "control": ("scripts.benchmarks.control", "run"),
+    "midi": ("scripts.benchmarks.control", "run"),
+    "tui": ("scripts.benchmarks.tui", "run"),
     "frames": ("scripts.benchmarks.frames_e2e", "run_all"),
     "audio": ("bridge.features.bench", "run_audio_bench"),
 }
@@ -34,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quick", action="store_true", help="shorter runs, for a smoke test")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)  # the figures are the output, not the bridge's log
     unknown = [g for g in args.groups if g not in GROUPS]
     if unknown:
         parser.error(f"unknown group(s): {', '.join(unknown)}; known: {', '.join(GROUPS)}")

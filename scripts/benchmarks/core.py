@@ -24,7 +24,7 @@ from bridge.core.state import ShowState
 PROMPTS = 8
 
 
-def realistic_show(folder: Path) -> Show:
+def realistic_show(folder: Path, osc_port: int = 9000, extra: str = "") -> Show:
     """Three controllers' worth of bindings: 48 faders/knobs, 16 pads, 8 OSC faders."""
     lines = ["schema = 1", "[transition]", "num_steps = 6"]
     for i in range(PROMPTS):
@@ -34,7 +34,7 @@ def realistic_show(folder: Path) -> Show:
         lines += ["[[scenes]]", f'name = "s{s}"', f"weights = {{ {weights} }}"]
     lines += ["[devices.midi.apc]", 'port = "APC*"', 'match = "glob"']
     lines += ["[devices.midi.lcxl]", 'port = "Launch Control XL"']
-    lines += ["[devices.osc.td]", "port = 9000"]
+    lines += ["[devices.osc.td]", f"port = {osc_port}"]
     takeovers = ["off", "pickup", "pickup_tolerant", "catchup"]
     for n in range(48):
         device = "apc" if n < 24 else "lcxl"
@@ -61,7 +61,7 @@ def realistic_show(folder: Path) -> Show:
             "out = [0.0, 0.3]",
         ]
     path = folder / "bench-show.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
     return load_show(path)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from rich.style import Style
 
-from bridge.tui.app import ConsoleApp
+from bridge.tui.app import PREVIEW_EVERY, ConsoleApp
 from bridge.tui.widgets.preview import SHADES, UPPER_HALF, fit, half_blocks
 from tests.tui.conftest import SIZE, FakeHost, gradient
 
@@ -79,7 +79,8 @@ async def test_no_frame_yet_and_a_bad_frame(host: FakeHost) -> None:
         await pilot.pause()
         assert app.preview.text == "no video yet"
         host.image = np.zeros((36, 64), dtype=np.uint8)
-        app.refresh_panels()
+        for _ in range(PREVIEW_EVERY):  # the preview is redrawn every few refreshes
+            app.refresh_panels()
         await pilot.pause()
         assert "this panel failed: ValueError" in app.preview.text
         assert not app.panels["connection"].has_class("-failed")

@@ -1,0 +1,290 @@
+"""osc.*, control.* and midi.*: how much the bridge takes in, and how fast it answers.
+
+- ``osc.ingest_msgs_per_s``: the highest paced rate, from a separate sender process, that the
+  bridge (OSC input → 72-mapping engine → state → pacer) takes with ≤ 0.1 % loss; the
+  baseline ``osc.baseline_msgs_per_s`` is a bare asyncio receiver that only parses with
+  python-osc, measured the same way in the same run. ``osc.loss_pct`` at 20,000 msg/s.
+- ``control.osc_to_send_*``: an OSC packet handled by our receiver → the WebRTC data
+  channel's ``send`` called, on an idle leading edge, against the stand-in (own process).
+- ``midi.jack_to_event_*``: a CC sent by another JACK client → the event on our loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pythonosc.osc_message import OscMessage as PyOscMessage
+
+from bridge.app import Bridge
+from bridge.core import events as ev
+from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
+from bridge.inputs.midi_ports import MidiApi
+from bridge.inputs.osc import OscInput, OscInputConfig
+from bridge.protocols import Payload
+from scripts.benchmarks.core import realistic_show
+
+RATES = (
+    10_000,
+    20_000,
+    30_000,
+    40_000,
+    50_000,
+    60_000,
+    70_000,
+    80_000,
+    90_000,
+    100_000,
+    120_000,
+    150_000,
+)
+MAX_LOSS = 0.001
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Counting:
+    ready = True
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def send(self, payload: Payload) -> None:
+        self.sent += 1
+
+
+class Baseline(asyncio.DatagramProtocol):
+    """Receive and parse with python-osc, nothing else."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        PyOscMessage(data)
+        self.count += 1
+
+
+async def _send(port: int, rate: float, seconds: float, *flags: str) -> int:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scripts.benchmarks.osc_sender",
+        str(port),
+        str(rate),
+        str(seconds),
+        *flags,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    return int(out.decode().split()[-1])
+
+
+async def ingest(kind: str, rate: float, seconds: float, folder: Path) -> float:
+    """Loss fraction at ``rate`` for the bridge or the baseline receiver."""
+    port = free_port()
+    loop = asyncio.get_running_loop()
+    received: Callable[[], int]
+    if kind == "bridge":
+        bridge = Bridge(realistic_show(folder, port), Counting())
+        listener = OscInput(OscInputConfig("td", port), bridge.submit)
+        await listener.start()
+        received, close = (lambda: listener.stats["messages"]), listener.close
+    else:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        sock.bind(("127.0.0.1", port))
+        base = Baseline()
+        transport, _ = await loop.create_datagram_endpoint(lambda: base, sock=sock)
+        received, close = (lambda: base.count), transport.close
+    try:
+        sent = await _send(port, rate, seconds)
+        await asyncio.sleep(0.3)
+        return 1.0 - received() / sent
+    finally:
+        close()
+
+
+async def max_rate(kind: str, seconds: float, folder: Path) -> tuple[float, dict[int, float]]:
+    best, losses = 0.0, {}
+    for rate in RATES:
+        loss = await ingest(kind, rate, seconds, folder)
+        losses[rate] = loss
+        if loss > MAX_LOSS:
+            break
+        best = float(rate)
+    return best, losses
+
+
+async def osc_to_send(samples: int, folder: Path) -> list[float]:
+    """OSC handled → data channel send, idle leading edge, against the stand-in process."""
+    from bridge.runtime import Runtime
+
+    sim_port, osc_port = free_port(socket.SOCK_STREAM), free_port()
+    sim = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bridge.sim",
+            "--port",
+            str(sim_port),
+            "--fps",
+            "30",
+            "--chunk-frames",
+            "1",
+            "--load-time",
+            "0.05",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    extra = f'[scope]\nurl = "http://127.0.0.1:{sim_port}"\nchunk_rate_hz = 60\n'
+    try:
+        await asyncio.sleep(1.0)
+        runtime = Runtime(realistic_show(folder, osc_port, extra))
+        link = runtime.link
+        assert link is not None
+        last_osc: list[float] = [0.0]
+        latencies: list[float] = []
+        runtime.bridge.on_event.insert(
+            0, lambda e: last_osc.__setitem__(0, e.t) if isinstance(e, ev.OscMessage) else None
+        )
+        original = link.send
+
+        def timed(payload: Payload) -> None:
+            latencies.append(time.monotonic() - last_osc[0])
+            original(payload)
+
+        link.send = timed  # type: ignore[method-assign]
+        task = asyncio.create_task(runtime.run())
+        try:
+            for _ in range(300):
+                if link.ready:
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(0.5)
+            latencies.clear()
+            out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            for n in range(samples):
+                value = 0.2 + 0.6 * ((n * 37) % 100) / 100
+                out.sendto(_float_message(f"/fader{n % 8}", value), ("127.0.0.1", osc_port))
+                await asyncio.sleep(0.04)
+            out.close()
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        return latencies
+    finally:
+        sim.terminate()
+        sim.wait(10)
+
+
+def _float_message(address: str, value: float) -> bytes:
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    builder = OscMessageBuilder(address)
+    builder.add_arg(value, "f")
+    return bytes(builder.build().dgram)
+
+
+async def jack_to_event(count: int) -> list[float]:
+    """A CC from another JACK client → the event on our loop (needs a JACK server)."""
+    client = f"sbbench{os.getpid()}"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scripts.benchmarks.midi_sender",
+        client,
+        str(count),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    arrivals: list[float] = []
+
+    def emit(event: ev.Event) -> None:
+        if isinstance(event, ev.ControlChange):
+            arrivals.append(time.monotonic())
+
+    try:
+        assert (await asyncio.wait_for(proc.stdout.readline(), 15)).strip() == b"ready"
+        inputs = MidiInputs(
+            [MidiDeviceConfig("bench", f"exact:{client}:out")],
+            emit,
+            api=MidiApi("jack"),
+            poll_interval=0.2,
+        )
+        task = asyncio.create_task(inputs.run())
+        for _ in range(100):
+            if all(s.connected for s in inputs.statuses()):
+                break
+            await asyncio.sleep(0.05)
+        proc.stdin.write(b"go\n")
+        await proc.stdin.drain()
+        sent: list[float] = []
+        while (line := (await asyncio.wait_for(proc.stdout.readline(), 15)).strip()) != b"done":
+            sent.append(float(line))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()
+    if len(arrivals) != len(sent):
+        raise RuntimeError(f"MIDI bench: sent {len(sent)} CCs, {len(arrivals)} arrived")
+    return [a - s for a, s in zip(arrivals, sent, strict=True)]
+
+
+def _start_jack() -> int | None:
+    out = subprocess.run(["./scripts/jack"], capture_output=True, text=True, check=True)
+    return int(out.stdout) if out.stdout.strip() else None
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))]
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    seconds = 1.5 if quick else 3.0
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        ours, our_losses = asyncio.run(max_rate("bridge", seconds, folder))
+        base, _ = asyncio.run(max_rate("baseline", seconds, folder))
+        loss_20k = our_losses.get(20_000)
+        if loss_20k is None:
+            loss_20k = asyncio.run(ingest("bridge", 20_000, seconds, folder))
+        lat = asyncio.run(osc_to_send(60 if quick else 250, folder))
+    results["osc.ingest_msgs_per_s"] = ours
+    results["osc.baseline_msgs_per_s"] = base
+    results["osc.ingest_to_baseline"] = ours / base if base else 0.0
+    results["osc.loss_pct"] = 100.0 * loss_20k
+    results["control.osc_to_send_p50_us"] = statistics.median(lat) * 1e6
+    results["control.osc_to_send_p99_us"] = pct(lat, 0.99) * 1e6
+    jack = _start_jack()
+    try:
+        os.environ.setdefault("JACK_NO_START_SERVER", "1")
+        midi = asyncio.run(jack_to_event(100 if quick else 500))
+    finally:
+        if jack:
+            os.kill(jack, 15)
+    results["midi.jack_to_event_p50_us"] = statistics.median(midi) * 1e6
+    results["midi.jack_to_event_p99_us"] = pct(midi, 0.99) * 1e6
+    return results
