@@ -134,22 +134,20 @@ async def osc_to_send(samples: int, folder: Path) -> list[float]:
     from bridge.runtime import Runtime
 
     sim_port, osc_port = free_port(socket.SOCK_STREAM), free_port()
-    sim = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bridge.sim",
-            "--port",
-            str(sim_port),
-            "--fps",
-            "30",
-            "--chunk-frames",
-            "1",
-            "--load-time",
-            "0.05",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    sim = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bridge.sim",
+        "--port",
+        str(sim_port),
+        "--fps",
+        "30",
+        "--chunk-frames",
+        "1",
+        "--load-time",
+        "0.05",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     extra = f'[scope]\nurl = "http://127.0.0.1:{sim_port}"\nchunk_rate_hz = 60\n'
     try:
@@ -190,7 +188,7 @@ async def osc_to_send(samples: int, folder: Path) -> list[float]:
         return latencies
     finally:
         sim.terminate()
-        sim.wait(10)
+        await asyncio.wait_for(sim.wait(), 10)
 
 
 def _float_message(address: str, value: float) -> bytes:
@@ -213,7 +211,8 @@ async def jack_to_event(count: int) -> list[float]:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
     arrivals: list[float] = []
 
     def emit(event: ev.Event) -> None:
