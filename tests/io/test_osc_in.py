@@ -8,7 +8,7 @@ import contextlib
 import shutil
 import socket
 import struct
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 from hypothesis import given, settings
@@ -25,15 +25,7 @@ from bridge.inputs.osc import (
     resolume_bpm,
 )
 from bridge.outputs.osc_out import build_bundles, build_message
-
-
-async def poll(predicate: Callable[[], bool], seconds: float, step: float = 0.01) -> bool:
-    """True as soon as ``predicate`` holds, False after ``seconds`` (bounded loop)."""
-    for _ in range(int(seconds / step) + 1):
-        if predicate():
-            return True
-        await asyncio.sleep(step)
-    return predicate()
+from tests.io.jackkit import poll
 
 
 @contextlib.asynccontextmanager

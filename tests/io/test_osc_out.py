@@ -8,22 +8,14 @@ import contextlib
 import shutil
 import signal
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
 from bridge.core.events import Event, OscMessage
 from bridge.inputs.osc import OscInput, OscInputConfig
 from bridge.outputs.osc_out import OscOutput, OscTarget, build_bundles, build_message
-
-
-async def poll(predicate: Callable[[], bool], seconds: float, step: float = 0.01) -> bool:
-    """True as soon as ``predicate`` holds, False after ``seconds`` (bounded loop)."""
-    for _ in range(int(seconds / step) + 1):
-        if predicate():
-            return True
-        await asyncio.sleep(step)
-    return predicate()
+from tests.io.jackkit import poll
 
 
 def free_udp_port() -> int:
