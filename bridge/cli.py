@@ -95,6 +95,28 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _monitor(args: argparse.Namespace) -> int:
+    from bridge.listen import monitor
+
+    return monitor(load_show(args.show), args.seconds)
+
+
+def _learn(args: argparse.Namespace) -> int:
+    from bridge.listen import learn
+
+    return learn(load_show(args.show), args.target, args.timeout)
+
+
+def _ports(args: argparse.Namespace) -> int:
+    from bridge.inputs.midi_ports import list_ports
+
+    ports = list_ports(args.api)
+    print(f"MIDI API: {ports.api}")
+    print("inputs:  " + (", ".join(ports.inputs) or "(none)"))
+    print("outputs: " + (", ".join(ports.outputs) or "(none)"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scope-bridge", description="Live control for Daydream Scope."
@@ -119,6 +141,21 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--chunk-frames", type=int, default=12)
     sim.add_argument("-v", "--verbose", action="store_true")
     sim.set_defaults(func=_sim)
+
+    mon = sub.add_parser("monitor", help="print what a show's MIDI and OSC devices send")
+    mon.add_argument("show")
+    mon.add_argument("--seconds", type=float, help="stop after this long")
+    mon.set_defaults(func=_monitor)
+
+    lrn = sub.add_parser("learn", help="bind the next control moved to a target, in the file")
+    lrn.add_argument("show")
+    lrn.add_argument("target", help="e.g. prompt.forest.weight, scene.next, paused")
+    lrn.add_argument("--timeout", type=float, default=60.0)
+    lrn.set_defaults(func=_learn)
+
+    ports = sub.add_parser("ports", help="list MIDI ports")
+    ports.add_argument("--api", help="UNIX_JACK, LINUX_ALSA, MACOSX_CORE, WINDOWS_MM")
+    ports.set_defaults(func=_ports)
 
     status = sub.add_parser("status", help="print a running bridge's snapshot as JSON")
     status.add_argument("--status-file")

@@ -1,0 +1,117 @@
+"""`scope-bridge monitor` and `scope-bridge learn`: listen to a show's devices without Scope.
+
+Both open the show's MIDI and OSC inputs (the same adapters the bridge runs) and nothing
+else. `monitor` prints every event with the mapping source to paste; after a few turns of a
+relative encoder it says which encoding the knob uses. `learn` binds the next control moved
+to a target and writes it into the show file, keeping its comments and layout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from bridge.config.model import Show
+from bridge.config.write import add_binding
+from bridge.core.events import ControlChange, Event
+from bridge.core.learn import Learn, describe
+from bridge.core.targets import spec_of
+from bridge.errors import BridgeError
+from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
+from bridge.inputs.midi_ports import MidiApi
+from bridge.inputs.monitor import EncoderDetector
+from bridge.inputs.monitor import describe as monitor_line
+from bridge.inputs.osc import OscInput, OscInputConfig
+
+
+def _inputs(
+    show: Show, emit: Callable[[Event], None]
+) -> list[Callable[[], Coroutine[Any, Any, None]]]:
+    """Run factories for every MIDI and OSC input of the show."""
+    from bridge.devices import port_text
+
+    runs: list[Callable[[], Coroutine[Any, Any, None]]] = []
+    if show.midi:
+        api = MidiApi(next((d.api for d in show.midi if d.api), None))
+        configs = [
+            MidiDeviceConfig(d.name, port_text(d, d.port), d.virtual, frozenset(d.cc14))
+            for d in show.midi
+        ]
+        runs.append(MidiInputs(configs, emit, api=api).run)
+    runs.extend(
+        OscInput(OscInputConfig(d.name, d.port, d.host, d.allow), emit).run for d in show.osc
+    )
+    return runs
+
+
+async def _listen(show: Show, emit: Callable[[Event], None], until: asyncio.Event) -> None:
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(run()) for run in _inputs(show, emit)]
+        if not tasks:
+            raise BridgeError("the show has no MIDI or OSC devices to listen to")
+        await until.wait()
+        for task in tasks:
+            task.cancel()
+
+
+def monitor(show: Show, seconds: float | None = None) -> int:
+    """Print what arrives, until Ctrl-C (or for ``seconds``)."""
+    detector = EncoderDetector()
+    guessed: dict[tuple[str, int, int], str] = {}
+
+    def emit(event: Event) -> None:
+        line = monitor_line(event)
+        if not line.sources:
+            return
+        print(f"{line.text:<40} source = {line.sources[0]}", flush=True)
+        if isinstance(event, ControlChange):
+            guess = detector.feed(event)
+            key = (event.source, event.channel, event.control)
+            if guess.encoding and guessed.get(key) != guess.encoding:
+                guessed[key] = guess.encoding
+                print(f'  ↳ looks like a relative encoder: encoder = "{guess.encoding}"')
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        if seconds is not None:
+            asyncio.get_running_loop().call_later(seconds, stop.set)
+        print(f"listening to {Path(show.path).name}'s devices (Ctrl-C stops)", flush=True)
+        await _listen(show, emit, stop)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+    return 0
+
+
+def learn(show: Show, target: str, timeout: float = 60.0) -> int:
+    """Bind the next control moved to ``target`` and write it into the show file."""
+    if spec_of(target) is None:
+        raise BridgeError(f"unknown target {target!r} (see mappings/README.md)")
+    session = Learn(target)
+    found = asyncio.Event()
+
+    def emit(event: Event) -> None:
+        if session.feed(event):
+            found.set()
+
+    async def main() -> None:
+        print(f"move the control for {target} (waiting up to {timeout:g} s)", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.call_later(timeout, stop.set)
+        watcher = loop.create_task(found.wait())
+        watcher.add_done_callback(lambda _: stop.set())
+        await _listen(show, emit, stop)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+    binding = session.binding()
+    if binding is None:
+        print(f"nothing moved within {timeout:g} s: {Path(show.path).name} is unchanged")
+        return 1
+    add_binding(show.path, binding, comment=f"learned for {target}")
+    print(f"learned {describe(binding['source'])} → {target} in {show.path}")
+    return 0
