@@ -134,6 +134,10 @@ async def test_a_crashing_bridge_is_shown_and_the_console_stays(
         assert app.bridge_worker is not None
         assert app.bridge_worker.state == WorkerState.SUCCESS  # it ended; the app did not
         assert "the bridge stopped: RuntimeError: the sink thread died" in flat(app.problems.text)
+        for _ in range(30):  # the notification is drawn on a later frame (bounded wait)
+            if "Bridge stopped" in screen_text(app):
+                break
+            await pilot.pause(0.1)
         assert "Bridge stopped" in screen_text(app)
         refreshes = app.refreshes
         await pilot.pause(0.3)
