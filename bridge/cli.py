@@ -6,13 +6,16 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import re
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bridge.config.load import load_show
-from bridge.errors import BridgeError
+from bridge.config.model import Show
+from bridge.errors import BridgeError, ConfigError
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -44,10 +47,21 @@ def _logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def with_scope_url(show: Show, url: str) -> Show:
+    """The show pointed at another Scope (``--scope-url``), checked like the file's URL."""
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ConfigError(
+            "--scope-url", "", f"must start with http:// or https:// and a host: {url!r}"
+        )
+    return replace(show, scope=replace(show.scope, url=url.rstrip("/")))
+
+
 def _run(args: argparse.Namespace) -> int:
     from bridge.runtime import Runtime
 
     show = load_show(args.show)
+    if args.scope_url:
+        show = with_scope_url(show, args.scope_url)
     if args.headless:
         from bridge.headless import run_headless
 
@@ -130,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("show")
     run.add_argument("--headless", action="store_true", help="no console: log lines only")
     run.add_argument("--status-file", help="where headless mode writes its status JSON")
+    run.add_argument("--scope-url", help="use this Scope instead of the show's [scope] url")
     run.add_argument("-v", "--verbose", action="store_true")
     run.set_defaults(func=_run)
 

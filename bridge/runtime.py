@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -102,6 +102,7 @@ class Runtime:
         """
         try:
             show = load_show(self.show.path)
+            show = replace(show, scope=replace(show.scope, url=self.show.scope.url))
         except BridgeError as exc:
             self.bridge.report("reload", f"kept the running show: {exc}")
             return str(exc)
@@ -213,6 +214,17 @@ class Runtime:
             for s in self.router.status()
         ]
 
+    def toggle_sink(self, name: str) -> str:
+        """Turn one frame output on or off; a sentence saying which way it went."""
+        status = next((s for s in self.router.status() if s.name == name), None)
+        if status is None:
+            return f"There is no frame output named {name!r}."
+        if status.state == "unavailable":
+            return f"{name} cannot run here: {status.last_error or 'unavailable'}"
+        enable = status.state == "disabled"
+        self.router.set_enabled(name, enable)
+        return f"{name} ({status.kind}) {'on' if enable else 'off'}"
+
     async def _server_sinks(self) -> None:
         """Ask Scope to run its own NDI/Spout/Syphon outputs, if its hardware says it can."""
         assert self.link is not None
@@ -281,6 +293,7 @@ class Runtime:
             extra["audio"] = self.audio_values
         extra["scenes"] = [s.name for s in self.show.scenes]
         extra["osc_malformed"] = self.devices.malformed()
+        extra["sinks"] = [s.name for s in self.router.status()]
         return extra
 
     def snapshot(self) -> Snapshot:

@@ -177,6 +177,20 @@ class ConsoleCommands(App[None]):
             self.say(error, title="Reload failed", severity="error", timeout=20)
         self.refresh_panels()
 
+    def action_toggle_sink(self) -> None:
+        sinks = list(self.snap.extra.get("sinks") or []) if self.snap else []
+        if not sinks:
+            self.say("This show has no frame outputs ([[sinks]] in the show file).", timeout=5)
+            return
+
+        def picked(name: str | None) -> None:
+            if name is not None:
+                message = self._call("switching the output", lambda: self.host.toggle_sink(name))
+                if message is not None:
+                    self.say(message, title="Outputs", timeout=5)
+
+        self.push_screen(PickScreen("Turn which output on/off?", [(s, s) for s in sinks]), picked)
+
     def action_reconnect(self) -> None:
         self._call("reconnecting", self.host.reconnect)
         self.say("Reconnecting to Scope…", timeout=3)

@@ -43,6 +43,10 @@ class ConsoleHost(Protocol):
         """Write the show (learned mappings, edited prompts): where it went, or why not."""
         ...
 
+    def toggle_sink(self, name: str) -> str:
+        """Turn a frame output (NDI, Syphon, Spout, recorder) on or off; a sentence."""
+        ...
+
     def learn_targets(self) -> list[str]:
         """The target keys a control can be learned onto, in display order."""
         ...

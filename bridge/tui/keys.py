@@ -48,6 +48,7 @@ KEYS = (
     Key("ctrl+s", "save", "Save", "Save the show file", "^s"),
     Key("ctrl+r", "reload", "Reload", "Reload the mapping files", "^r"),
     Key("c", "reconnect", "Reconnect", "Reconnect to Scope now"),
+    Key("o", "toggle_sink", "Outputs", "Turn a frame output on or off", footer=False),
     Key("p", "pause_monitor", "Monitor", "Pause or resume the inputs monitor", footer=False),
     Key("slash", "filter_inputs", "Filter", "Filter the inputs monitor", "/", footer=False),
     Key("question_mark", "help", "Help", "Show this help", "?"),

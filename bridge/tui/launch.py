@@ -90,6 +90,9 @@ class RuntimeHost:
     def save(self) -> str:
         return self._call(self._save)
 
+    def toggle_sink(self, name: str) -> str:
+        return self._call(lambda: self.runtime.toggle_sink(name))
+
     def _save(self) -> str:
         state = self.runtime.bridge.state
         weights = {p.id: state.base[f"prompt.{p.id}.weight"] for p in self.runtime.show.prompts}

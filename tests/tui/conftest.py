@@ -72,7 +72,7 @@ class FakeHost:
             DeviceView("apc", "midi", "connected", "APC mini mk2"),
             DeviceView("ndi", "sink", "failed", "NDI runtime missing"),
         ]
-        self.extra: dict[str, Any] = {"osc_malformed": 3}
+        self.extra: dict[str, Any] = {"osc_malformed": 3, "sinks": ["ndi", "rec"]}
         self.fixed: Snapshot | None = None
         self.snapshots = 0
         self.reload_error: str | None = None
@@ -110,6 +110,10 @@ class FakeHost:
     def save(self) -> str:
         self.calls.append(("save", None))
         return "Saved the show to /tmp/show.toml."
+
+    def toggle_sink(self, name: str) -> str:
+        self.calls.append(("toggle_sink", name))
+        return f"{name} off"
 
     def learn_targets(self) -> list[str]:
         self.calls.append(("learn_targets", None))

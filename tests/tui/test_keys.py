@@ -154,3 +154,13 @@ async def test_scene_picker_selects_a_scene(app: ConsoleApp, host: FakeHost) -> 
         await pilot.pause()
         assert "scene tide" in app.prompts.text
     assert [(e.action, e.target) for e in host.submitted] == [("select_scene", "tide")]
+
+
+async def test_o_turns_a_frame_output_off_and_says_so(app: ConsoleApp, host: FakeHost) -> None:
+    """o lists the frame outputs; Enter on one asks the host to switch it and shows why."""
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+    assert ("toggle_sink", "rec") in host.calls
