@@ -1,8 +1,8 @@
 """Frame-rate measurement in windows of about a second, steady enough to announce to receivers.
 
 Receivers (NDI, a recorder) are told a nominal rate; changing it means reopening the output,
-so the announced rate only moves when a whole window disagrees with it by more than
-``tolerance``. Per-frame jitter from the network never reaches it.
+so the announced rate only moves when two whole windows in a row disagree with it by more
+than ``tolerance``. Per-frame jitter, and one bursty second from the network, never reach it.
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ class RateMeter:
         self, default: Fraction = Fraction(30), window: float = 1.0, tolerance: float = 0.1
     ) -> None:
         self.nominal = default
-        """The announced rate; moves only when a whole window disagrees."""
+        """The announced rate; moves only when two whole windows in a row disagree."""
         self.known = False
         """True once a whole window has been measured (``nominal`` is then measured, not
         the default)."""
         self.rate = 0.0
         """The rate measured over the last complete window (0 before the first)."""
         self._window = window
+        self._off_windows = 0
         self._tolerance = tolerance
         self._start: float | None = None
         self._count = 0
@@ -53,8 +54,11 @@ class RateMeter:
         self._start = now
         self._count = 0
         off = abs(self.rate - float(self.nominal)) > self._tolerance * float(self.nominal)
-        if off or not self.known:
+        # one odd window is jitter (WebRTC delivers in bursts); two in a row are a new rate
+        self._off_windows = self._off_windows + 1 if off else 0
+        if self._off_windows >= 2 or not self.known:
             self.nominal = nominal_fraction(self.rate)
+            self._off_windows = 0
         self.known = True
 
     def current(self, now: float) -> float:

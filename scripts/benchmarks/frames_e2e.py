@@ -26,7 +26,7 @@ from typing import Any
 from bridge.config.load import load_show
 from bridge.sinks.loopcheck import percentile
 from bridge.sinks.ndi import NdiSink
-from bridge.sinks.netns import ndi_namespace
+from bridge.sinks.netns import NdiNamespace, ndi_namespace
 from bridge.sinks.router import FrameRouter
 
 SIZES = {"": (576, 320), "_720p": (1280, 704)}
@@ -93,75 +93,82 @@ def _json(text: str) -> dict[str, Any]:
     return result
 
 
+def run_e2e(
+    ns: NdiNamespace, width: int, height: int, seconds: float, name: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Stand-in, bridge and NDI receiver as three processes in ``ns``; bridge and receiver
+    results. Every process is stopped by its PID."""
+    sim = subprocess.Popen(
+        ns.command(
+            [
+                sys.executable,
+                "-m",
+                "bridge.sim",
+                "--port",
+                str(PORT),
+                "--fps",
+                "30",
+                "--load-time",
+                "0.05",
+            ]
+        ),
+        env=ns.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        time.sleep(1.5)
+        bridge_cmd = [
+            sys.executable,
+            "-m",
+            "scripts.benchmarks.frames_e2e",
+            "--width",
+            str(width),
+            "--height",
+            str(height),
+            "--seconds",
+            str(seconds),
+            "--name",
+            name,
+        ]
+        receiver_cmd = [
+            sys.executable,
+            "-m",
+            "bridge.sinks.loopcheck",
+            "receive",
+            "--name",
+            name,
+            "--seconds",
+            str(seconds),
+        ]
+        for argv in (bridge_cmd, receiver_cmd):
+            procs.append(
+                subprocess.Popen(
+                    ns.command(argv),
+                    env=ns.env(),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            )
+            time.sleep(1.0)
+        out = [p.communicate(timeout=seconds + 60)[0] for p in procs]
+    finally:
+        everything: list[subprocess.Popen[Any]] = [*procs, sim]
+        for proc in everything:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+    return _json(out[0]), _json(out[1])
+
+
 def run(quick: bool = False) -> dict[str, float]:
     seconds = 4.0 if quick else 10.0
     results: dict[str, float] = {}
     with ndi_namespace("sb-e2e") as ns:
         for suffix, (width, height) in SIZES.items():
-            name = f"e2e{suffix or '_320p'}"
-            sim = subprocess.Popen(
-                ns.command(
-                    [
-                        sys.executable,
-                        "-m",
-                        "bridge.sim",
-                        "--port",
-                        str(PORT),
-                        "--fps",
-                        "30",
-                        "--load-time",
-                        "0.05",
-                    ]
-                ),
-                env=ns.env(),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            procs: list[subprocess.Popen[str]] = []
-            try:
-                time.sleep(1.5)
-                bridge_cmd = [
-                    sys.executable,
-                    "-m",
-                    "scripts.benchmarks.frames_e2e",
-                    "--width",
-                    str(width),
-                    "--height",
-                    str(height),
-                    "--seconds",
-                    str(seconds),
-                    "--name",
-                    name,
-                ]
-                receiver_cmd = [
-                    sys.executable,
-                    "-m",
-                    "bridge.sinks.loopcheck",
-                    "receive",
-                    "--name",
-                    name,
-                    "--seconds",
-                    str(seconds),
-                ]
-                for argv in (bridge_cmd, receiver_cmd):
-                    procs.append(
-                        subprocess.Popen(
-                            ns.command(argv),
-                            env=ns.env(),
-                            stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT,
-                            text=True,
-                        )
-                    )
-                    time.sleep(1.0)
-                out = [p.communicate(timeout=seconds + 60)[0] for p in procs]
-            finally:
-                everything: list[subprocess.Popen[Any]] = [*procs, sim]
-                for proc in everything:
-                    if proc.poll() is None:
-                        proc.kill()
-                        proc.wait(timeout=10)
-            bridge, receiver = _json(out[0]), _json(out[1])
+            bridge, receiver = run_e2e(ns, width, height, seconds, f"e2e{suffix or '_320p'}")
             if "error" in bridge:
                 raise RuntimeError(f"frames bench ({width}x{height}): {bridge}")
             if not receiver.get("found") or not receiver.get("polls"):
