@@ -154,7 +154,8 @@ def run_receiver(name: str, seconds: float, find_timeout: float = 10.0) -> dict[
         finder.close()
 
 
-def _json_line(text: str) -> dict[str, Any]:
+def json_result(text: str) -> dict[str, Any]:
+    """The last JSON object line a check process printed (SinkError if none)."""
     lines = [line for line in text.splitlines() if line.startswith("{")]
     if not lines:
         raise SinkError(f"NDI check process printed no result: {text.strip()[-300:]!r}")
@@ -203,7 +204,7 @@ def check_in_namespace(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=10)
-    return _json_line(outputs[0]), _json_line(outputs[1])
+    return json_result(outputs[0]), json_result(outputs[1])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

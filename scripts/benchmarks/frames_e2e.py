@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config.load import load_show
-from bridge.sinks.loopcheck import percentile
+from bridge.sinks.loopcheck import json_result, percentile
 from bridge.sinks.ndi import NdiSink
 from bridge.sinks.netns import NdiNamespace, ndi_namespace
 from bridge.sinks.router import FrameRouter
@@ -83,14 +83,6 @@ async def bridge_side(width: int, height: int, seconds: float, name: str) -> dic
         "forward_ms_p99": percentile(forward, 0.99) * 1000,
         "cpu_pct": 100.0 * cpu_used / wall_used,
     }
-
-
-def _json(text: str) -> dict[str, Any]:
-    lines = [line for line in text.splitlines() if line.startswith("{")]
-    if not lines:
-        raise RuntimeError(f"no result from a bench process: {text.strip()[-400:]!r}")
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
 
 
 def run_e2e(
@@ -160,7 +152,7 @@ def run_e2e(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=10)
-    return _json(out[0]), _json(out[1])
+    return json_result(out[0]), json_result(out[1])
 
 
 def run(quick: bool = False) -> dict[str, float]:
