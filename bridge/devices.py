@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from bridge.app import Bridge
-from bridge.config.model import Binding, MidiDevice, Show
+from bridge.config.model import Binding, MidiDevice, OscDevice, Show
 from bridge.core.events import Event, OscMessage, TempoBeat
 from bridge.inputs.host_tempo import HostTempo
 from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
@@ -53,6 +53,28 @@ def feedback_key(binding: Binding, device: MidiDevice) -> ControlKey | None:
     return ControlKey(kind, channel, src.number)  # type: ignore[arg-type]
 
 
+def midi_api(show: Show) -> MidiApi:
+    """The MIDI API the show asks for (the first device that names one), else the default."""
+    return MidiApi(next((d.api for d in show.midi if d.api), None))
+
+
+def midi_configs(show: Show) -> list[MidiDeviceConfig]:
+    return [
+        MidiDeviceConfig(
+            d.name,
+            port_text(d, d.port),
+            d.virtual,
+            fourteen_bit=frozenset(d.cc14),
+            tempo_from_clock=d.clock,
+        )
+        for d in show.midi
+    ]
+
+
+def osc_config(device: OscDevice) -> OscInputConfig:
+    return OscInputConfig(device.name, device.port, device.host, device.allow)
+
+
 class Devices:
     """Builds and runs the show's MIDI and OSC devices around one bridge."""
 
@@ -70,24 +92,14 @@ class Devices:
             self._midi(show)
         for device in show.osc:
             self._osc(device.name)
-        bridge.on_event.append(self._note_input)
+        if self.feedback:  # echo prevention needs the last input of each device
+            bridge.on_event.append(self._note_input)
 
     # -- building ------------------------------------------------------------------------
     def _midi(self, show: Show) -> None:
-        api_name = next((d.api for d in show.midi if d.api), None)
-        self.api = MidiApi(api_name)
-        configs = [
-            MidiDeviceConfig(
-                d.name,
-                port_text(d, d.port),
-                d.virtual,
-                fourteen_bit=frozenset(d.cc14),
-                tempo_from_clock=d.clock,
-            )
-            for d in show.midi
-        ]
+        self.api = midi_api(show)
         self.midi = MidiInputs(
-            configs, self.bridge.submit, api=self.api, on_reconnected=self._reconnected
+            midi_configs(show), self.bridge.submit, api=self.api, on_reconnected=self._reconnected
         )
         self.bridge.add_task("midi", self.midi.run)
         for d in show.midi:
@@ -111,7 +123,7 @@ class Devices:
                         self.bridge.submit(beat)
 
             emit = emit_with_tempo
-        listener = OscInput(OscInputConfig(name, device.port, device.host, device.allow), emit)
+        listener = OscInput(osc_config(device), emit)
         self.osc[name] = listener
         self.bridge.add_task(f"osc-{name}", listener.run)
         if device.feedback:

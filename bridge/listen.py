@@ -19,31 +19,22 @@ from bridge.config.write import add_binding
 from bridge.core.events import ControlChange, Event
 from bridge.core.learn import Learn, describe
 from bridge.core.targets import spec_of
+from bridge.devices import midi_api, midi_configs, osc_config
 from bridge.errors import BridgeError
-from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
-from bridge.inputs.midi_ports import MidiApi
+from bridge.inputs.midi import MidiInputs
 from bridge.inputs.monitor import EncoderDetector
 from bridge.inputs.monitor import describe as monitor_line
-from bridge.inputs.osc import OscInput, OscInputConfig
+from bridge.inputs.osc import OscInput
 
 
 def _inputs(
     show: Show, emit: Callable[[Event], None]
 ) -> list[Callable[[], Coroutine[Any, Any, None]]]:
-    """Run factories for every MIDI and OSC input of the show."""
-    from bridge.devices import port_text
-
+    """Run factories for every MIDI and OSC input of the show (as the bridge builds them)."""
     runs: list[Callable[[], Coroutine[Any, Any, None]]] = []
     if show.midi:
-        api = MidiApi(next((d.api for d in show.midi if d.api), None))
-        configs = [
-            MidiDeviceConfig(d.name, port_text(d, d.port), d.virtual, frozenset(d.cc14))
-            for d in show.midi
-        ]
-        runs.append(MidiInputs(configs, emit, api=api).run)
-    runs.extend(
-        OscInput(OscInputConfig(d.name, d.port, d.host, d.allow), emit).run for d in show.osc
-    )
+        runs.append(MidiInputs(midi_configs(show), emit, api=midi_api(show)).run)
+    runs.extend(OscInput(osc_config(d), emit).run for d in show.osc)
     return runs
 
 

@@ -188,15 +188,7 @@ def check_in_namespace(
     procs: list[subprocess.Popen[str]] = []
     try:
         for argv in (sender_cmd, receiver_cmd):
-            procs.append(
-                subprocess.Popen(
-                    ns.command(argv),
-                    env=ns.env(),
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                )
-            )
+            procs.append(ns.popen(argv))
             time.sleep(0.3)  # the source appears with the sender's first frame
         outputs = [proc.communicate(timeout=seconds + 30)[0] for proc in procs]
     finally:

@@ -47,6 +47,16 @@ class NdiNamespace:
         """The environment a process needs for NDI inside the namespace."""
         return {**os.environ, "NDI_CONFIG_DIR": str(self.config_dir)}
 
+    def popen(self, argv: Sequence[str]) -> subprocess.Popen[str]:
+        """Start ``argv`` inside the namespace with NDI's environment, its output piped."""
+        return subprocess.Popen(
+            self.command(argv),
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
 
 def _ip(*args: str) -> None:
     done = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10, check=False)

@@ -135,15 +135,7 @@ def run_e2e(
             str(seconds),
         ]
         for argv in (bridge_cmd, receiver_cmd):
-            procs.append(
-                subprocess.Popen(
-                    ns.command(argv),
-                    env=ns.env(),
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                )
-            )
+            procs.append(ns.popen(argv))
             time.sleep(1.0)
         out = [p.communicate(timeout=seconds + 60)[0] for p in procs]
     finally:

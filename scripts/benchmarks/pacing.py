@@ -30,6 +30,7 @@ from bridge.config.load import load_show
 from bridge.core import events as ev
 from bridge.core.payload import prompt_list
 from bridge.runtime import Runtime
+from scripts.benchmarks.control import free_port
 
 FPS, CHUNK_FRAMES = 16.0, 12
 
@@ -68,12 +69,6 @@ target = "prompt.a.weight"
 source = {{ midi = "ctl", channel = 1, note = 36 }}
 target = "scene.next"
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -193,7 +188,7 @@ async def first_frame_ms(url: str, folder: Path) -> float:
 
 def run(quick: bool = False) -> dict[str, float]:
     seconds = 15.0 if quick else 60.0
-    port = free_port()
+    port = free_port(socket.SOCK_STREAM)
     url = f"http://127.0.0.1:{port}"
     sim = subprocess.Popen(
         [

@@ -116,9 +116,7 @@ async def measure(console: bool, seconds: float, folder: Path, sim_port: int) ->
 
 def run(quick: bool = False) -> dict[str, float]:
     seconds = 4.0 if quick else 10.0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        sim_port = int(s.getsockname()[1])
+    sim_port = free_port(socket.SOCK_STREAM)
     sim = subprocess.Popen(
         [
             sys.executable,

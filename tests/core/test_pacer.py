@@ -46,7 +46,7 @@ def drive(
     phase: float,
     budget: int,
     max_rate: float,
-) -> tuple[ShowState, ScopeQueue, Run, int, int]:
+) -> tuple[ShowState, ScopeQueue, Run, int]:
     show = core_show()
     state = ShowState(show)
     engine = Engine(show, state)
@@ -58,7 +58,7 @@ def drive(
     scope.initial(builder.full(state, "longlive"))
     pacer.reset(0.0)
     run = Run()
-    presses = scene_selects = 0
+    presses = 0
     expect_transition = False
 
     def record(at: float, msg: dict[str, Any]) -> None:
@@ -89,18 +89,16 @@ def drive(
         if isinstance(event, ev.NoteOn) and event.note == 39:
             held = next(live for live in engine.lives if live.binding.id == "reset").pressed
             presses += 0 if held else 1
-        scene = state.scene
         for change in engine.feed(replace(event, t=t)):
             state.apply(change)
         if state.transition_pending:
             expect_transition = True
-        scene_selects += state.scene != scene
         msg = pacer.poll(t)
         if msg is not None:
             record(t, msg)
     send_due(t, t + 1000.0)
     scope.advance(t + 1000.0 + 20.0 / chunk_hz)
-    return state, scope, run, presses, scene_selects
+    return state, scope, run, presses
 
 
 script_st = st.lists(st.tuples(st.floats(0.0, 0.4), events()), min_size=1, max_size=60)
@@ -122,7 +120,7 @@ def test_pacer_promises_hold_for_any_input(
     max_rate: float,
 ) -> None:
     """Ceiling, budget, no drops, final state, one-shots once, ranges — for any sequence."""
-    state, scope, run, presses, _ = drive(script, chunk_hz, phase, budget, max_rate)
+    state, scope, run, presses = drive(script, chunk_hz, phase, budget, max_rate)
     # nothing is left undelivered, except an all-zero blend that Scope cannot express
     assert not state.dirty or (state.dirty == {"prompts"} and not prompt_list(state, 0.01))
     times = [t for t, _ in run.sends]
