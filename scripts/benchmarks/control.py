@@ -20,9 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pythonosc.osc_message import OscMessage as PyOscMessage
 
@@ -34,6 +34,7 @@ from bridge.inputs.osc import OscInput, OscInputConfig
 from bridge.protocols import Payload
 from scripts.benchmarks.core import realistic_show
 
+T = TypeVar("T")
 RATES = (
     10_000,
     20_000,
@@ -250,6 +251,14 @@ async def jack_to_event(count: int) -> list[float]:
     return [a - s for a, s in zip(arrivals, sent, strict=True)]
 
 
+async def bounded(work: Coroutine[Any, Any, T], what: str, seconds: float = 180.0) -> T:
+    """A benchmark step that fails with a sentence instead of hanging the run."""
+    try:
+        return await asyncio.wait_for(work, seconds)
+    except TimeoutError:
+        raise RuntimeError(f"the {what} benchmark did not finish within {seconds:g} s") from None
+
+
 def _start_jack() -> int | None:
     out = subprocess.run(["./scripts/jack"], capture_output=True, text=True, check=True)
     return int(out.stdout) if out.stdout.strip() else None
@@ -270,7 +279,7 @@ def run(quick: bool = False) -> dict[str, float]:
         loss_20k = our_losses.get(20_000)
         if loss_20k is None:
             loss_20k = asyncio.run(ingest("bridge", 20_000, seconds, folder))
-        lat = asyncio.run(osc_to_send(60 if quick else 250, folder))
+        lat = asyncio.run(bounded(osc_to_send(60 if quick else 250, folder), "OSC→send"))
     results["osc.ingest_msgs_per_s"] = ours
     results["osc.baseline_msgs_per_s"] = base
     results["osc.ingest_to_baseline"] = ours / base if base else 0.0
@@ -280,7 +289,7 @@ def run(quick: bool = False) -> dict[str, float]:
     jack = _start_jack()
     try:
         os.environ.setdefault("JACK_NO_START_SERVER", "1")
-        midi = asyncio.run(jack_to_event(100 if quick else 500))
+        midi = asyncio.run(bounded(jack_to_event(100 if quick else 500), "JACK→event"))
     finally:
         if jack:
             os.kill(jack, 15)
