@@ -2,7 +2,8 @@
 
 It polls `ConsoleHost.snapshot()` at ~12 Hz and redraws its panels from it; every key
 becomes a `UiAction` through `ConsoleHost.submit` or one host call (save, reload, learn,
-reconnect). It holds no bridge logic. The bridge itself runs as a Textual worker; if it
+reconnect). It holds no bridge logic. A Textual worker runs or watches the bridge (in
+`scope-bridge run` the bridge is another process; see `bridge.tui.engine`); if it
 stops or raises, the console says so and stays up, and so does every panel around one
 that fails.
 """
@@ -18,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 from textual.worker import Worker
 
+from bridge.errors import BridgeError
 from bridge.snapshot import Snapshot
 from bridge.tui.actions import ConsoleCommands
 from bridge.tui.host import ConsoleHost
@@ -107,8 +109,12 @@ class ConsoleApp(ConsoleCommands):
         try:
             await self.host.run_bridge()
         except Exception as exc:
-            log.exception("the bridge stopped")
-            message = f"the bridge stopped: {describe(exc)}"
+            if isinstance(exc, BridgeError):  # already a sentence: no traceback in the log
+                log.warning("the bridge stopped: %s", exc)
+                message = f"the bridge stopped: {exc}"
+            else:
+                log.exception("the bridge stopped")
+                message = f"the bridge stopped: {describe(exc)}"
             self.problems.note("bridge", message)
             self.say(message, title="Bridge stopped", severity="error", timeout=30)
         else:
@@ -122,7 +128,10 @@ class ConsoleApp(ConsoleCommands):
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             if error != self._snapshot_error:
-                log.exception("snapshot failed")
+                if isinstance(exc, BridgeError):
+                    log.warning("no snapshot: %s", exc)
+                else:
+                    log.exception("snapshot failed")
                 self._snapshot_error = error
             self.status.show(None, error)
             return

@@ -1,20 +1,23 @@
 """tui.*: what the console costs, idle and under a 5,000 msg/s OSC storm, and whether it slows
 control. The same runs without the console are the baseline in the same invocation.
 
-The console runs headless (Textual's `run_test`, 120×40: every panel laid out and rendered,
-the output discarded) in this process, with the bridge on its own thread and loop as
-`scope-bridge run` has it, around a real `Runtime` on the stand-in (its own process;
-30 chunks/s so that leading edges are frequent enough to measure). The storm comes
-from a separate process whose messages carry their send time: `osc_to_send` is the time
-from our receiver handling it to the data channel's `send` call (as control.osc_to_send),
-for sends made on an input's leading edge; `wire_to_send` counts from the sender's own send,
-so it includes the kernel, the scheduler and any wait for the loop.
+As `scope-bridge run` has it, the bridge (a real `Runtime` on the stand-in, which runs in
+its own process at 10 chunks/s) runs in this process and the console in a child process
+(`bridge.tui.console --headless --size 120x40`: every panel laid out and rendered, the output
+discarded) that polls it for snapshots. `tui.cpu_pct_*` is the console process's CPU (from
+/proc); `tui.bridge_cpu_pct_*` is this process's with the console attached, next to
+`tui.headless_cpu_pct_*` without it. The storm comes from a separate process whose messages
+carry their send time: `osc_to_send` is the time from our receiver handling it to the data
+channel's `send` call (as control.osc_to_send), for sends made on an input's leading edge;
+`wire_to_send` counts from the sender's own send, so it includes the kernel, the scheduler
+and any wait for the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import statistics
 import subprocess
@@ -30,6 +33,18 @@ from scripts.benchmarks.control import free_port, pct
 from scripts.benchmarks.core import realistic_show
 
 STORM_HZ = 5000.0
+
+
+class ProcessCpu:
+    """CPU seconds (user + system) another process has used so far, from /proc (Linux)."""
+
+    def __init__(self, pid: int) -> None:
+        self.path = Path(f"/proc/{pid}/stat")
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def seconds(self) -> float:
+        fields = self.path.read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
 
 
 async def measure(console: bool, seconds: float, folder: Path, sim_port: int) -> dict[str, float]:
@@ -60,15 +75,18 @@ async def measure(console: bool, seconds: float, folder: Path, sim_port: int) ->
 
     link.send = timed  # type: ignore[method-assign]
 
-    async def run_and_measure() -> dict[str, float]:
+    async def run_and_measure(other: ProcessCpu | None = None) -> dict[str, float]:
         for _ in range(300):
             if link.ready:
                 break
             await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)
         wall, cpu = time.perf_counter(), time.process_time()
+        other_cpu = other.seconds() if other else 0.0
         await asyncio.sleep(seconds)
-        idle = 100.0 * (time.process_time() - cpu) / (time.perf_counter() - wall)
+        span = time.perf_counter() - wall
+        idle = 100.0 * (time.process_time() - cpu) / span
+        console_idle = 100.0 * (other.seconds() - other_cpu) / span if other else 0.0
         latencies.clear()
         wire.clear()
         sender = await asyncio.create_subprocess_exec(
@@ -82,11 +100,16 @@ async def measure(console: bool, seconds: float, folder: Path, sim_port: int) ->
             stdout=asyncio.subprocess.PIPE,
         )
         wall, cpu = time.perf_counter(), time.process_time()
+        other_cpu = other.seconds() if other else 0.0
         await sender.communicate()
-        storm = 100.0 * (time.process_time() - cpu) / (time.perf_counter() - wall)
+        span = time.perf_counter() - wall
+        storm = 100.0 * (time.process_time() - cpu) / span
+        console_storm = 100.0 * (other.seconds() - other_cpu) / span if other else 0.0
         return {
             "cpu_idle": idle,
             "cpu_storm": storm,
+            "console_cpu_idle": console_idle,
+            "console_cpu_storm": console_storm,
             "p50": statistics.median(latencies) * 1e6 if latencies else float("nan"),
             "p99": pct(latencies, 0.99) * 1e6 if latencies else float("nan"),
             "samples": float(len(latencies)),
@@ -101,17 +124,35 @@ async def measure(console: bool, seconds: float, folder: Path, sim_port: int) ->
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-    from bridge.tui.app import ConsoleApp
-    from bridge.tui.launch import SWITCH_INTERVAL_S, RuntimeHost
+    from bridge.tui.engine import run_with_console
 
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL_S)  # as `scope-bridge run` does
-    app = ConsoleApp(RuntimeHost(runtime))
+    pids: list[int] = []
+    started = asyncio.Event()
+
+    def console_started(pid: int) -> None:
+        pids.append(pid)
+        started.set()
+
+    engine = asyncio.create_task(
+        run_with_console(
+            runtime,
+            console_args=("--headless", "--size", "120x40"),
+            stdout=subprocess.DEVNULL,
+            restarts=0,
+            started=console_started,
+        )
+    )
     try:
-        async with app.run_test(headless=True, size=(120, 40)):
-            return await run_and_measure()
+        await asyncio.wait_for(started.wait(), 30)
+        console_cpu = ProcessCpu(pids[0])
+        result = await run_and_measure(console_cpu)
+        if engine.done():
+            raise RuntimeError(f"the console process ended early: {engine.result()}")
+        return result
     finally:
-        sys.setswitchinterval(previous)
+        engine.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await engine
 
 
 def run(quick: bool = False) -> dict[str, float]:
@@ -143,8 +184,10 @@ def run(quick: bool = False) -> dict[str, float]:
         sim.terminate()
         sim.wait(10)
     return {
-        "tui.cpu_pct_idle": console["cpu_idle"],
-        "tui.cpu_pct_storm": console["cpu_storm"],
+        "tui.cpu_pct_idle": console["console_cpu_idle"],
+        "tui.cpu_pct_storm": console["console_cpu_storm"],
+        "tui.bridge_cpu_pct_idle": console["cpu_idle"],
+        "tui.bridge_cpu_pct_storm": console["cpu_storm"],
         "tui.osc_to_send_p50_us": console["p50"],
         "tui.osc_to_send_p99_us": console["p99"],
         "tui.osc_to_send_samples": console["samples"],

@@ -85,8 +85,26 @@ def demo() -> Iterator[int]:
             os.kill(pid, signal.SIGTERM)
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rpartition(")")[2].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError):
+                continue
+    return found
+
+
 def test_demo_connects_streams_and_obeys_keys(demo: int) -> None:
-    """Connected, frames rising, `n` changes the scene, `q` `y` quits and stops the stand-in."""
+    """Connected, frames rising, `n` changes the scene, `q` `y` quits and stops everything.
+
+    The bridge and the console are two processes (the console a child of the bridge); both
+    must be gone after the quit, and the stand-in with them.
+    """
     wait_for(r"CONNECTED · \d+\.\d fps", timeout=60)
     first = int(wait_for(r"frames\s+(\d+)").group(1))
     time.sleep(1.5)
@@ -98,6 +116,9 @@ def test_demo_connects_streams_and_obeys_keys(demo: int) -> None:
     while wait_for(r"scene (\w+)\s*\n").group(1) == scene:
         assert time.monotonic() < deadline, "the scene did not change after n"
         time.sleep(0.2)
+    (bridge,) = pids_with(f"http://127.0.0.1:{demo}\x00")
+    consoles = [p for p in children(bridge) if p in pids_with("bridge.tui.console")]
+    assert len(consoles) == 1, "the console should run in a child process of the bridge"
     subprocess.run(["tmux", "send-keys", "-t", SESSION, "q"], check=True)
     wait_for(r"Quit Scope Bridge\?")
     subprocess.run(["tmux", "send-keys", "-t", SESSION, "y"], check=True)
@@ -105,3 +126,5 @@ def test_demo_connects_streams_and_obeys_keys(demo: int) -> None:
     while pids_with(f"--port\x00{demo}"):
         assert time.monotonic() < deadline, "the stand-in outlived the demo"
         time.sleep(0.2)
+    left = [p for p in (bridge, *consoles) if os.path.exists(f"/proc/{p}")]
+    assert not left, f"processes {left} outlived the quit"

@@ -1,0 +1,191 @@
+"""The bridge's side of the process line: run the show here, the console in a child process.
+
+`scope-bridge run SHOW` runs the bridge in this process on one asyncio loop, exactly as
+headless mode does, and starts the console (`python -m bridge.tui.console`) as a child that
+owns the terminal. They talk over a socket pair (`bridge.tui.wire`): the console asks for a
+snapshot 10 times a second and sends commands; this side answers on its loop between inputs.
+
+Why two processes: drawing the console is milliseconds of Python per refresh. On a thread of
+this process it held the interpreter lock while controller packets waited in the socket
+(p99 tens of ms under a storm); in its own process the OS schedules it on the other core and
+the control path never waits for it. If the console crashes, the show keeps running and a
+new console starts; after `CONSOLE_RESTARTS` failures the bridge carries on headless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bridge.runtime import Runtime
+from bridge.tui.showhost import ShowHost
+from bridge.tui.wire import WireClosed, encode, read_message
+
+log = logging.getLogger("bridge.console")
+
+CONSOLE_RESTARTS = 3
+STOP_WAIT_S = 3.0
+HOST_METHODS = frozenset(
+    {
+        "snapshot",
+        "preview",
+        "submit",
+        "reload",
+        "reconnect",
+        "save",
+        "toggle_sink",
+        "learn_targets",
+        "learn_start",
+        "learn_candidate",
+        "learn_confirm",
+        "learn_cancel",
+    }
+)
+
+
+class ConsoleServer:
+    """Answers one console's requests against a `ShowHost`, on the bridge's loop."""
+
+    def __init__(self, host: ShowHost, bridge: asyncio.Task[None]) -> None:
+        self.host = host
+        self.bridge = bridge
+        self.quit = asyncio.Event()
+
+    def bridge_state(self) -> str | None:
+        """None while running; "" when it finished; the error that stopped it."""
+        if not self.bridge.done():
+            return None
+        if self.bridge.cancelled():
+            return ""
+        exc = self.bridge.exception()
+        return "" if exc is None else f"{type(exc).__name__}: {exc}"
+
+    def answer(self, method: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
+        if method == "bridge_state":
+            return True, self.bridge_state()
+        if method == "stop":
+            self.quit.set()
+            return True, None
+        if method not in HOST_METHODS:
+            return False, f"the console asked for {method!r}, which the bridge does not offer"
+        try:
+            return True, getattr(self.host, method)(*args)
+        except Exception as exc:  # one failed command must not end the conversation
+            log.exception("console command %s failed", method)
+            return False, f"{method} failed: {type(exc).__name__}: {exc}"
+
+    async def serve(self, sock: socket.socket) -> None:
+        """Answer requests until the console closes its end."""
+        reader, writer = await asyncio.open_unix_connection(sock=sock)
+        try:
+            while True:
+                try:
+                    request_id, method, args = await read_message(reader)
+                except WireClosed:
+                    return
+                ok, value = self.answer(str(method), tuple(args))
+                writer.write(encode((request_id, ok, value)))
+                await writer.drain()
+        except (ConnectionError, OSError) as exc:
+            log.info("console connection ended: %s", exc)
+        finally:
+            writer.close()
+
+
+def console_command(fd: int, extra: Sequence[str] = ()) -> list[str]:
+    return [sys.executable, "-m", "bridge.tui.console", "--fd", str(fd), *extra]
+
+
+async def run_with_console(
+    runtime: Runtime,
+    *,
+    console_args: Sequence[str] = (),
+    stdout: int | None = None,
+    stderr: int | None = None,
+    restarts: int = CONSOLE_RESTARTS,
+    started: Callable[[int], None] | None = None,
+) -> int:
+    """Run the show with a console child until the performer quits; the exit code.
+
+    ``stdout`` and ``stderr`` are the console's terminal (None: this process's own);
+    ``started`` is told each console's PID (benchmarks measure its CPU).
+    """
+    host = ShowHost(runtime)
+    bridge = asyncio.create_task(runtime.run(), name="bridge")
+    server = ConsoleServer(host, bridge)
+    failures = 0
+    try:
+        while failures <= restarts:
+            code = await _one_console(server, console_args, stdout, stderr, started)
+            if code == 0 or server.quit.is_set():
+                return 0
+            failures += 1
+            log.error("the console stopped (exit code %s); the show goes on", code)
+        log.error("the console failed %d times: running headless until stopped", failures)
+        await _headless(runtime, stderr)
+        return 1
+    finally:
+        bridge.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await bridge
+
+
+async def _headless(runtime: Runtime, terminal: int | None) -> None:
+    """Carry on without a console, logging to the terminal so the performer sees the show."""
+    from bridge.headless import default_status_file, watch
+
+    handler: logging.Handler | None = None
+    if terminal is not None and terminal >= 0:  # a real descriptor, not DEVNULL or PIPE
+        handler = logging.StreamHandler(os.fdopen(os.dup(terminal), "w", buffering=1))
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        logging.getLogger("bridge").addHandler(handler)
+    try:
+        await watch(runtime, default_status_file())
+    finally:
+        if handler is not None:
+            logging.getLogger("bridge").removeHandler(handler)
+            handler.close()
+
+
+async def _one_console(
+    server: ConsoleServer,
+    args: Sequence[str],
+    stdout: int | None,
+    stderr: int | None,
+    started: Callable[[int], None] | None,
+) -> int:
+    ours, theirs = socket.socketpair()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *console_command(theirs.fileno(), args),
+            pass_fds=(theirs.fileno(),),
+            stdout=stdout,
+            stderr=stderr,
+        )
+    finally:
+        theirs.close()
+    if started is not None:
+        started(proc.pid)
+    serving = asyncio.create_task(server.serve(ours), name="console-server")
+    try:
+        code = await proc.wait()
+        log.info("console %d exited with code %s", proc.pid, code)
+        return code
+    finally:
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+        ours.close()  # the console sees the bridge gone and closes itself
+        if proc.returncode is None:
+            try:
+                await asyncio.wait_for(asyncio.shield(proc.wait()), STOP_WAIT_S)
+            except TimeoutError:
+                proc.terminate()
+                await proc.wait()
+            log.info("console %d exited with code %s", proc.pid, proc.returncode)

@@ -1,0 +1,163 @@
+"""The console's side of the process line: a `ConsoleHost` that asks the bridge process.
+
+Every call is a request on the socket the bridge handed to this process and a wait for its
+reply, with a deadline: a snapshot that takes longer than `SNAPSHOT_TIMEOUT_S` is reported
+("the bridge did not answer") instead of freezing the screen, and its late reply is
+recognised by its id and dropped. Replies are read into a buffer, so a timeout can never
+leave half a message behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import pickle
+import socket
+import time
+from collections.abc import Callable
+from typing import Any, cast
+
+from bridge.core.events import Event
+from bridge.errors import BridgeError
+from bridge.snapshot import Snapshot
+from bridge.tui.host import PreviewImage
+from bridge.tui.wire import HEADER, MAX_MESSAGE, encode
+
+SNAPSHOT_TIMEOUT_S = 0.25
+"""A refresh waits at most this long; the console stays responsive if the bridge is busy."""
+COMMAND_TIMEOUT_S = 10.0
+"""Reload, save and learn write files and re-read the show: give them time."""
+POLL_S = 0.5
+"""How often `run_bridge` asks whether the bridge is still running."""
+
+
+class BridgeGone(BridgeError):
+    """The bridge process closed the connection (it stopped, or was stopped)."""
+
+
+class RemoteHost:
+    """The show console's host when the bridge runs in another process."""
+
+    def __init__(self, sock: socket.socket, *, on_gone: Callable[[], None] | None = None) -> None:
+        sock.setblocking(True)
+        self.sock = sock
+        self.on_gone = on_gone
+        self.gone: str | None = None
+        self._buffer = bytearray()
+        self._next_id = 0
+
+    # -- one request and its reply -------------------------------------------------------
+    def call(self, method: str, *args: Any, timeout: float = COMMAND_TIMEOUT_S) -> Any:
+        if self.gone is not None:
+            raise BridgeGone(self.gone)
+        self._next_id += 1
+        request_id = self._next_id
+        deadline = time.monotonic() + timeout
+        try:
+            self.sock.settimeout(timeout)
+            self.sock.sendall(encode((request_id, method, args)))
+            while True:
+                reply = self._pop()
+                if reply is None:
+                    self._receive(deadline, method)
+                    continue
+                got, ok, value = reply
+                if got != request_id:
+                    continue  # the late answer to a call that already timed out
+                if not ok:
+                    raise BridgeError(str(value))
+                return value
+        except (ConnectionError, OSError) as exc:
+            if isinstance(exc, TimeoutError):
+                late = f"the bridge did not answer ({method}) within {timeout:g} s"
+                raise BridgeError(late) from None
+            self.gone = f"the bridge process went away ({exc})"
+            raise BridgeGone(self.gone) from exc
+
+    def _receive(self, deadline: float, method: str) -> None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(method)
+        self.sock.settimeout(left)
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise ConnectionResetError("connection closed")
+        self._buffer += chunk
+
+    def _pop(self) -> tuple[int, bool, Any] | None:
+        buffer = self._buffer
+        if len(buffer) < HEADER.size:
+            return None
+        (size,) = HEADER.unpack_from(buffer)
+        if size > MAX_MESSAGE:
+            raise ConnectionResetError(f"a reply of {size} bytes: the stream is corrupt")
+        end = HEADER.size + size
+        if len(buffer) < end:
+            return None
+        reply = pickle.loads(bytes(buffer[HEADER.size : end]))
+        del buffer[:end]
+        return cast(tuple[int, bool, Any], reply)
+
+    # -- ConsoleHost ---------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        return cast(Snapshot, self.call("snapshot", timeout=SNAPSHOT_TIMEOUT_S))
+
+    def preview(self) -> PreviewImage | None:
+        return cast("PreviewImage | None", self.call("preview", timeout=SNAPSHOT_TIMEOUT_S))
+
+    def submit(self, event: Event) -> None:
+        self.call("submit", event, timeout=1.0)
+
+    def reload(self) -> str | None:
+        return cast("str | None", self.call("reload"))
+
+    def reconnect(self) -> None:
+        self.call("reconnect")
+
+    def save(self) -> str:
+        return str(self.call("save"))
+
+    def toggle_sink(self, name: str) -> str:
+        return str(self.call("toggle_sink", name))
+
+    def learn_targets(self) -> list[str]:
+        return list(self.call("learn_targets"))
+
+    def learn_start(self, target: str) -> None:
+        self.call("learn_start", target)
+
+    def learn_candidate(self) -> str | None:
+        return cast("str | None", self.call("learn_candidate", timeout=SNAPSHOT_TIMEOUT_S))
+
+    def learn_confirm(self) -> str:
+        return str(self.call("learn_confirm"))
+
+    def learn_cancel(self) -> None:
+        self.call("learn_cancel")
+
+    async def run_bridge(self) -> None:
+        """Watch the bridge process: return when it finished, raise what stopped it.
+
+        When the process itself goes away (it was told to stop), the console closes too.
+        """
+        while True:
+            await asyncio.sleep(POLL_S)
+            try:
+                state = self.call("bridge_state", timeout=1.0)
+            except BridgeGone:
+                if self.on_gone is not None:
+                    self.on_gone()
+                raise
+            except BridgeError:
+                continue  # busy for a moment: the status line already says so
+            if state is None:
+                continue
+            if state:
+                raise BridgeError(str(state))
+            return
+
+    def stop(self) -> None:
+        """Tell the bridge the performer quit (it shuts down cleanly and exits)."""
+        if self.gone is None:
+            with contextlib.suppress(BridgeError):  # already stopping or gone
+                self.call("stop", timeout=2.0)

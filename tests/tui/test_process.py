@@ -1,0 +1,229 @@
+"""The console in its own process: the socket protocol, a real console child, crashes.
+
+Real parts only: a real `Runtime` on the in-process stand-in, a real socket pair, the real
+`python -m bridge.tui.console` child (headless, so no terminal is needed; the tmux test in
+test_terminal.py drives one in a real terminal). `RemoteHost` blocks by design (it runs on
+the console's loop), so the tests call it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bridge.config.load import load_show
+from bridge.core import events as ev
+from bridge.errors import BridgeError
+from bridge.runtime import Runtime
+from bridge.tui.engine import ConsoleServer, run_with_console
+from bridge.tui.remote import BridgeGone, RemoteHost
+from bridge.tui.showhost import ShowHost
+from tests.sim.simkit import FAST, running_sim, wait_for
+
+SHOW = """
+schema = 1
+[scope]
+url = "{url}"
+[[prompts]]
+id = "dawn"
+text = "a misty forest at dawn"
+[[prompts]]
+id = "city"
+text = "a neon city"
+weight = 0.0
+"""
+
+
+@contextlib.asynccontextmanager
+async def show_runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
+    async with running_sim(**FAST) as (_, url):
+        (tmp_path / "show.toml").write_text(SHOW.format(url=url))
+        yield Runtime(load_show(tmp_path / "show.toml"))
+
+
+@contextlib.asynccontextmanager
+async def served(runtime: Runtime) -> AsyncIterator[tuple[ConsoleServer, RemoteHost]]:
+    """The bridge running, a server on one end of a socket pair and a remote on the other."""
+    bridge = asyncio.create_task(runtime.run())
+    server = ConsoleServer(ShowHost(runtime), bridge)
+    ours, theirs = socket.socketpair()
+    serving = asyncio.create_task(server.serve(ours))
+    remote = RemoteHost(theirs)
+    try:
+        yield server, remote
+    finally:
+        for task in (serving, bridge):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        ours.close()
+        theirs.close()
+
+
+async def test_the_console_reads_the_show_and_its_commands_reach_the_bridge(
+    tmp_path: Path,
+) -> None:
+    async with show_runtime(tmp_path) as runtime, served(runtime) as (server, remote):
+        snap = await asyncio.to_thread(remote.snapshot)
+        assert [p.id for p in snap.prompts] == ["dawn", "city"]
+        assert not snap.output.paused
+
+        freeze = ev.UiAction(time.monotonic(), "ui", "toggle_pause")
+        await asyncio.to_thread(remote.submit, freeze)
+        assert runtime.bridge.state.paused
+        assert (await asyncio.to_thread(remote.snapshot)).output.paused
+
+        targets = await asyncio.to_thread(remote.learn_targets)
+        assert "prompt.city.weight" in targets
+        answer = await asyncio.to_thread(remote.toggle_sink, "nope")
+        assert answer == "There is no frame output named 'nope'."
+
+        async def previewed() -> bool:
+            image = await asyncio.to_thread(remote.preview)
+            return image is not None
+
+        deadline = time.monotonic() + 15
+        while not await previewed():
+            assert time.monotonic() < deadline, "no preview image crossed the process line"
+            await asyncio.sleep(0.2)
+        image = await asyncio.to_thread(remote.preview)
+        assert isinstance(image, np.ndarray)
+        assert image.ndim == 3
+        assert image.shape[2] == 3
+
+        assert await asyncio.to_thread(remote.call, "bridge_state") is None
+        await asyncio.to_thread(remote.stop)
+        assert server.quit.is_set()
+
+
+async def test_unknown_and_failing_requests_answer_with_a_sentence(tmp_path: Path) -> None:
+    async with show_runtime(tmp_path) as runtime, served(runtime) as (_, remote):
+        with pytest.raises(BridgeError, match="'explode', which the bridge does not offer"):
+            await asyncio.to_thread(remote.call, "explode")
+        with pytest.raises(BridgeError, match="learn_start failed: TypeError"):
+            await asyncio.to_thread(remote.call, "learn_start")  # missing its argument
+        snap = await asyncio.to_thread(remote.snapshot)  # the conversation goes on
+        assert snap.prompts
+
+
+async def test_a_busy_bridge_is_reported_and_its_late_answer_dropped(tmp_path: Path) -> None:
+    async with show_runtime(tmp_path) as runtime, served(runtime) as (_, remote):
+        await asyncio.to_thread(remote.snapshot)
+        with ThreadPoolExecutor(1) as pool:
+            call = pool.submit(remote.snapshot)  # asks at once, from the console's side
+            time.sleep(0.6)  # noqa: ASYNC251 (on purpose: the bridge's loop is stuck that long)
+            with pytest.raises(BridgeError, match=r"did not answer \(snapshot\) within 0.25 s"):
+                call.result(timeout=5)
+        # the late snapshot reply is still on the socket; the next call must skip it
+        targets = await asyncio.to_thread(remote.learn_targets)
+        assert targets[0] == "prompt.dawn.weight"
+
+
+async def test_the_console_closes_when_the_bridge_goes_away(tmp_path: Path) -> None:
+    ours, theirs = socket.socketpair()
+    gone: list[str] = []
+    remote = RemoteHost(theirs, on_gone=lambda: gone.append("closed"))
+    ours.close()
+    with pytest.raises(BridgeGone, match="the bridge process went away"):
+        await remote.run_bridge()
+    assert gone == ["closed"]
+    with pytest.raises(BridgeGone):
+        remote.snapshot()
+    theirs.close()
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def test_a_real_console_process_polls_the_bridge_and_leaves_with_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bridge.console")
+    async with show_runtime(tmp_path) as runtime:
+        served: list[float] = []
+        original = ShowHost.snapshot
+
+        def counted(host: ShowHost) -> object:
+            served.append(time.monotonic())
+            return original(host)
+
+        pids: list[int] = []
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ShowHost, "snapshot", counted)
+            engine = asyncio.create_task(
+                run_with_console(
+                    runtime,
+                    console_args=("--headless", "--size", "120x40"),
+                    stdout=subprocess.DEVNULL,
+                    restarts=0,
+                    started=pids.append,
+                )
+            )
+            try:
+                await wait_for(lambda: len(served) >= 20, 30.0, "20 snapshots asked for")
+                assert pids
+                assert pid_alive(pids[0])
+                rate = (len(served) - 1) / (served[-1] - served[0])
+                assert 5.0 < rate < 20.0, f"the console polled at {rate:.1f} Hz"
+            finally:
+                engine.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await engine
+        assert not pid_alive(pids[0])
+        exits = [r.getMessage() for r in caplog.records if "exited with code" in r.getMessage()]
+        assert exits == [f"console {pids[0]} exited with code 0"], "it should leave by itself"
+
+
+async def test_a_crashing_console_is_restarted_then_the_show_goes_on_headless(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bridge")
+    async with show_runtime(tmp_path) as runtime:
+        pids: list[int] = []
+        engine = asyncio.create_task(
+            run_with_console(
+                runtime,
+                console_args=("--size", "not-a-size"),  # the console exits at once, code 2
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                restarts=1,
+                started=pids.append,
+            )
+        )
+        try:
+
+            def messages() -> list[str]:
+                return [r.getMessage() for r in caplog.records]
+
+            await wait_for(
+                lambda: any("running headless" in m for m in messages()), 30.0, "headless"
+            )
+            assert len(pids) == 2, "one start and one restart"
+            stopped = [m for m in messages() if m.startswith("the console stopped")]
+            assert stopped == ["the console stopped (exit code 2); the show goes on"] * 2
+
+            def frames() -> int:
+                return int((runtime.snapshot().connection or {}).get("frames_total") or 0)
+
+            seen = frames()
+            await wait_for(lambda: frames() > seen + 5, 15.0, "frames still arriving")
+        finally:
+            engine.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await engine
+        assert not any(pid_alive(p) for p in pids)
