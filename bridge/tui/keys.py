@@ -38,6 +38,9 @@ PANELS = (
 """Panel ids in the order of their number keys (1 = connection ... 9 = problems)."""
 
 KEYS = (
+    # help and quit first: a narrow terminal cuts the footer from the right
+    Key("question_mark", "help", "Help", "Show this help", "?"),
+    Key("q", "quit", "Quit", "Quit (asks first)"),
     Key("space", "toggle_pause", "Freeze", "Freeze or unfreeze Scope's output", "space"),
     Key("n", "next_scene", "Next", "Go to the next scene"),
     Key("b", "prev_scene", "Back", "Go back to the previous scene"),
@@ -51,8 +54,6 @@ KEYS = (
     Key("o", "toggle_sink", "Outputs", "Turn a frame output on or off", footer=False),
     Key("p", "pause_monitor", "Monitor", "Pause or resume the inputs monitor", footer=False),
     Key("slash", "filter_inputs", "Filter", "Filter the inputs monitor", "/", footer=False),
-    Key("question_mark", "help", "Help", "Show this help", "?"),
-    Key("q", "quit", "Quit", "Quit (asks first)"),
     *(
         Key(str(n), f"toggle_panel('{pid}')", title, f"Show or hide {title}", footer=False)
         for n, (pid, title) in enumerate(PANELS, start=1)

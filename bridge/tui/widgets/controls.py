@@ -11,7 +11,7 @@ VALUE_WIDTH = 6
 
 
 class ControlsPanel(Panel):
-    """One line per mapping; a soft-takeover hint ("turn up to pick up") stands out in yellow."""
+    """One line per mapping; a soft-takeover hint ("turn up to pick up") follows in yellow."""
 
     TITLE = "Controls"
 
@@ -28,7 +28,9 @@ class ControlsPanel(Panel):
             line.append(" → ", style="grey50")
             line.append(c.target[:target_width].ljust(target_width))
             line.append(f" {c.value[:VALUE_WIDTH]:>{VALUE_WIDTH}}", style="bold bright_white")
-            if c.hint:
-                line.append(f"  {c.hint}", style="bold black on yellow")
             lines.append(line)
+            if c.hint:  # its own line: on the mapping's line a narrow panel would cut it off
+                hint = Text("  ", no_wrap=True, overflow="ellipsis")
+                hint.append(c.hint, style="bold black on yellow")
+                lines.append(hint)
         return clip(lines, self.rows())
