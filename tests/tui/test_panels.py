@@ -3,6 +3,7 @@ bridge) never stops the rest of the console."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
@@ -13,6 +14,7 @@ from bridge.core import events as ev
 from bridge.snapshot import ControlView
 from bridge.tui.app import ConsoleApp
 from bridge.tui.keys import PANELS
+from bridge.tui.widgets.panel import Calm
 from tests.tui.conftest import SIZE, FakeHost, screen_text
 
 
@@ -51,10 +53,16 @@ async def test_headline_follows_the_connection(app: ConsoleApp, host: FakeHost) 
         assert not app.status.has_class("-ok")
         assert "retry in 2.1 s" in app.panels["connection"].text
         assert "error    ICE failed" in app.panels["connection"].text
-        host.connection["reconnect_in_s"] = 0.4  # the countdown runs down snapshot by snapshot
-        app.refresh_panels()
+        # the countdown ticks twice a second, not at every refresh (a calm, cheap console)
+        host.connection["reconnect_in_s"] = 0.4
+        for _ in range(40):
+            if "retry in 0.4 s" in app.panels["connection"].text:
+                break
+            await asyncio.sleep(0.05)
+            app.refresh_panels()
         await pilot.pause()
         assert "RECONNECTING in 0.4 s" in screen_text(app)
+        assert "retry in 0.4 s" in app.panels["connection"].text
         host.connection["reconnect_in_s"] = None
         app.refresh_panels()
         await pilot.pause()
@@ -218,3 +226,19 @@ async def test_inputs_monitor_filter_and_pause(app: ConsoleApp, host: FakeHost) 
         await pilot.pause()
         assert "td /late 1" in inputs.text
     assert [e.action for e in host.submitted] == ["next_scene"]
+
+
+def test_a_calm_panel_lets_urgent_changes_through_and_ticks_the_rest_slowly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [100.0]
+    monkeypatch.setattr("bridge.tui.widgets.panel.time.monotonic", lambda: now[0])
+    calm = Calm(0.5)
+    assert calm.due("connected")  # the first draw
+    now[0] += 0.1
+    assert not calm.due("connected")  # only a number ticked
+    assert calm.due("reconnecting")  # a state change shows at once
+    now[0] += 0.4
+    assert not calm.due("reconnecting")
+    now[0] += 0.1
+    assert calm.due("reconnecting")  # half a second on: the numbers catch up

@@ -10,6 +10,8 @@ from bridge.snapshot import Snapshot
 from bridge.tui.widgets.panel import Lines, Panel
 
 GOOD = {"connected", "loaded", "open"}
+TICKING = frozenset({"fps_recent", "fps_measured", "frames_total", "reconnect_in_s"})
+"""Numbers that change every refresh: shown twice a second, not ten times."""
 BAD = {"failed", "error", "closed", "not_loaded"}
 
 
@@ -33,6 +35,14 @@ class ConnectionPanel(Panel):
 
     TITLE = "Connection"
     FIT = True
+    CALM_S = 0.5
+
+    def urgent(self, snap: Snapshot) -> object:
+        c = snap.connection
+        if c is None:
+            return None
+        retrying = c.get("reconnect_in_s") is not None
+        return retrying, sorted((k, str(v)) for k, v in c.items() if k not in TICKING)
 
     def build(self, snap: Snapshot) -> Lines:
         c = snap.connection

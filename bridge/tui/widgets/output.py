@@ -14,6 +14,11 @@ class OutputPanel(Panel):
     TITLE = "Output"
     FIT = True
     MAX_ROWS = 8
+    CALM_S = 0.3
+
+    def urgent(self, snap: Snapshot) -> object:
+        o = snap.output
+        return o.paused, o.inflight > o.budget
 
     def build(self, snap: Snapshot) -> Lines:
         o = snap.output

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from bridge.snapshot import Snapshot
+from bridge.tui.widgets.panel import Calm
 
 Tone = Literal["ok", "wait", "down"]
 
@@ -50,6 +51,7 @@ class StatusLine(Static):
         super().__init__("starting…", id="status")
         self.state = LinkState("starting…", "wait")
         self._shown: tuple[LinkState, str, bool] | None = None
+        self._calm = Calm(0.5)  # the fps figure ticks; the tone, scene and freeze do not wait
 
     def show(self, snap: Snapshot | None, error: str | None = None) -> None:
         """Redraw from a snapshot, or show why there is none (repaints only on change)."""
@@ -58,7 +60,7 @@ class StatusLine(Static):
         else:
             state, scene, paused = link_state(snap), snap.scene or "–", snap.output.paused
         key = (state, scene, paused)
-        if key == self._shown:
+        if key == self._shown or not self._calm.due((state.tone, scene, paused)):
             return
         self._shown = key
         self.state = state
