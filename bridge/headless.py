@@ -92,16 +92,21 @@ async def watch(runtime: Runtime, status_file: Path, every_s: float = 5.0) -> No
         await asyncio.sleep(0.5)
 
 
-async def run_headless(runtime: Runtime, status_file: Path | None = None) -> None:
-    """Run until Ctrl-C or SIGTERM; both shut down cleanly (session closed, DELETE sent)."""
-    path = status_file or default_status_file()
-    log.info("headless: show %s, status in %s", runtime.show.path, path)
-    runtime.bridge.add_task("headless-log", lambda: watch(runtime, path))
+def cancel_on_signals() -> None:
+    """Ctrl-C and SIGTERM cancel the running task, so its cleanup (DELETE, sinks) runs."""
     main = asyncio.current_task()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, lambda: main.cancel() if main else None)
+
+
+async def run_headless(runtime: Runtime, status_file: Path | None = None) -> None:
+    """Run until Ctrl-C or SIGTERM; both shut down cleanly (session closed, DELETE sent)."""
+    path = status_file or default_status_file()
+    log.info("headless: show %s, status in %s", runtime.show.path, path)
+    runtime.bridge.add_task("headless-log", lambda: watch(runtime, path))
+    cancel_on_signals()
     try:
         await runtime.run()
     except asyncio.CancelledError:

@@ -9,14 +9,13 @@ halves run in separate processes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import signal
 import tempfile
 from pathlib import Path
 
 from bridge.config.model import Show
+from bridge.headless import cancel_on_signals
 from bridge.runtime import Runtime
 from bridge.tui.engine import run_with_console
 
@@ -55,11 +54,7 @@ def run_console(show: Show) -> int:
 
 
 async def _main(show: Show, path: Path, stdout: int, stderr: int) -> int:
-    main = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, lambda: main.cancel() if main else None)
+    cancel_on_signals()
     try:
         return await run_with_console(
             Runtime(show), console_args=("--log", str(path)), stdout=stdout, stderr=stderr
