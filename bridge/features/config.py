@@ -27,8 +27,9 @@ class AnalyserConfig:
     """Blocks quieter than this (RMS, dBFS) are treated as empty: features fall toward 0."""
     silence_hold_s: float = 1.5
     """After this long below the gate it is silence: no beats, tempo confidence drops."""
-    onset_threshold: float = 4.0
-    """An onset fires when flux exceeds this multiple of its recent median (plus a floor)."""
+    onset_threshold: float = 2.0
+    """An onset fires when its strength exceeds this multiple of the recent median plus the
+    recent mean (and a floor that follows the loudest recent onsets)."""
     onset_refractory_s: float = 0.05
     """Minimum spacing of two onsets."""
     bpm_min: float = 80.0

@@ -1,4 +1,4 @@
-"""One spectral frame per block: band amplitudes, centroid and log-filterbank flux.
+"""One spectral frame per block: band amplitudes, centroid, log-filterbank flux, onset strength.
 
 The window spans the previous block and the current one (hop = one block), so a block costs
 one real FFT. Magnitudes are scaled so a full-scale sine reads about 1.0 in its bin.
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from bridge.features.onset_flux import OnsetFlux
 
 Floats = npt.NDArray[np.float64]
 
@@ -37,6 +39,8 @@ class SpectralFrame:
     flux: float
     low_flux: float
     bass_flux: float
+    onset_flux: float
+    """Whitened full-range flux for onset picking (see onset_flux); ``flux`` feeds the tempo."""
 
 
 class Spectrum:
@@ -65,6 +69,7 @@ class Spectrum:
         self._low_bands = max(1, int((centres < LOW_FLUX_HZ).sum()))
         self._previous = np.zeros(FLUX_BANDS)
         self._older = np.zeros(FLUX_BANDS)
+        self._onset_flux = OnsetFlux(freqs, sample_rate / block_size)
 
     def process(self, block: Floats) -> SpectralFrame:
         """Analyse one mono block of ``block_size`` samples."""
@@ -92,6 +97,7 @@ class Spectrum:
             flux=float(rise.sum()) / FLUX_BANDS,
             low_flux=float(rise[: self._low_bands].sum()) / self._low_bands,
             bass_flux=float(rise[:BASS_FLUX_BANDS].sum()) / BASS_FLUX_BANDS,
+            onset_flux=self._onset_flux.process(mag),
         )
 
 

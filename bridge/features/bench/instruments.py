@@ -79,3 +79,11 @@ def pink_noise(n: int, rng: np.random.Generator) -> Floats:
     spectrum[0] = 0.0
     noise = np.fft.irfft(spectrum, n)
     return noise / float(np.sqrt(np.mean(noise**2)))
+
+
+def low_pass(audio: Floats, cutoff_hz: float) -> Floats:
+    """Remove everything above ``cutoff_hz`` (a brick wall in the frequency domain)."""
+    spectrum = np.fft.rfft(audio)
+    spectrum[np.fft.rfftfreq(audio.size, 1.0 / SR) > cutoff_hz] = 0.0
+    out: Floats = np.fft.irfft(spectrum, audio.size)
+    return out

@@ -1,7 +1,8 @@
 """Run the analyser over the benchmark tracks and score it with mir_eval.
 
 ``run_audio_bench()`` returns flat ``audio.*`` metrics (see README of ``scripts/bench``):
-onset and beat F-measures, tempo accuracy and lock time, onset latency, cost per block.
+onset and beat F-measures, tempo accuracy and lock time, onset latency, cost per block, and
+the downbeat (bar start) F-measure as a reported figure without a target.
 mir_eval is a test/bench dependency only, imported here and nowhere in the bridge.
 """
 
@@ -23,6 +24,7 @@ SEED = 20240611
 TRACK_SECONDS = 30.0
 QUICK_SECONDS = 16.0
 ONSET_WINDOW_S = 0.05
+DOWNBEAT_WINDOW_S = 0.07
 HOLD_S = 3.0
 """Tempo counts as locked from the first moment it stays within 1 BPM for this long."""
 
@@ -33,6 +35,7 @@ class TrackRun:
 
     onsets: list[float] = field(default_factory=list)
     beats: list[float] = field(default_factory=list)
+    downbeats: list[float] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     bpm: list[float] = field(default_factory=list)
     cost_ns: list[int] = field(default_factory=list)
@@ -55,6 +58,8 @@ def analyse(track: Track) -> TrackRun:
                 run.onsets.append(event.t)
             elif isinstance(event, TempoBeat):
                 run.beats.append(event.t)
+                if event.downbeat:
+                    run.downbeats.append(event.t)
             elif isinstance(event, AudioFeatures):
                 run.times.append(t)
                 run.bpm.append(event.values["bpm"])
@@ -81,6 +86,7 @@ def run_audio_bench(quick: bool = False) -> dict[str, float]:
     makers = QUICK if quick else ALL
     onset_f: list[float] = []
     beat_f: list[float] = []
+    downbeat_f: list[float] = []
     latencies: list[float] = []
     within: list[float] = []
     locks: list[float] = []
@@ -102,6 +108,12 @@ def run_audio_bench(quick: bool = False) -> dict[str, float]:
         bf = mir_eval.beat.f_measure(ref_beats, est_beats)
         beat_f.append(bf)
         per_track[f"audio.beat_f.{track.name}"] = bf
+        if track.downbeats.size:
+            ref_bars = mir_eval.beat.trim_beats(track.downbeats)
+            est_bars = mir_eval.beat.trim_beats(np.array(run.downbeats))
+            df = mir_eval.beat.f_measure(ref_bars, est_bars, f_measure_threshold=DOWNBEAT_WINDOW_S)
+            downbeat_f.append(df)
+            per_track[f"audio.downbeat_f.{track.name}"] = df
         times = np.array(run.times)
         ok = np.abs(np.array(run.bpm) - track.bpm_at(times)) <= 1.0
         if track.steady:
@@ -122,6 +134,7 @@ def run_audio_bench(quick: bool = False) -> dict[str, float]:
         "audio.onset_f_min": float(np.min(onset_f)),
         "audio.beat_f": float(np.mean(beat_f)),
         "audio.beat_f_min": float(np.min(beat_f)),
+        "audio.downbeat_f": float(np.mean(downbeat_f)) if downbeat_f else 0.0,
         "audio.tempo_within_1bpm_pct": 100.0 * float(np.mean(within)),
         "audio.tempo_lock_s": float(np.mean(locks)),
         "audio.tempo_lock_s_max": float(np.max(locks)),

@@ -35,6 +35,8 @@ class Track:
     audio: npt.NDArray[np.float32]
     onsets: Floats
     beats: Floats
+    downbeats: Floats
+    """Bar starts (the first beat of each bar); empty for a track without bars."""
     tempo_changes: tuple[tuple[float, float], ...]
     """(time, bpm) from which each tempo holds."""
     steady: bool
@@ -55,6 +57,7 @@ class _Score:
         self.out = np.zeros(round(seconds * SR) + SR)
         self.onsets: list[float] = []
         self.beats: list[float] = []
+        self.downbeats: list[float] = []
 
     def add(self, t: float, sound: Floats, onset: bool = True) -> None:
         start = round(t * SR)
@@ -75,20 +78,24 @@ class _Score:
         changes: tuple[tuple[float, float], ...],
         steady: bool,
         noise: float = 0.0,
+        cutoff_hz: float | None = None,
     ) -> Track:
         n = round(seconds * SR)
         audio = self.out[:n]
         if noise:
             audio = audio + noise * ins.pink_noise(n, self.rng)
+        if cutoff_hz is not None:
+            audio = ins.low_pass(audio, cutoff_hz)
         audio = audio * (0.9 / float(np.max(np.abs(audio))))
         times = sorted(t for t in self.onsets if t < seconds - 0.05)
         merged: list[float] = []
         for t in times:
             if not merged or t - merged[-1] > MERGE_S:
                 merged.append(t)
-        beats = [b for b in self.beats if b < seconds]
+        beats = np.array([b for b in self.beats if b < seconds])
+        downbeats = np.array([b for b in self.downbeats if b < seconds])
         return Track(
-            name, audio.astype(np.float32), np.array(merged), np.array(beats), changes, steady
+            name, audio.astype(np.float32), np.array(merged), beats, downbeats, changes, steady
         )
 
 
@@ -116,6 +123,7 @@ def _bar(
 ) -> None:
     step = 60.0 / bpm / 4.0
     rng = score.rng
+    score.downbeats.append(start)
     for beat in range(4):
         score.beats.append(start + beat * 4 * step)
     root = ROOTS[bar % 4]
@@ -148,6 +156,7 @@ def _render(
     sections: list[tuple[float, Pattern, float]],
     noise: float = 0.0,
     pad: bool = False,
+    cutoff_hz: float | None = None,
 ) -> Track:
     """``sections``: (bpm, pattern, gain) per bar, repeated over the last one to fill time."""
     score = _Score(seconds, seed)
@@ -160,7 +169,7 @@ def _render(
         _bar(score, t, bpm, bar, {**pattern, "pad": (0,)} if pad else pattern, gain)
         t += 240.0 / bpm
         bar += 1
-    return score.finish(name, seconds, tuple(changes), len(changes) == 1, noise)
+    return score.finish(name, seconds, tuple(changes), len(changes) == 1, noise, cutoff_hz)
 
 
 TrackMaker = Callable[[float, int], Track]
@@ -201,6 +210,14 @@ def noisy_mix(seconds: float, seed: int) -> Track:
     return _render("noisy_mix", seconds, seed, [(118.0, FOUR, 1.0)], noise=0.12, pad=True)
 
 
+def band_limited(seconds: float, seed: int) -> Track:
+    """A breakbeat as a lossy file or a radio stream delivers it: nothing above 16 kHz, where
+    the synthetic hats carry most of their energy, and a little noise."""
+    return _render(
+        "band_limited", seconds, seed, [(96.0, BREAK, 1.0)], noise=0.04, cutoff_hz=16000.0
+    )
+
+
 ALL: tuple[TrackMaker, ...] = (
     four_on_the_floor,
     breakbeat,
@@ -209,5 +226,6 @@ ALL: tuple[TrackMaker, ...] = (
     breakdown,
     tempo_change,
     noisy_mix,
+    band_limited,
 )
 QUICK: tuple[TrackMaker, ...] = (four_on_the_floor, breakbeat, breakdown)
