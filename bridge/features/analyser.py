@@ -112,6 +112,10 @@ class AudioAnalyser:
         self._clock.steer(tracked, since * tracked / 60.0, hard=True)
         self._manual = True
 
+    def skip(self, t: float) -> None:
+        """The input had a gap (a lost device) until ``t``: keep all state, emit no beat for it."""
+        self._clock.skip(t)
+
     # -- analysis ---------------------------------------------------------------------------
 
     def process(self, block: npt.NDArray[np.floating], t: float) -> list[Event]:
@@ -140,7 +144,7 @@ class AudioAnalyser:
                 self._tempo.fade(SILENT_CONFIDENCE_DECAY)
             raw = (0.0, 0.0, 0.0, 0.0)
         else:
-            strength = self._onsets.update(frame.flux)
+            strength = self._onsets.update(frame.onset_flux)
             self._tempo.push(frame.flux, frame.low_flux + ACCENT_FULL_BAND * frame.flux)
             if strength is not None:
                 events.append(AudioOnset(t, cfg.source, strength))
