@@ -87,6 +87,8 @@ class Runtime:
         self.audio_values: dict[str, float] = {}
         for device in show.audio:
             self._add_audio(device)
+        if self.audio:
+            self._devices.append(self._audio_lines)
         self.devices = Devices(show, self.bridge)
         self._devices.append(self.devices.lines)
         if show.server_sinks and self.link is not None:
@@ -163,6 +165,20 @@ class Runtime:
         if len(self.audio) == 1:
             self.bridge.on_action.append(self._tempo_action)
             self.bridge.on_event.append(self._audio_event)
+
+    def _audio_lines(self) -> list[DeviceView]:
+        """Each audio input as a Devices line: capturing, lost and retrying, or playing."""
+        lines = []
+        for name, source in self.audio.items():
+            if isinstance(source, FileAudioInput):
+                state = "playing" if source.blocks else "starting"
+                lines.append(DeviceView(name, "audio", state, source.path.name))
+                continue
+            state, _, detail = source.status.partition(" ")
+            if source.reconnects:
+                detail = f"{detail} · back {source.reconnects}x".lstrip(" ·")
+            lines.append(DeviceView(name, "audio", state, detail))
+        return lines
 
     def _tempo_action(self, action: str) -> None:
         for source in self.audio.values():

@@ -81,6 +81,10 @@ async def test_a_scene_change_waits_for_the_beat_and_reaches_scope(tmp_path: Pat
             when = next(t for t, p in sent if "transition" in p)
             await wait_for(lambda: beats[-1] > when, 3.0, "the next beat")
             await wait_for(lambda: sim.stats.transitions_started >= 1, 3.0, "Scope to apply it")
+            audio = [d for d in runtime.snapshot().devices if d.kind == "audio"]
+            assert [(d.name, d.state, d.detail) for d in audio] == [
+                ("clicks", "playing", "clicks.wav")
+            ]
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
