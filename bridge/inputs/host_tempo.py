@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge.core.events import OscMessage, TempoBeat
-from bridge.inputs.osc import RESOLUME_TEMPO_ADDRESS, resolume_bpm
+from bridge.inputs.osc_address import RESOLUME_TEMPO_ADDRESS, resolume_bpm
 
 ABLETON_BEAT = "/live/song/get/beat"
 ABLETON_TEMPO = "/live/song/get/tempo"

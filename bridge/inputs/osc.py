@@ -2,142 +2,29 @@
 
 python-osc's own asyncio server is avoided on purpose: its dispatcher may sleep until a
 bundle's timetag inside the loop. Here a bundle becomes one ``OscMessage`` per contained
-message at once, with the bundle's timetag carried as data. Bad packets are counted by reason
-and dropped; nothing a sender does can raise into the loop. Also here: ``OscRouter`` (address
-patterns compiled once) and the Resolume tempo scale.
+message at once, with the bundle's timetag carried as data (parsing: `bridge.inputs.osc_parse`).
+Bad packets are counted by reason and dropped; nothing a sender does can raise into the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import ipaddress
 import logging
-import re
 import socket
-import struct
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, cast
 
-from pythonosc.osc_message import OscMessage as ParsedOscMessage
-from pythonosc.parsing import osc_types
-
-from bridge.core.events import OscArg, OscMessage
 from bridge.errors import BridgeError
+from bridge.inputs.osc_parse import PacketError, PacketParser
 from bridge.protocols import Emit
 
 log = logging.getLogger(__name__)
 
-BUNDLE_PREFIX = b"#bundle\x00"
-MAX_BUNDLE_DEPTH = 8
 RECEIVE_BUFFER = 4 * 1024 * 1024  # unpaced bursts overflow the default buffer (testing.md)
-NTP_EPOCH = datetime(1900, 1, 1)
-# Types python-osc parses, plus three it does not whose wire format matches one it does:
-# symbol (S) is a string, char (c) is an int32, impulse/infinitum (I) carries no data.
-PARSED_TYPES = frozenset("ihfdsbrmtTFN[]")
-ALIASED_TYPES = bytes.maketrans(b"ScI", b"siN")
-
-
-class PacketError(Exception):
-    """A datagram that is not valid OSC; ``reason`` is the counter it goes to."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def parse_packet(data: bytes, t: float, source: str) -> list[OscMessage]:
-    """Every message of one datagram (bundles flattened), or PacketError; nothing else raises."""
-    out: list[OscMessage] = []
-    try:
-        _walk(data, None, 0, t, source, out)
-    except PacketError:
-        raise
-    except Exception as exc:  # python-osc raises ParseError, IndexError, UnicodeError, ...
-        raise PacketError("malformed") from exc
-    return out
-
-
-def _walk(
-    data: bytes, timetag: float | None, depth: int, t: float, source: str, out: list[OscMessage]
-) -> None:
-    if data.startswith(BUNDLE_PREFIX):
-        if depth >= MAX_BUNDLE_DEPTH:
-            raise PacketError("too_deep")
-        if len(data) < 16:
-            raise PacketError("malformed")
-        (raw,) = struct.unpack(">Q", data[8:16])
-        tag = None if raw == 1 else raw / 2**32  # 1 means "immediately"
-        i = 16
-        while i < len(data):
-            if i + 4 > len(data):
-                raise PacketError("malformed")
-            (size,) = struct.unpack(">i", data[i : i + 4])
-            i += 4
-            if size <= 0 or size % 4 or i + size > len(data):
-                raise PacketError("malformed")
-            _walk(data[i : i + size], tag, depth + 1, t, source, out)
-            i += size
-    elif data.startswith(b"/"):
-        address, args = _message(data)
-        out.append(OscMessage(t, source, address, args, timetag))
-    else:
-        raise PacketError("not_osc")
-
-
-# Fast path for what controllers and hosts send nearly always: a few int32/float32/double
-# arguments. The layout is fixed, so one struct call reads them (python-osc for the rest).
-_SIMPLE = {"i": "i", "f": "f", "d": "d"}
-
-
-@functools.lru_cache(maxsize=256)
-def _simple_format(tags: str) -> struct.Struct | None:
-    codes = tags[1:]
-    if not codes or any(c not in _SIMPLE for c in codes):
-        return None
-    return struct.Struct(">" + "".join(_SIMPLE[c] for c in codes))
-
-
-def _message(data: bytes) -> tuple[str, tuple[OscArg, ...]]:
-    address, index = osc_types.get_string(data, 0)
-    chars: list[int] = []
-    if index < len(data):
-        tags, end = osc_types.get_string(data, index)
-        simple = _simple_format(tags)
-        if simple is not None and len(data) - end == simple.size:
-            return address, simple.unpack_from(data, end)
-        if not tags.startswith(","):
-            raise PacketError("malformed")
-        unknown = set(tags[1:]) - PARSED_TYPES - {"S", "c", "I"}
-        if unknown:
-            raise PacketError("unsupported_type")
-        if any(c in "ScI" for c in tags):
-            chars = [i for i, c in enumerate(c for c in tags[1:] if c not in "[]") if c == "c"]
-            data = data[:index] + data[index:end].translate(ALIASED_TYPES) + data[end:]
-    parsed = ParsedOscMessage(data)
-    args = _flatten(parsed.params)
-    for i in chars:  # chars travelled as int32
-        code = args[i]
-        args[i] = chr(code) if isinstance(code, int) and 0 <= code < 0x110000 else code
-    return parsed.address, tuple(args)
-
-
-def _flatten(params: Iterable[Any]) -> list[OscArg]:
-    """Arrays are flattened (argument indices then count their elements); time tags become
-    seconds since 1900 like bundle timetags."""
-    out: list[OscArg] = []
-    for p in params:
-        if isinstance(p, list):
-            out.extend(_flatten(p))
-        elif isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], datetime):
-            out.append((p[0] - NTP_EPOCH).total_seconds() + p[1] / 2**32)
-        else:
-            out.append(p)
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +54,17 @@ class OscInputConfig:
 
 
 class OscInput(asyncio.DatagramProtocol):
-    """A UDP OSC listener. ``run()`` listens until cancelled; ``stats`` counts packets."""
+    """A UDP OSC listener. ``run()`` listens until cancelled; ``stats`` counts packets.
+
+    The socket is drained in batches: one readiness wake-up reads up to ``BATCH`` datagrams
+    until the kernel has no more, instead of asyncio's datagram transport, which reads one
+    per pass of the loop (and into a fresh 256 KiB buffer each time). Under a flood that
+    halves the cost of a message. ``BATCH`` bounds how long one wake-up holds the loop; the
+    rest waits for the next pass. Loops without readers (Windows' proactor) fall back to the
+    transport, with this class as its protocol.
+    """
+
+    BATCH = 256
 
     def __init__(
         self, config: OscInputConfig, emit: Emit, *, clock: Callable[[], float] = time.monotonic
@@ -175,8 +72,10 @@ class OscInput(asyncio.DatagramProtocol):
         self.config = config
         self._emit = emit
         self._clock = clock
+        self._parser = PacketParser()
         self.stats: Counter[str] = Counter()
         self._transport: asyncio.DatagramTransport | None = None
+        self._reader: tuple[asyncio.AbstractEventLoop, socket.socket] | None = None
         self.address: tuple[str, int] | None = None
         self.receive_buffer = 0
 
@@ -200,8 +99,13 @@ class OscInput(asyncio.DatagramProtocol):
                 f"OSC input {c.name}: cannot listen on {c.host}:{c.port}: {exc.strerror or exc}"
             ) from exc
         self.receive_buffer = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
-        await loop.create_datagram_endpoint(lambda: self, sock=sock)
         host, port = sock.getsockname()[:2]
+        try:
+            loop.add_reader(sock.fileno(), self.drain)
+        except NotImplementedError:
+            await loop.create_datagram_endpoint(lambda: self, sock=sock)
+        else:
+            self._reader = (loop, sock)
         self.address = (host, port)
 
     async def run(self) -> None:
@@ -213,9 +117,37 @@ class OscInput(asyncio.DatagramProtocol):
             self.close()
 
     def close(self) -> None:
+        if self._reader is not None:
+            loop, sock = self._reader
+            self._reader = None
+            if not loop.is_closed():
+                loop.remove_reader(sock.fileno())
+            sock.close()
         if self._transport is not None:
             self._transport.close()
             self._transport = None
+
+    def drain(self) -> int:
+        """Handle what the kernel holds now, up to BATCH datagrams; returns how many were read.
+
+        Called by the loop when the socket is readable (never blocks: the socket is
+        non-blocking); 0 when nothing waits or the reader is not in use.
+        """
+        if self._reader is None:
+            return 0
+        receive, handle = self._reader[1].recvfrom, self.datagram_received
+        # One byte more than allowed: a datagram that fills the buffer was cut, so oversized.
+        size = self.config.max_packet + 1
+        for count in range(self.BATCH):
+            try:
+                data, addr = receive(size)
+            except (BlockingIOError, InterruptedError):
+                return count
+            except OSError as exc:  # e.g. an ICMP error reported on the socket
+                self.error_received(exc)
+                return count
+            handle(data, addr)
+        return self.BATCH
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # Typed as BaseTransport; asyncio's datagram transport does not subclass
@@ -232,13 +164,14 @@ class OscInput(asyncio.DatagramProtocol):
             stats["not_allowed"] += 1
             return
         try:
-            messages = parse_packet(data, self._clock(), self.config.name)
+            messages = self._parser.parse(data, self._clock(), self.config.name)
         except PacketError as exc:
             stats[exc.reason] += 1
             return
         stats["messages"] += len(messages)
+        emit = self._emit
         for message in messages:
-            self._emit(message)
+            emit(message)
 
     def error_received(self, exc: Exception) -> None:
         self.stats["socket_error"] += 1
@@ -266,87 +199,3 @@ def _grow_receive_buffer(sock: socket.socket) -> None:
         except OSError:
             pass
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
-
-
-def compile_osc_pattern(pattern: str) -> re.Pattern[str]:
-    """An OSC address pattern (``*``, ``?``, ``[a-z]``, ``[!a-z]``, ``{foo,bar}``) as a regex.
-
-    Wildcards never cross a ``/``. ValueError with the reason when the pattern is invalid.
-    """
-    if not pattern.startswith("/"):
-        raise ValueError(f"OSC address pattern {pattern!r} must start with '/'")
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            end = pattern.find("]", i + 2)  # "]" right after "[" is a member, not the end
-            if end < 0:
-                raise ValueError(f"OSC address pattern {pattern!r}: '[' is never closed")
-            body = pattern[i + 1 : end]
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            members = "".join("-" if ch == "-" else re.escape(ch) for ch in body)
-            out.append(f"[{'^/' if negate else ''}{members}]")
-            i = end
-        elif c == "{":
-            end = pattern.find("}", i)
-            if end < 0:
-                raise ValueError(f"OSC address pattern {pattern!r}: '{{' is never closed")
-            words = pattern[i + 1 : end].split(",")
-            out.append("(?:" + "|".join(re.escape(w) for w in words) + ")")
-            i = end
-        elif c in "]}":
-            raise ValueError(f"OSC address pattern {pattern!r}: unmatched {c!r}")
-        else:
-            out.append(re.escape(c))
-        i += 1
-    try:
-        return re.compile("".join(out))
-    except re.error as exc:  # e.g. a reversed range [z-a]
-        raise ValueError(f"OSC address pattern {pattern!r}: {exc}") from exc
-
-
-class OscRouter:
-    """Address → the ids of every route whose pattern matches, in route order.
-
-    Patterns compile once; results are cached per address because hosts repeat addresses.
-    """
-
-    CACHE_SIZE = 4096
-
-    def __init__(self, routes: Iterable[tuple[str, str]]) -> None:
-        """``routes``: (route id, OSC address pattern) pairs."""
-        self._routes = [(rid, compile_osc_pattern(p)) for rid, p in routes]
-        self._cache: dict[str, tuple[str, ...]] = {}
-
-    def match(self, address: str) -> tuple[str, ...]:
-        hit = self._cache.get(address)
-        if hit is None:
-            ids = dict.fromkeys(rid for rid, rx in self._routes if rx.fullmatch(address))
-            hit = tuple(ids)
-            if len(self._cache) >= self.CACHE_SIZE:
-                self._cache.clear()
-            self._cache[address] = hit
-        return hit
-
-
-RESOLUME_TEMPO_ADDRESS = "/composition/tempocontroller/tempo"
-RESOLUME_BPM_MIN = 20.0
-RESOLUME_BPM_MAX = 500.0
-
-
-def resolume_bpm(normalised: float) -> float:
-    """BPM from Resolume's tempo parameter (0..1 over 20..500 BPM, clamped)."""
-    x = min(1.0, max(0.0, normalised))
-    return RESOLUME_BPM_MIN * (1.0 - x) + RESOLUME_BPM_MAX * x
-
-
-def resolume_normalised(bpm: float) -> float:
-    """The 0..1 value that sets Resolume to ``bpm`` (clamped to 20..500)."""
-    span = RESOLUME_BPM_MAX - RESOLUME_BPM_MIN
-    return min(1.0, max(0.0, (bpm - RESOLUME_BPM_MIN) / span))

@@ -16,14 +16,9 @@ from hypothesis import strategies as st
 
 from bridge.core.events import Event, OscMessage
 from bridge.errors import BridgeError
-from bridge.inputs.osc import (
-    RESOLUME_TEMPO_ADDRESS,
-    OscInput,
-    OscInputConfig,
-    PacketError,
-    parse_packet,
-    resolume_bpm,
-)
+from bridge.inputs.osc import OscInput, OscInputConfig
+from bridge.inputs.osc_address import RESOLUME_TEMPO_ADDRESS, resolume_bpm
+from bridge.inputs.osc_parse import PacketError, parse_packet
 from bridge.outputs.osc_out import build_bundles, build_message
 from tests.io.jackkit import poll
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.inputs.osc import (
+from bridge.inputs.osc_address import (
     OscRouter,
     compile_osc_pattern,
     resolume_bpm,
