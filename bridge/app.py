@@ -81,14 +81,18 @@ class Bridge:
         """Take one event (on the loop thread): map it, apply it, send if allowed."""
         self.event_count += 1
         self.recent.append(event)
+        state = self.state
         try:
-            for change in self.engine.feed(event):
-                self.state.apply(change)
+            changes = self.engine.feed(event)
+            if changes:
+                apply = state.apply
+                for change in changes:
+                    apply(change)
         except Exception as exc:  # a bug in one mapping must not stop the show
             log.exception("mapping failed on %r", event)
             self.report("mapping", f"a mapping failed on {type(event).__name__}: {exc}")
-        if self.state.actions:
-            actions, self.state.actions = self.state.actions, []
+        if state.actions:
+            actions, state.actions = state.actions, []
             for action in actions:
                 for act in self.on_action:
                     act(action)

@@ -25,7 +25,7 @@ from bridge.core.encoders import accelerated, decode
 from bridge.core.state import Change, ShowState
 from bridge.core.takeover import Takeover
 from bridge.core.targets import TargetSpec, clamp, spec_of
-from bridge.core.transforms import Chain, lerp, normalise
+from bridge.core.transforms import Chain, clamp01, lerp, normalise
 
 Key = tuple[str, str, int, int | str]
 
@@ -135,15 +135,13 @@ class Engine:
     # -- entry points ------------------------------------------------------------------
     def feed(self, event: ev.Event) -> list[Change]:
         """The changes one event causes (empty when nothing listens to it)."""
-        if isinstance(event, ev.Tick):
-            return self.tick(event.t)
         handler = self._handlers.get(type(event))
         if handler is None:
-            return []
+            return self.tick(event.t) if isinstance(event, ev.Tick) else []
         return self._quantised(handler(event), event.t)
 
     def _quantised(self, changes: list[Change], now: float) -> list[Change]:
-        if self.show.quantize != "off" and changes:
+        if changes and self.show.quantize != "off":
             return self.beat_clock.hold(changes, now)
         return changes
 
@@ -231,17 +229,25 @@ class Engine:
     def _osc(self, e: ev.Event) -> list[Change]:
         assert isinstance(e, ev.OscMessage)
         out: list[Change] = []
-        for live in self.index.get(("osc", e.source, 0, e.address), []):
+        lives = self.index.get(("osc", e.source, 0, e.address))
+        if lives is None:
+            return out
+        args = e.args
+        for live in lives:
             src = live.binding.source
             arg = src.arg
-            if arg >= len(e.args) or (src.prefix and e.args[: len(src.prefix)] != src.prefix):
+            if arg >= len(args) or (src.prefix and args[: len(src.prefix)] != src.prefix):
                 continue
-            raw = e.args[arg]
+            raw = args[arg]
             if isinstance(raw, bool) or raw is None:
                 raw = 1.0 if raw else 0.0
-            if isinstance(raw, int | float):
-                if live.binding.pad is not None or live.spec.kind in ("oneshot", "action"):
+            if isinstance(raw, (int, float)):  # a tuple: faster than a union, per message
+                kind = live.spec.kind
+                if live.binding.pad is not None or kind in ("oneshot", "action"):
                     self._button(live, float(raw) >= 0.5 * (live.in_lo + live.in_hi), out)
+                elif kind == "continuous":  # the common case: what _value would reach
+                    x = normalise(float(raw), live.in_lo, live.in_hi)
+                    self._continuous(live, x, e.t, out)
                 else:
                     self._value(live, float(raw), e.t, out)
             elif isinstance(raw, str) and live.spec.kind == "discrete":
@@ -311,7 +317,8 @@ class Engine:
 
     def _continuous(self, live: Live, x: float, now: float, out: list[Change]) -> None:
         live.last_input = x
-        y = live.chain.run(x, now)
+        # an empty chain is only the final clamp: skip the call
+        y = live.chain.run(x, now) if live.chain.stages else clamp01(x)
         value = lerp(live.out_lo, live.out_hi, y)
         if live.takeover is not None:
             current = self.state.value(live.binding.target)

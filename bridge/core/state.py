@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge.config.model import MergeMode, Show
+from bridge.core.events import slot_setters
 from bridge.core.targets import clamp, slot_of, spec_of
 
 PAYLOAD_KEY = {
@@ -29,7 +30,7 @@ PAYLOAD_KEY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Change:
     """One target change coming out of the mapping engine."""
 
@@ -37,6 +38,20 @@ class Change:
     value: float | str
     merge: MergeMode = "set"
     origin: str = ""
+
+    def __init__(
+        self, target: str, value: float | str, merge: MergeMode = "set", origin: str = ""
+    ) -> None:
+        # One per mapped input under a flood: see events.slot_setters.
+        _CHANGE_TARGET(self, target)
+        _CHANGE_VALUE(self, value)
+        _CHANGE_MERGE(self, merge)
+        _CHANGE_ORIGIN(self, origin)
+
+
+_CHANGE_TARGET, _CHANGE_VALUE, _CHANGE_MERGE, _CHANGE_ORIGIN = slot_setters(
+    Change, "target", "value", "merge", "origin"
+)
 
 
 class ShowState:
@@ -118,7 +133,8 @@ class ShowState:
             return
         self.version += 1
         target, value = change.target, change.value
-        if spec.kind == "continuous" and isinstance(value, float | int):
+        # a tuple, not ``float | int``: isinstance is about twice as fast with one, on every change
+        if spec.kind == "continuous" and isinstance(value, (float, int)):
             if change.merge == "set":
                 self.base[target] = clamp(float(value), spec.lo, spec.hi)
             else:

@@ -22,7 +22,9 @@ def clamp01(x: float) -> float:
 
 def lerp(lo: float, hi: float, t: float) -> float:
     value = lo * (1.0 - t) + hi * t
-    return min(max(value, min(lo, hi)), max(lo, hi))
+    # comparisons, not min/max calls: this runs for every mapped value
+    a, b = (lo, hi) if lo <= hi else (hi, lo)
+    return a if value < a else b if value > b else value
 
 
 def normalise(raw: float, lo: float, hi: float) -> float:
