@@ -3,7 +3,9 @@
 - ``osc.ingest_msgs_per_s``: the highest paced rate, from a separate sender process, that the
   bridge (OSC input → 72-mapping engine → state → pacer) takes with ≤ 0.1 % loss; the
   baseline ``osc.baseline_msgs_per_s`` is a bare asyncio receiver that only parses with
-  python-osc, measured the same way in the same run. ``osc.loss_pct`` at 20,000 msg/s.
+  python-osc, measured the same way in the same run (the two climbs interleaved step by
+  step). A climb the sender could not keep up with is flagged ``*_sender_limited``: that
+  figure is then a floor. ``osc.loss_pct`` at 20,000 msg/s.
 - ``control.osc_to_send_*``: an OSC packet handled by our receiver → the WebRTC data
   channel's ``send`` called, on an idle leading edge, against the stand-in (own process).
 - ``midi.jack_to_event_*``: a CC sent by another JACK client → the event on our loop.
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,19 +39,17 @@ from scripts.benchmarks.core import realistic_show
 
 T = TypeVar("T")
 RATES = (
-    10_000,
-    20_000,
-    30_000,
-    40_000,
-    50_000,
-    60_000,
-    70_000,
-    80_000,
-    90_000,
-    100_000,
+    *range(10_000, 100_001, 10_000),
+    110_000,
     120_000,
+    135_000,
     150_000,
+    165_000,
+    180_000,
+    200_000,
 )
+SENDER_SLACK = 0.97
+"""A step counts only if the sender itself kept within 3 % of the rate asked for."""
 MAX_LOSS = 0.001
 
 
@@ -79,7 +80,8 @@ class Baseline(asyncio.DatagramProtocol):
         self.count += 1
 
 
-async def _send(port: int, rate: float, seconds: float, *flags: str) -> int:
+async def _send(port: int, rate: float, seconds: float, *flags: str) -> tuple[int, float]:
+    """Send from a separate process; how many went, and at what rate they really went."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -91,11 +93,12 @@ async def _send(port: int, rate: float, seconds: float, *flags: str) -> int:
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await proc.communicate()
-    return int(out.decode().split()[-1])
+    sent, took = out.decode().split()[-2:]
+    return int(sent), int(sent) / max(float(took), 1e-9)
 
 
-async def ingest(kind: str, rate: float, seconds: float, folder: Path) -> float:
-    """Loss fraction at ``rate`` for the bridge or the baseline receiver."""
+async def ingest(kind: str, rate: float, seconds: float, folder: Path) -> tuple[float, float]:
+    """Loss fraction at ``rate`` for the bridge or the baseline receiver, and the real rate."""
     port = free_port()
     loop = asyncio.get_running_loop()
     received: Callable[[], int]
@@ -112,22 +115,44 @@ async def ingest(kind: str, rate: float, seconds: float, folder: Path) -> float:
         transport, _ = await loop.create_datagram_endpoint(lambda: base, sock=sock)
         received, close = (lambda: base.count), transport.close
     try:
-        sent = await _send(port, rate, seconds)
+        sent, achieved = await _send(port, rate, seconds)
         await asyncio.sleep(0.3)
-        return 1.0 - received() / sent
+        return 1.0 - received() / sent, achieved
     finally:
         close()
 
 
-async def max_rate(kind: str, seconds: float, folder: Path) -> tuple[float, dict[int, float]]:
-    best, losses = 0.0, {}
+@dataclass
+class Ladder:
+    """One receiver's climb up RATES: the best rate taken with ≤ 0.1 % loss, and why it ended."""
+
+    kind: str
+    best: float = 0.0
+    done: bool = False
+    sender_limited: bool = False
+    losses: dict[int, float] = field(default_factory=dict)
+
+
+async def max_rates(seconds: float, folder: Path) -> tuple[Ladder, Ladder]:
+    """Climb both ladders step by step, bridge then baseline at each rate, so that a noisy
+    neighbour on a shared machine hits both alike. A step where the sender fell behind the
+    rate ends the climb as sender-limited: the receiver took all a sender could give."""
+    ours, base = Ladder("bridge"), Ladder("baseline")
     for rate in RATES:
-        loss = await ingest(kind, rate, seconds, folder)
-        losses[rate] = loss
-        if loss > MAX_LOSS:
+        for ladder in (ours, base):
+            if ladder.done:
+                continue
+            loss, achieved = await ingest(ladder.kind, rate, seconds, folder)
+            ladder.losses[rate] = loss
+            if achieved < SENDER_SLACK * rate:
+                ladder.done = ladder.sender_limited = True
+            elif loss > MAX_LOSS:
+                ladder.done = True
+            else:
+                ladder.best = float(rate)
+        if ours.done and base.done:
             break
-        best = float(rate)
-    return best, losses
+    return ours, base
 
 
 async def osc_to_send(samples: int, folder: Path) -> list[float]:
@@ -274,15 +299,18 @@ def run(quick: bool = False) -> dict[str, float]:
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        ours, our_losses = asyncio.run(max_rate("bridge", seconds, folder))
-        base, _ = asyncio.run(max_rate("baseline", seconds, folder))
-        loss_20k = our_losses.get(20_000)
+        ours, base = asyncio.run(max_rates(seconds, folder))
+        loss_20k = ours.losses.get(20_000)
         if loss_20k is None:
-            loss_20k = asyncio.run(ingest("bridge", 20_000, seconds, folder))
+            loss_20k = asyncio.run(ingest("bridge", 20_000, seconds, folder))[0]
         lat = asyncio.run(bounded(osc_to_send(60 if quick else 250, folder), "OSC→send"))
-    results["osc.ingest_msgs_per_s"] = ours
-    results["osc.baseline_msgs_per_s"] = base
-    results["osc.ingest_to_baseline"] = ours / base if base else 0.0
+    results["osc.ingest_msgs_per_s"] = ours.best
+    results["osc.baseline_msgs_per_s"] = base.best
+    results["osc.ingest_to_baseline"] = ours.best / base.best if base.best else 0.0
+    # 1 when a climb ended because the sender could not go faster: that side's figure is
+    # then a floor, and a ratio of 1.0 means "both took all the sender could give"
+    results["osc.ingest_sender_limited"] = float(ours.sender_limited)
+    results["osc.baseline_sender_limited"] = float(base.sender_limited)
     results["osc.loss_pct"] = 100.0 * loss_20k
     results["control.osc_to_send_p50_us"] = statistics.median(lat) * 1e6
     results["control.osc_to_send_p99_us"] = pct(lat, 0.99) * 1e6

@@ -3,7 +3,8 @@
 ``python -m scripts.benchmarks.osc_sender PORT RATE SECONDS [--stamp]`` sends float messages
 round-robin to /fader0../fader7, paced per millisecond on a deadline; with --stamp each
 message carries its send time (time.monotonic, comparable across processes here) as a
-second argument. Prints the number sent.
+second argument. Prints the number sent and the seconds it took (a sender that cannot keep
+up with RATE takes longer, and the benchmark must know).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def main() -> int:
             sock.sendto(data, ("127.0.0.1", port))
             sent += 1
         time.sleep(0.001)
-    print(sent, flush=True)
+    print(sent, time.monotonic() - start, flush=True)
     return 0
 
 
