@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +75,8 @@ class Bridge:
         self.extra_initial: dict[str, Any] = {}
         """Parameters every new session must start with besides the show (output_sinks)."""
         self._tasks: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
+        self._group: asyncio.TaskGroup | None = None
+        self._running: dict[str, asyncio.Task[None]] = {}
 
     # -- the control path ----------------------------------------------------------------
     def submit(self, event: Event) -> None:
@@ -233,8 +235,31 @@ class Bridge:
 
     # -- running -------------------------------------------------------------------------
     def add_task(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        """A long-lived task to run in the bridge's TaskGroup (inputs, link, sinks)."""
+        """A long-lived task to run in the bridge's TaskGroup (inputs, link, sinks).
+
+        Added while the bridge runs (a reloaded device), it starts at once.
+        """
         self._tasks.append((name, factory))
+        if self._group is not None:
+            self._start(name, factory)
+
+    def _start(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        assert self._group is not None
+        self._running[name] = self._group.create_task(self._guarded(name, factory), name=name)
+
+    @property
+    def running(self) -> bool:
+        return self._group is not None
+
+    async def stop_tasks(self, names: Iterable[str]) -> None:
+        """Stop these tasks and wait until their cleanup ran (sockets closed, ports freed)."""
+        gone = set(names)
+        self._tasks = [(n, f) for n, f in self._tasks if n not in gone]
+        tasks = [self._running.pop(n) for n in gone if n in self._running]
+        for task in tasks:
+            task.cancel()
+        # a cancelled child leaves the TaskGroup running; only its own cleanup is awaited
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _ticks(self) -> None:
         """Drive LFOs and smoothing at TICK_HZ (deadline-paced), only while they need it."""
@@ -251,10 +276,15 @@ class Bridge:
 
     async def run(self) -> None:
         """Run until cancelled: every long-lived task in one TaskGroup."""
-        async with asyncio.TaskGroup() as group:
-            group.create_task(self._ticks(), name="ticks")
-            for name, factory in self._tasks:
-                group.create_task(self._guarded(name, factory), name=name)
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._group = group
+                group.create_task(self._ticks(), name="ticks")
+                for name, factory in self._tasks:
+                    self._start(name, factory)
+        finally:
+            self._group = None
+            self._running.clear()
 
     async def _guarded(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Restart a task that failed with a reported problem; bugs still surface in the log."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bridge.app import Bridge
@@ -88,6 +89,7 @@ class Devices:
         self.osc_out: dict[str, OscOutput] = {}
         self.host_tempo: dict[str, HostTempo] = {}
         self.last_input: dict[str, tuple[ControlKey, float]] = {}
+        self.task_names: list[str] = []
         if show.midi:
             self._midi(show)
         for device in show.osc:
@@ -95,20 +97,30 @@ class Devices:
         if self.feedback:  # echo prevention needs the last input of each device
             bridge.on_event.append(self._note_input)
 
+    def _add_task(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self.task_names.append(name)
+        self.bridge.add_task(name, factory)
+
+    async def close(self) -> None:
+        """Stop every input and output of these devices (a reload replaces them)."""
+        await self.bridge.stop_tasks(self.task_names)
+        if self._note_input in self.bridge.on_event:
+            self.bridge.on_event.remove(self._note_input)
+
     # -- building ------------------------------------------------------------------------
     def _midi(self, show: Show) -> None:
         self.api = midi_api(show)
         self.midi = MidiInputs(
             midi_configs(show), self.bridge.submit, api=self.api, on_reconnected=self._reconnected
         )
-        self.bridge.add_task("midi", self.midi.run)
+        self._add_task("midi", self.midi.run)
         for d in show.midi:
             if d.feedback and not d.virtual:
                 out = MidiFeedback(d.name, port_text(d, d.output_port or d.port), api=self.api)
                 self.feedback[d.name] = out
-                self.bridge.add_task(f"midi-feedback-{d.name}", out.run)
+                self._add_task(f"midi-feedback-{d.name}", out.run)
         if self.feedback:
-            self.bridge.add_task("feedback", self._refresh_feedback)
+            self._add_task("feedback", self._refresh_feedback)
 
     def _osc(self, name: str) -> None:
         device = next(d for d in self.show.osc if d.name == name)
@@ -125,13 +137,13 @@ class Devices:
             emit = emit_with_tempo
         listener = OscInput(osc_config(device), emit)
         self.osc[name] = listener
-        self.bridge.add_task(f"osc-{name}", listener.run)
+        self._add_task(f"osc-{name}", listener.run)
         if device.feedback:
             out = OscOutput([OutTarget(t.host, t.port, t.bundles) for t in device.feedback])
             self.osc_out[name] = out
-            self.bridge.add_task(f"osc-out-{name}", out.run)
+            self._add_task(f"osc-out-{name}", out.run)
             if len(self.osc_out) == 1:
-                self.bridge.add_task("osc-feedback", self._publish_osc)
+                self._add_task("osc-feedback", self._publish_osc)
 
     # -- feedback ------------------------------------------------------------------------
     def _note_input(self, event: Event) -> None:

@@ -87,10 +87,10 @@ class Runtime:
         self.audio_values: dict[str, float] = {}
         for device in show.audio:
             self._add_audio(device)
-        if self.audio:
-            self._devices.append(self._audio_lines)
+        self._devices.append(self._audio_lines)
         self.devices = Devices(show, self.bridge)
-        self._devices.append(self.devices.lines)
+        self._devices.append(lambda: self.devices.lines())  # the current one, after a reload
+        self._swaps: set[asyncio.Task[None]] = set()
         if show.server_sinks and self.link is not None:
             self.bridge.add_task("server-sinks", self._server_sinks)
 
@@ -98,9 +98,11 @@ class Runtime:
     def reload(self) -> str | None:
         """Re-read the show and swap it in; None when it worked, else the error sentence.
 
-        Mappings, prompts, scenes, transitions and output settings take effect at once;
-        a change to the Scope connection, devices or sinks is reported as needing a
-        restart (the running ones keep going untouched).
+        Mappings, prompts, scenes, transitions and output settings take effect at once.
+        Changed MIDI, OSC or audio devices are restarted (all MIDI and OSC inputs together,
+        a gap of milliseconds; unchanged audio inputs keep running). A change to the Scope
+        connection or the frame sinks is reported as needing a restart (the running ones
+        keep going untouched).
         """
         try:
             show = load_show(self.show.path)
@@ -112,15 +114,22 @@ class Runtime:
             name
             for name, old, new in (
                 ("[scope]", self.show.scope, show.scope),
-                ("MIDI devices", self.show.midi, show.midi),
-                ("OSC devices", self.show.osc, show.osc),
-                ("audio devices", self.show.audio, show.audio),
                 ("[[sinks]]", self.show.sinks, show.sinks),
             )
             if old != new
         ]
+        inputs_changed = (self.show.midi, self.show.osc) != (show.midi, show.osc)
+        old_audio = self.show.audio
         self.show = show
         self.bridge.swap_show(show)
+        if (inputs_changed or old_audio != show.audio) and self.bridge.running:
+            swap = asyncio.get_running_loop().create_task(
+                self._swap_devices(show, inputs_changed, old_audio), name="swap-devices"
+            )
+            self._swaps.add(swap)
+            swap.add_done_callback(self._swaps.discard)
+        elif inputs_changed or old_audio != show.audio:
+            needs_restart.append("devices")  # not running yet: nothing to swap on
         self._mtimes = self._file_times()
         log.info("reloaded %s", show.path)
         if needs_restart:
@@ -128,6 +137,30 @@ class Runtime:
                 "reload", f"changes to {', '.join(needs_restart)} take effect after a restart"
             )
         return None
+
+    async def _swap_devices(
+        self, show: Show, inputs: bool, old_audio: tuple[AudioDevice, ...]
+    ) -> None:
+        """Close what a reload changed, then open the show's devices (old ports freed first)."""
+        try:
+            if inputs:
+                await self.devices.close()
+                self.devices = Devices(show, self.bridge)
+                log.info("reload: MIDI and OSC devices restarted")
+            new = {d.name: d for d in show.audio}
+            changed = [d.name for d in old_audio if new.get(d.name) != d]
+            await self.bridge.stop_tasks(f"audio-{name}" for name in changed)
+            for name in changed:
+                self.audio.pop(name, None)
+            started = [d.name for d in show.audio if d.name not in self.audio]
+            for device in show.audio:
+                if device.name not in self.audio:
+                    self._add_audio(device)
+            if changed or started:
+                log.info("reload: audio inputs stopped %s, started %s", changed, started)
+        except Exception as exc:  # the rest of the show keeps running on the new mappings
+            log.exception("reload: restarting devices failed")
+            self.bridge.report("reload", f"restarting devices failed: {type(exc).__name__}: {exc}")
 
     def _file_times(self) -> dict[str, float]:
         times = {}
@@ -162,7 +195,7 @@ class Runtime:
             )
         self.audio[device.name] = source
         self.bridge.add_task(f"audio-{device.name}", lambda: source.run(self.bridge.submit))
-        if len(self.audio) == 1:
+        if self._audio_event not in self.bridge.on_event:  # once, whatever a reload adds
             self.bridge.on_action.append(self._tempo_action)
             self.bridge.on_event.append(self._audio_event)
 
@@ -330,6 +363,10 @@ class Runtime:
         try:
             await self.bridge.run()
         finally:
+            swaps = list(self._swaps)  # a device swap still under way ends with the show
+            for swap in swaps:
+                swap.cancel()
+            await asyncio.gather(*swaps, return_exceptions=True)
             await self.router.close()
             await self.client.aclose()
 
