@@ -52,9 +52,12 @@ def summary_line(snap: Snapshot) -> str:
     weights = " ".join(f"{p.id}={p.weight:.2f}" for p in snap.prompts if p.weight > 0)
     frames = (snap.connection or {}).get("frames_total", 0)
     transition = f" · transition {snap.transition}" if snap.transition else ""
+    drops = snap.extra.get("scope_drops")
+    dropped = f", {drops} dropped by Scope" if isinstance(drops, int) else ""
     return (
         f"{connection_line(snap)} · frames {frames} · sent {out.sent_total} "
-        f"({out.per_s:.1f}/s, in flight {out.inflight}/{out.budget}, chunk {out.chunk_hz:.2f} Hz)"
+        f"({out.per_s:.1f}/s, in flight {out.inflight}/{out.budget}{dropped}, "
+        f"chunk {out.chunk_hz:.2f} Hz)"
         f" · scene {snap.scene or '-'}{transition} · {weights}"
         + (" · PAUSED" if out.paused else "")
     )

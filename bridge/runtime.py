@@ -23,7 +23,7 @@ from bridge.config.load import load_show
 from bridge.config.model import AudioDevice, Show
 from bridge.core.events import AudioFeatures, Event
 from bridge.devices import Devices
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, ScopeError
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput
 from bridge.scope.client import ScopeClient
 from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
@@ -81,6 +81,9 @@ class Runtime:
             self.bridge.transport = self.link
             self.bridge.add_task("scope", self.link.run)
         self.bridge.add_task("chunk-rate", self._follow_chunk_rate)
+        self.scope_drops: int | None = None
+        """Updates Scope dropped, where the server tells (only the stand-in does)."""
+        self.bridge.add_task("scope-drops", self._watch_drops)
         self._mtimes: dict[str, float] = {}
         self.bridge.add_task("watch-show", self._watch_files)
         self.audio: dict[str, LiveAudioInput | FileAudioInput] = {}
@@ -161,6 +164,19 @@ class Runtime:
         except Exception as exc:  # the rest of the show keeps running on the new mappings
             log.exception("reload: restarting devices failed")
             self.bridge.report("reload", f"restarting devices failed: {type(exc).__name__}: {exc}")
+
+    async def _watch_drops(self) -> None:
+        """Read the stand-in's dropped-update count every 2 s; a real Scope has none to read."""
+        while True:
+            try:
+                stats = await self.client.stand_in_stats()
+            except ScopeError:
+                stats = {}  # not answering now: the link reports that; ask again later
+            if stats is None:
+                return
+            if "dropped" in stats:
+                self.scope_drops = int(stats["dropped"])
+            await asyncio.sleep(2.0)
 
     def _file_times(self) -> dict[str, float]:
         times = {}
@@ -342,6 +358,7 @@ class Runtime:
             extra["audio"] = self.audio_values
         extra["scenes"] = [s.name for s in self.show.scenes]
         extra["osc_malformed"] = self.devices.malformed()
+        extra["scope_drops"] = self.scope_drops
         extra["sinks"] = [s.name for s in self.router.status()]
         return extra
 

@@ -209,6 +209,16 @@ class ScopeClient:
         assert last is not None
         raise last
 
+    async def stand_in_stats(self) -> Mapping[str, Any] | None:
+        """The built-in stand-in's counters (``/sim/stats``); None from a real Scope (404)."""
+        try:
+            data = await self._json("GET", "/sim/stats", "the stand-in's counters")
+        except ScopeRejected as exc:
+            if exc.status in (404, 405):
+                return None
+            raise
+        return data if isinstance(data, dict) else None
+
     async def loras(self) -> tuple[LoraFile, ...]:
         """LoRA files on the server (``/api/v1/loras``, or ``/api/v1/lora/list`` before 0.1.5)."""
         data = await self._first_found(versions.lora_paths(self.version), "the LoRA list")

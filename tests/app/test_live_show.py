@@ -81,6 +81,9 @@ async def test_a_scene_change_waits_for_the_beat_and_reaches_scope(tmp_path: Pat
             when = next(t for t, p in sent if "transition" in p)
             await wait_for(lambda: beats[-1] > when, 3.0, "the next beat")
             await wait_for(lambda: sim.stats.transitions_started >= 1, 3.0, "Scope to apply it")
+            # the stand-in counts what it dropped, and the console shows it: none
+            await wait_for(lambda: runtime.scope_drops is not None, 5.0, "the drop count")
+            assert runtime.snapshot().extra["scope_drops"] == sim.stats.dropped == 0
             audio = [d for d in runtime.snapshot().devices if d.kind == "audio"]
             assert [(d.name, d.state, d.detail) for d in audio] == [
                 ("clicks", "playing", "clicks.wav")

@@ -315,3 +315,13 @@ async def test_unknown_session_patch_is_rejected_with_the_reason() -> None:
     async with _client(routes) as client:
         with pytest.raises(ScopeError, match="Session s9 not found"):
             await client.add_ice_candidates("s9", [{"candidate": "candidate:x"}])
+
+
+async def test_only_the_stand_in_reports_dropped_updates() -> None:
+    """A real Scope has no /sim/stats (404): nothing to read, and no error either."""
+    async with _client({}) as client:
+        assert await client.stand_in_stats() is None
+    async with _client({("GET", "/sim/stats"): {"dropped": 2, "applied": 9}}) as client:
+        stats = await client.stand_in_stats()
+    assert stats is not None
+    assert stats["dropped"] == 2

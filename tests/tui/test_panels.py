@@ -242,3 +242,15 @@ def test_a_calm_panel_lets_urgent_changes_through_and_ticks_the_rest_slowly(
     assert not calm.due("reconnecting")
     now[0] += 0.1
     assert calm.due("reconnecting")  # half a second on: the numbers catch up
+
+
+async def test_output_shows_drops_where_the_server_counts_them(
+    app: ConsoleApp, host: FakeHost
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        assert "drops n/a  ≤ 1 of 8 queued" in app.panels["output"].text
+        host.extra["scope_drops"] = 3
+        await asyncio.sleep(0.35)  # the panel's numbers tick at most every 0.3 s
+        app.refresh_panels()
+        await pilot.pause()
+        assert "drops 3  stand-in's count" in app.panels["output"].text

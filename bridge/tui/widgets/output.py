@@ -8,8 +8,21 @@ from bridge.snapshot import Snapshot
 from bridge.tui.widgets.panel import Lines, Panel
 
 
+def drops_line(drops: object, budget: int) -> Text:
+    """Updates Scope dropped: the stand-in counts them; a real Scope does not say, and the
+    pacer keeps at most ``budget`` of its 8 queue slots filled so that there are none."""
+    line = Text("drops ", style="grey70")
+    if isinstance(drops, int):
+        line.append(str(drops), style="bold green" if drops == 0 else "bold red")
+        line.append("  stand-in's count", style="grey50")
+    else:  # Scope does not tell: say why there should be none
+        line.append("n/a", style="bold")
+        line.append(f"  ≤ {budget} of 8 queued", style="grey50")
+    return line
+
+
 class OutputPanel(Panel):
-    """Messages per second, in flight against the budget, the last payload, and FROZEN."""
+    """Messages per second, in flight against the budget, drops, the last payload, FROZEN."""
 
     TITLE = "Output"
     FIT = True
@@ -18,7 +31,7 @@ class OutputPanel(Panel):
 
     def urgent(self, snap: Snapshot) -> object:
         o = snap.output
-        return o.paused, o.inflight > o.budget
+        return o.paused, o.inflight > o.budget, snap.extra.get("scope_drops")
 
     def build(self, snap: Snapshot) -> Lines:
         o = snap.output
@@ -35,6 +48,7 @@ class OutputPanel(Panel):
         flight.append("  chunks ", style="grey70")
         flight.append(f"{o.chunk_hz:.2f} Hz", style="bold")
         lines.append(flight)
+        lines.append(drops_line(snap.extra.get("scope_drops"), o.budget))
         last = Text("last ", style="grey70", overflow="fold")
         last.append(o.last_payload or "–", style="grey85")
         lines.append(last)
