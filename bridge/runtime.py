@@ -55,10 +55,7 @@ class Runtime:
         self.link: ScopeLink | None = None
         self.rest: RestParamTransport | None = None
         self._devices: list[Any] = [self._sink_lines]
-        self.router = FrameRouter(self._build_sinks())
-        for spec in show.sinks:
-            if not spec.enabled:
-                self.router.set_enabled(spec.name, False)
+        self.router = self._build_router(show)
         if scope.transport == "rest":
             self.rest = RestParamTransport(self.client)
             self.bridge.transport = self.rest
@@ -102,10 +99,10 @@ class Runtime:
         """Re-read the show and swap it in; None when it worked, else the error sentence.
 
         Mappings, prompts, scenes, transitions and output settings take effect at once.
-        Changed MIDI, OSC or audio devices are restarted (all MIDI and OSC inputs together,
-        a gap of milliseconds; unchanged audio inputs keep running). A change to the Scope
-        connection or the frame sinks is reported as needing a restart (the running ones
-        keep going untouched).
+        Changed MIDI, OSC or audio devices and frame outputs are restarted (all MIDI and OSC
+        inputs together, all frame outputs together: a gap of milliseconds; unchanged audio
+        inputs keep running). A change to the Scope connection is reported as needing a
+        restart (the running session keeps going untouched).
         """
         try:
             show = load_show(self.show.path)
@@ -113,25 +110,21 @@ class Runtime:
         except BridgeError as exc:
             self.bridge.report("reload", f"kept the running show: {exc}")
             return str(exc)
-        needs_restart = [
-            name
-            for name, old, new in (
-                ("[scope]", self.show.scope, show.scope),
-                ("[[sinks]]", self.show.sinks, show.sinks),
-            )
-            if old != new
-        ]
+        needs_restart = ["[scope]"] if self.show.scope != show.scope else []
         inputs_changed = (self.show.midi, self.show.osc) != (show.midi, show.osc)
+        sinks_changed = self.show.sinks != show.sinks
         old_audio = self.show.audio
         self.show = show
         self.bridge.swap_show(show)
-        if (inputs_changed or old_audio != show.audio) and self.bridge.running:
+        changed = inputs_changed or sinks_changed or old_audio != show.audio
+        if changed and self.bridge.running:
             swap = asyncio.get_running_loop().create_task(
-                self._swap_devices(show, inputs_changed, old_audio), name="swap-devices"
+                self._swap_devices(show, inputs_changed, sinks_changed, old_audio),
+                name="swap-devices",
             )
             self._swaps.add(swap)
             swap.add_done_callback(self._swaps.discard)
-        elif inputs_changed or old_audio != show.audio:
+        elif changed:
             needs_restart.append("devices")  # not running yet: nothing to swap on
         self._mtimes = self._file_times()
         log.info("reloaded %s", show.path)
@@ -142,7 +135,7 @@ class Runtime:
         return None
 
     async def _swap_devices(
-        self, show: Show, inputs: bool, old_audio: tuple[AudioDevice, ...]
+        self, show: Show, inputs: bool, sinks: bool, old_audio: tuple[AudioDevice, ...]
     ) -> None:
         """Close what a reload changed, then open the show's devices (old ports freed first)."""
         try:
@@ -150,6 +143,11 @@ class Runtime:
                 await self.devices.close()
                 self.devices = Devices(show, self.bridge)
                 log.info("reload: MIDI and OSC devices restarted")
+            if sinks:  # the old outputs let go of their names and files before the new open
+                old, self.router = self.router, FrameRouter([])
+                await old.close()
+                self.router = self._build_router(show)
+                log.info("reload: frame outputs restarted")
             new = {d.name: d for d in show.audio}
             changed = [d.name for d in old_audio if new.get(d.name) != d]
             await self.bridge.stop_tasks(f"audio-{name}" for name in changed)
@@ -254,14 +252,19 @@ class Runtime:
                     )
 
     # -- frames --------------------------------------------------------------------------
-    def _build_sinks(self) -> list[FrameSink]:
+    @staticmethod
+    def _build_router(show: Show) -> FrameRouter:
         sinks: list[FrameSink] = []
-        for spec in self.show.sinks:
+        for spec in show.sinks:
             try:
                 sinks.append(build_sink(spec.kind, spec.name, spec.options))
             except BridgeError as exc:
                 sinks.append(UnavailableSink(spec.name, spec.kind, str(exc)))
-        return sinks
+        router = FrameRouter(sinks)
+        for spec in show.sinks:
+            if not spec.enabled:
+                router.set_enabled(spec.name, False)
+        return router
 
     def _sink_lines(self) -> list[DeviceView]:
         return [

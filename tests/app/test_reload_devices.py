@@ -1,8 +1,8 @@
-"""Hot reload of devices: a changed OSC port or a new audio input takes effect without a
-restart, and the Scope session and the current values carry on untouched.
+"""Hot reload of devices: a changed OSC port, a new audio input or a frame output added and
+removed take effect without a restart, and the Scope session and the values carry on.
 
 Real parts: the in-process stand-in over aiortc, OSC over real UDP on 127.0.0.1, an audio
-file input.
+file input, the PyAV recorder.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import contextlib
 import socket
 from pathlib import Path
 
+import av
 import numpy as np
 import soundfile as sf
 
@@ -38,6 +39,13 @@ target = "prompt.a.weight"
 AUDIO = """
 [devices.audio.loop]
 file = "tone.wav"
+"""
+
+RECORDER = """
+[[sinks]]
+kind = "record"
+name = "rec"
+path = "take.mp4"
 """
 
 
@@ -109,6 +117,21 @@ async def test_a_changed_osc_port_and_a_new_audio_input_work_after_reload(
             assert runtime.link is not None
             assert runtime.link.ready, "the Scope session must survive a device reload"
             assert (runtime.snapshot().connection or {})["connects"] == connects
+
+            # a frame output added by a reload starts recording; removed, it finishes its file
+            show_file.write_text(SHOW.format(url=url, port=second, extra=AUDIO + RECORDER))
+            assert runtime.reload() is None
+
+            def recorded() -> int:
+                return sum(s.sent for s in runtime.router.status() if s.name == "rec")
+
+            await wait_for(lambda: recorded() >= 5, 15.0, "the new recorder")
+            show_file.write_text(SHOW.format(url=url, port=second, extra=AUDIO))
+            assert runtime.reload() is None
+            await wait_for(lambda: not runtime.router.status(), 5.0, "the recorder removed")
+            with av.open(str(tmp_path / "take.mp4")) as container:
+                frames = sum(1 for _ in container.decode(video=0))
+            assert frames >= 5
             problems = [p.message for p in runtime.bridge.problems]
             assert not any("restart" in m for m in problems), problems
         finally:
