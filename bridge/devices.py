@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from bridge.app import Bridge
@@ -20,6 +20,7 @@ from bridge.inputs.host_tempo import HostTempo
 from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
 from bridge.inputs.midi_ports import MidiApi
 from bridge.inputs.osc import OscInput, OscInputConfig
+from bridge.inputs.osc_features import OscFeatures
 from bridge.outputs.midi_feedback import ControlKey, MidiFeedback
 from bridge.outputs.osc_out import OscOutput
 from bridge.outputs.osc_out import OscTarget as OutTarget
@@ -88,6 +89,7 @@ class Devices:
         self.osc: dict[str, OscInput] = {}
         self.osc_out: dict[str, OscOutput] = {}
         self.host_tempo: dict[str, HostTempo] = {}
+        self.osc_features: dict[str, OscFeatures] = {}
         self.last_input: dict[str, tuple[ControlKey, float]] = {}
         self.task_names: list[str] = []
         if show.midi:
@@ -124,17 +126,26 @@ class Devices:
 
     def _osc(self, name: str) -> None:
         device = next(d for d in self.show.osc if d.name == name)
-        emit = self.bridge.submit
+        # what this device's messages also mean: a host's tempo, another program's analysis
+        readers: list[Callable[[OscMessage], Sequence[Event]]] = []
         if device.tempo:
-            tempo = self.host_tempo[name] = HostTempo(device.tempo)
+            self.host_tempo[name] = HostTempo(device.tempo)
+            readers.append(self.host_tempo[name].feed)
+        for audio in self.show.audio:
+            if audio.osc == name:
+                self.osc_features[audio.name] = OscFeatures(audio.name, dict(audio.features))
+                readers.append(self.osc_features[audio.name].feed)
+        emit = self.bridge.submit
+        if readers:
 
-            def emit_with_tempo(event: Event) -> None:
+            def emit_and_read(event: Event) -> None:
                 self.bridge.submit(event)
                 if isinstance(event, OscMessage):
-                    for beat in tempo.feed(event):
-                        self.bridge.submit(beat)
+                    for read in readers:
+                        for derived in read(event):
+                            self.bridge.submit(derived)
 
-            emit = emit_with_tempo
+            emit = emit_and_read
         listener = OscInput(osc_config(device), emit)
         self.osc[name] = listener
         self._add_task(f"osc-{name}", listener.run)
@@ -228,6 +239,13 @@ class Devices:
             state = "listening" if listener.address else "closed"
             detail = where + (f", {dropped} bad packets" if dropped else "")
             views.append(DeviceView(name, "osc in", state, detail))
+        for name, reader in self.osc_features.items():
+            device = next(a.osc for a in self.show.audio if a.name == name)
+            views.append(
+                DeviceView(
+                    name, "audio", "from OSC", f"{device}, {len(reader.by_address)} features"
+                )
+            )
         return views
 
     def malformed(self) -> int:

@@ -111,7 +111,7 @@ class Runtime:
             self.bridge.report("reload", f"kept the running show: {exc}")
             return str(exc)
         needs_restart = ["[scope]"] if self.show.scope != show.scope else []
-        inputs_changed = (self.show.midi, self.show.osc) != (show.midi, show.osc)
+        inputs_changed = _inputs(self.show) != _inputs(show)
         sinks_changed = self.show.sinks != show.sinks
         old_audio = self.show.audio
         self.show = show
@@ -196,6 +196,11 @@ class Runtime:
 
     # -- audio ---------------------------------------------------------------------------
     def _add_audio(self, device: AudioDevice) -> None:
+        if self._audio_event not in self.bridge.on_event:  # once, whatever a reload adds
+            self.bridge.on_action.append(self._tempo_action)
+            self.bridge.on_event.append(self._audio_event)
+        if device.osc:
+            return  # features another program sends: read by its OSC device (Devices)
         source: LiveAudioInput | FileAudioInput
         if device.file:
             source = FileAudioInput(
@@ -209,9 +214,6 @@ class Runtime:
             )
         self.audio[device.name] = source
         self.bridge.add_task(f"audio-{device.name}", lambda: source.run(self.bridge.submit))
-        if self._audio_event not in self.bridge.on_event:  # once, whatever a reload adds
-            self.bridge.on_action.append(self._tempo_action)
-            self.bridge.on_event.append(self._audio_event)
 
     def _audio_lines(self) -> list[DeviceView]:
         """Each audio input as a Devices line: capturing, lost and retrying, or playing."""
@@ -241,7 +243,7 @@ class Runtime:
 
     def _audio_event(self, event: Event) -> None:
         if isinstance(event, AudioFeatures):
-            self.audio_values = dict(event.values)
+            self.audio_values.update(event.values)  # OSC-fed features come one at a time
             return
         external = self.devices.external_tempo(event)
         if external is not None and external.beat:
@@ -357,8 +359,8 @@ class Runtime:
 
     def extra(self) -> dict[str, Any]:
         extra: dict[str, Any] = {}
-        if self.audio:
-            extra["audio"] = self.audio_values
+        if self.show.audio:
+            extra["audio"] = dict(self.audio_values)
         extra["scenes"] = [s.name for s in self.show.scenes]
         extra["osc_malformed"] = self.devices.malformed()
         extra["scope_drops"] = self.scope_drops
@@ -389,6 +391,11 @@ class Runtime:
             await asyncio.gather(*swaps, return_exceptions=True)
             await self.router.close()
             await self.client.aclose()
+
+
+def _inputs(show: Show) -> tuple[object, ...]:
+    """What the MIDI and OSC devices are built from (OSC-fed audio features included)."""
+    return show.midi, show.osc, tuple(a for a in show.audio if a.osc)
 
 
 def device_lines(views: Sequence[DeviceView]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from bridge.config.model import (
     SinkSpec,
 )
 from bridge.config.reader import Node
-from bridge.config.sources import read_binding
+from bridge.config.sources import AUDIO_FEATURES, read_binding
 from bridge.errors import ConfigError
 
 SCHEMA = 1
@@ -107,6 +108,7 @@ def load_show(path: str | Path, *, fragment: bool = False) -> Show:
     midi: dict[str, MidiDevice] = {}
     osc: dict[str, OscDevice] = {}
     audio: dict[str, AudioDevice] = {}
+    audio_nodes: dict[str, Node] = {}
     raw_bindings: list[Node] = []
     sinks: dict[str, SinkSpec] = {}
     server_sinks: list[ServerSinkSpec] = []
@@ -128,7 +130,9 @@ def load_show(path: str | Path, *, fragment: bool = False) -> Show:
         devices = node.table("devices")
         midi.update((n, _midi(n, d)) for n, d in _named(devices.table("midi")))
         osc.update((n, _osc(n, d)) for n, d in _named(devices.table("osc")))
-        audio.update((n, _audio(n, d)) for n, d in _named(devices.table("audio")))
+        for name, d in _named(devices.table("audio")):
+            audio[name] = _audio(name, d)
+            audio_nodes[name] = d
         devices.done()
         raw_bindings += node.tables("mappings")
         for n in node.tables("sinks"):
@@ -136,6 +140,12 @@ def load_show(path: str | Path, *, fragment: bool = False) -> Show:
             sinks[sink.name] = sink
         server_sinks += [_server_sink(n) for n in node.tables("server_sinks")]
         node.done()
+    for name, dev in audio.items():
+        if dev.osc and dev.osc not in osc:
+            known = ", ".join(osc) or "none"
+            raise audio_nodes[name].error(
+                "osc", f"no OSC device {dev.osc!r} (OSC devices: {known})"
+            )
     show = Show(
         path=str(root.resolve()),
         files=tuple(str(f) for f in files),
@@ -353,6 +363,15 @@ def _osc(name: str, n: Node) -> OscDevice:
 
 
 def _audio(name: str, n: Node) -> AudioDevice:
+    features: tuple[tuple[str, str], ...] = ()
+    if n.has("features"):
+        table = n.table("features")
+        features = tuple(table.items(str))
+        for feature, address in features:
+            if feature not in AUDIO_FEATURES:
+                raise table.error(feature, f"not a feature; one of {', '.join(AUDIO_FEATURES)}")
+            if not address.startswith("/"):
+                raise table.error(feature, f"an OSC address starts with '/'; got {address!r}")
     dev = AudioDevice(
         name=name,
         input=n.get("input", str, ""),
@@ -360,16 +379,16 @@ def _audio(name: str, n: Node) -> AudioDevice:
         realtime=n.get("realtime", bool, True),
         sample_rate=n.integer("sample_rate", 48000, 8000, 192000),
         block_size=n.integer("block_size", 512, 64, 8192),
+        osc=n.get("osc", str, ""),
+        features=features,
     )
+    given = [key for key in ("input", "file", "osc") if getattr(dev, key)]
+    if len(given) > 1:
+        raise n.error(given[1], f"an audio device takes one of input, file or osc, not {given}")
+    if dev.osc and not dev.features:
+        raise n.error("osc", "features from OSC need a `features` table (feature = address)")
     if dev.file and not Path(dev.file).is_absolute():
-        dev = AudioDevice(
-            dev.name,
-            dev.input,
-            str(Path(n.file).parent / dev.file),
-            dev.realtime,
-            dev.sample_rate,
-            dev.block_size,
-        )
+        dev = replace(dev, file=str(Path(n.file).parent / dev.file))
     n.done()
     return dev
 

@@ -128,6 +128,10 @@ class AudioDevice:
     realtime: bool = True
     sample_rate: int = 48000
     block_size: int = 512
+    osc: str = ""
+    """An OSC device whose messages carry features another program analysed (a DAW, TD)."""
+    features: tuple[tuple[str, str], ...] = ()
+    """With ``osc``: (feature, OSC address) pairs, e.g. ("level", "/audio/level")."""
 
 
 @dataclass(frozen=True, slots=True)

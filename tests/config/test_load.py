@@ -99,6 +99,39 @@ CASES = [
     ),
     ('[[prompts]]\nid = "p1"\ntext = "again"\n', "prompts", None, "declared twice"),
     ('[scope]\nurl = "localhost:8000"\n', "scope.url", 9, "http://"),
+    (
+        '[devices.audio.daw]\nosc = "td"\nfeatures = { level = "/level" }\n',
+        "devices.audio.daw.osc",
+        9,
+        "no OSC device 'td' (OSC devices: none)",
+    ),
+    (
+        '[devices.osc.td]\nport = 9000\n[devices.audio.daw]\nosc = "td"\n'
+        'features = { loudness = "/level" }\n',
+        "devices.audio.daw.features.loudness",
+        12,
+        "not a feature; one of level, bass",
+    ),
+    (
+        '[devices.osc.td]\nport = 9000\n[devices.audio.daw]\nosc = "td"\n'
+        'features = { level = "level" }\n',
+        "devices.audio.daw.features.level",
+        12,
+        "starts with '/'",
+    ),
+    (
+        '[devices.osc.td]\nport = 9000\n[devices.audio.daw]\nosc = "td"\nfile = "a.wav"\n'
+        'features = { level = "/level" }\n',
+        "devices.audio.daw.osc",
+        11,
+        "one of input, file or osc",
+    ),
+    (
+        '[devices.osc.td]\nport = 9000\n[devices.audio.daw]\nosc = "td"\n',
+        "devices.audio.daw.osc",
+        11,
+        "need a `features` table",
+    ),
 ]
 
 
