@@ -1,7 +1,8 @@
-"""The console process: `python -m bridge.tui.console --fd N`, started by the bridge.
+"""The console process: `python -m bridge.tui.console --port N`, started by the bridge.
 
-It draws the show console on the terminal it inherited and talks to the bridge through the
-socket it was handed (file descriptor N). When the performer quits, it tells the bridge to
+It draws the show console on the terminal it inherited and talks to the bridge over TCP on
+127.0.0.1:N, first proving with the token the bridge put in its environment that it is the
+console the bridge started. When the performer quits, it tells the bridge to
 stop; when the bridge goes away, it closes. Its exit code says whether it ended cleanly (0)
 or crashed (the bridge then starts a new one and the show goes on).
 """
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import socket
 
 from bridge.tui.app import ConsoleApp
 from bridge.tui.remote import RemoteHost
+from bridge.tui.wire import HELLO_TIMEOUT_S, TOKEN_ENV, hello
 
 log = logging.getLogger("bridge.tui")
 
@@ -25,7 +28,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bridge.tui.console")
-    parser.add_argument("--fd", type=int, required=True, help="the socket to the bridge")
+    parser.add_argument("--port", type=int, required=True, help="the bridge's console port")
     parser.add_argument("--log", help="append this process's log to this file")
     parser.add_argument("--headless", action="store_true", help="draw to nowhere (benchmarks)")
     parser.add_argument("--size", type=parse_size, help="WIDTHxHEIGHT when headless")
@@ -36,7 +39,14 @@ def main(argv: list[str] | None = None) -> int:
             level=logging.INFO,
             format="%(asctime)s %(levelname)-7s console %(name)s %(message)s",
         )
-    host = RemoteHost(socket.socket(fileno=args.fd))
+    token = os.environ.pop(TOKEN_ENV, "")  # not passed on to anything this process starts
+    try:
+        sock = socket.create_connection(("127.0.0.1", args.port), timeout=HELLO_TIMEOUT_S)
+        sock.sendall(hello(token))
+    except OSError as exc:
+        print(f"scope-bridge console: cannot reach the bridge on port {args.port}: {exc}")
+        return 1
+    host = RemoteHost(sock)
     app = ConsoleApp(host)
     host.on_gone = app.exit
     try:

@@ -2,8 +2,11 @@
 
 `scope-bridge run SHOW` runs the bridge in this process on one asyncio loop, exactly as
 headless mode does, and starts the console (`python -m bridge.tui.console`) as a child that
-owns the terminal. They talk over a socket pair (`bridge.tui.wire`): the console asks for a
-snapshot 10 times a second and sends commands; this side answers on its loop between inputs.
+owns the terminal. The console connects back over TCP on 127.0.0.1 (a port of our own
+choosing, offered for one connection only) and proves it is our child with a one-time token
+from its environment; then it asks for a snapshot 10 times a second and sends commands
+(`bridge.tui.wire`), and this side answers on its loop between inputs. (An inherited socket
+pair would need `pass_fds`, which Windows lacks; loopback TCP works everywhere.)
 
 Why two processes: drawing the console is milliseconds of Python per refresh. On a thread of
 this process it held the interpreter lock while controller packets waited in the socket
@@ -18,14 +21,21 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
+import secrets
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from bridge.runtime import Runtime
 from bridge.tui.showhost import ShowHost
-from bridge.tui.wire import WireClosed, encode, read_message
+from bridge.tui.wire import (
+    HELLO_TIMEOUT_S,
+    TOKEN_ENV,
+    WireClosed,
+    encode,
+    read_hello,
+    read_message,
+)
 
 log = logging.getLogger("bridge.console")
 
@@ -80,9 +90,8 @@ class ConsoleServer:
             log.exception("console command %s failed", method)
             return False, f"{method} failed: {type(exc).__name__}: {exc}"
 
-    async def serve(self, sock: socket.socket) -> None:
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Answer requests until the console closes its end."""
-        reader, writer = await asyncio.open_unix_connection(sock=sock)
         try:
             while True:
                 try:
@@ -98,8 +107,47 @@ class ConsoleServer:
             writer.close()
 
 
-def console_command(fd: int, extra: Sequence[str] = ()) -> list[str]:
-    return [sys.executable, "-m", "bridge.tui.console", "--fd", str(fd), *extra]
+def console_command(port: int, extra: Sequence[str] = ()) -> list[str]:
+    return [sys.executable, "-m", "bridge.tui.console", "--port", str(port), *extra]
+
+
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+class ConsoleDoor:
+    """A loopback listener that lets in one console: the first to say our token.
+
+    Anyone else (another local user's process guessing the port) is logged and dropped.
+    """
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.connected: asyncio.Future[Connection] = asyncio.get_running_loop().create_future()
+        self._listener: asyncio.Server | None = None
+
+    async def open(self) -> int:
+        """Start listening on 127.0.0.1; the port chosen."""
+        self._listener = await asyncio.start_server(self._greet, "127.0.0.1", 0)
+        return int(self._listener.sockets[0].getsockname()[1])
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+
+    async def _greet(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        offered = ""
+        with contextlib.suppress(TimeoutError, WireClosed, ConnectionError):
+            async with asyncio.timeout(HELLO_TIMEOUT_S):
+                offered = await read_hello(reader)
+        if (
+            secrets.compare_digest(offered.encode(), self.token.encode())
+            and not self.connected.done()
+        ):
+            self.connected.set_result((reader, writer))
+            self.close()  # one console per door
+            return
+        log.warning("refused a console connection from %s", writer.get_extra_info("peername"))
+        writer.close()
 
 
 async def run_with_console(
@@ -160,32 +208,44 @@ async def _one_console(
     stderr: int | None,
     started: Callable[[int], None] | None,
 ) -> int:
-    ours, theirs = socket.socketpair()
+    door = ConsoleDoor(secrets.token_hex(16))
+    port = await door.open()
     try:
         proc = await asyncio.create_subprocess_exec(
-            *console_command(theirs.fileno(), args),
-            pass_fds=(theirs.fileno(),),
+            *console_command(port, args),
+            env={**os.environ, TOKEN_ENV: door.token},
             stdout=stdout,
             stderr=stderr,
         )
-    finally:
-        theirs.close()
+    except BaseException:
+        door.close()
+        raise
     if started is not None:
         started(proc.pid)
-    serving = asyncio.create_task(server.serve(ours), name="console-server")
+    exited = asyncio.create_task(proc.wait(), name="console-exit")
+    serving: asyncio.Task[None] | None = None
     try:
-        code = await proc.wait()
+        first: set[asyncio.Future[Any]] = {door.connected, exited}
+        await asyncio.wait(first, return_when=asyncio.FIRST_COMPLETED)
+        door.close()
+        if door.connected.done():
+            serving = asyncio.create_task(server.serve(*door.connected.result()))
+        code = await exited
         log.info("console %d exited with code %s", proc.pid, code)
         return code
     finally:
-        serving.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
-        ours.close()  # the console sees the bridge gone and closes itself
-        if proc.returncode is None:
+        door.close()
+        if serving is not None:
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
+        if door.connected.done():  # closing our end: the console sees the bridge gone
+            door.connected.result()[1].close()
+        if proc.returncode is None:  # (a cancelled wait above also cancelled `exited`)
             try:
-                await asyncio.wait_for(asyncio.shield(proc.wait()), STOP_WAIT_S)
+                await asyncio.wait_for(proc.wait(), STOP_WAIT_S)
             except TimeoutError:
                 proc.terminate()
                 await proc.wait()
             log.info("console %d exited with code %s", proc.pid, proc.returncode)
+        exited.cancel()

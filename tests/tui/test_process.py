@@ -25,9 +25,10 @@ from bridge.config.load import load_show
 from bridge.core import events as ev
 from bridge.errors import BridgeError
 from bridge.runtime import Runtime
-from bridge.tui.engine import ConsoleServer, run_with_console
+from bridge.tui.engine import ConsoleDoor, ConsoleServer, run_with_console
 from bridge.tui.remote import BridgeGone, RemoteHost
 from bridge.tui.showhost import ShowHost
+from bridge.tui.wire import encode, hello
 from tests.sim.simkit import FAST, running_sim, wait_for
 
 SHOW = """
@@ -57,7 +58,7 @@ async def served(runtime: Runtime) -> AsyncIterator[tuple[ConsoleServer, RemoteH
     bridge = asyncio.create_task(runtime.run())
     server = ConsoleServer(ShowHost(runtime), bridge)
     ours, theirs = socket.socketpair()
-    serving = asyncio.create_task(server.serve(ours))
+    serving = asyncio.create_task(server.serve(*await asyncio.open_unix_connection(sock=ours)))
     remote = RemoteHost(theirs)
     try:
         yield server, remote
@@ -140,6 +141,30 @@ async def test_the_console_closes_when_the_bridge_goes_away(tmp_path: Path) -> N
     with pytest.raises(BridgeGone):
         remote.snapshot()
     theirs.close()
+
+
+async def test_the_console_door_lets_in_only_the_holder_of_the_token() -> None:
+    """Another local process that finds the port is refused before anything is unpickled."""
+    door = ConsoleDoor("s3cret")
+    port = await door.open()
+    try:
+        for greeting in (hello("guess"), encode(("hello", "s3cret")), b"\x00\x00\xff\xffjunk"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(greeting)
+            assert await asyncio.wait_for(reader.read(), 5.0) == b"", "should be hung up on"
+            writer.close()
+            await writer.wait_closed()
+        assert not door.connected.done()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(hello("s3cret"))
+        _, ours = await asyncio.wait_for(door.connected, 5.0)
+        with pytest.raises(ConnectionRefusedError):  # one console per door: no more listening
+            await asyncio.open_connection("127.0.0.1", port)
+        for end in (writer, ours):
+            end.close()
+            await end.wait_closed()
+    finally:
+        door.close()
 
 
 def pid_alive(pid: int) -> bool:
