@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bridge.core.events import AudioFeatures, AudioOnset, Event, TempoBeat
+from bridge.features.bar import BAR_HOP_S, BarSpectrum
 from bridge.features.beat import BeatClock
 from bridge.features.config import AnalyserConfig
 from bridge.features.envelope import AutoGain, Follower
@@ -36,6 +37,8 @@ MIN_ONSETS_FOR_TEMPO = 4
 """A band's auto-gain never boosts it more than this share of the loudest band (−14 dB)."""
 CENTROID_LOW_HZ = 100.0
 CENTROID_HIGH_HZ = 10000.0
+LOW_RISE_BLOCKS = 3
+"""The low cue is the bass level's rise over this many blocks (a kick's attack spans two)."""
 
 
 class AudioAnalyser:
@@ -57,6 +60,12 @@ class AudioAnalyser:
         self._clock = BeatClock(cfg.beats_per_bar)
         self._taps = TapTempo()
         self._update_every = max(1, round(cfg.tempo_update_s * self.frame_rate))
+        self._bar_spectrum = BarSpectrum(sample_rate)
+        # Bar frames sit between tempo updates (at the default rates they never share a
+        # block), so the slowest blocks do not get slower.
+        self._bar_every = max(1, round(BAR_HOP_S * self.frame_rate))
+        self._bar_offset = self._bar_every // 2
+        self._bass_history: deque[float] = deque([0.0] * LOW_RISE_BLOCKS, maxlen=LOW_RISE_BLOCKS)
         self._blocks = 0
         floor = self._gate
         self._gains = [AutoGain(cfg.autogain_release_s, step, floor) for _ in range(4)]
@@ -149,7 +158,6 @@ class AudioAnalyser:
             if strength is not None:
                 events.append(AudioOnset(t, cfg.source, strength))
                 self._recent_onsets.append(t)
-                self._clock.accent(frame.bass_flux)
             shared = BAND_FLOOR * max(g.reference for g in self._gains[1:])
             raw = (
                 self._gains[0].update(rms),
@@ -165,6 +173,7 @@ class AudioAnalyser:
         elif self._blocks % self._update_every == 0 and not silent:
             self._follow_tracker(t)
         beats = self._clock.advance(t)
+        self._feed_bar(mono, frame.bass, gated)
         if not silent and (external is not None or self._tempo.locked or self._manual):
             confidence = 1.0 if external is not None else self._tempo.confidence
             events.extend(
@@ -194,6 +203,20 @@ class AudioAnalyser:
             )
         events.sort(key=_time_of)  # beats fall inside the block, before its onset/features
         return events
+
+    def _feed_bar(self, mono: npt.NDArray[np.float64], bass: float, gated: bool) -> None:
+        self._bar_spectrum.push(mono)
+        # The rise of the linear bass level: a kick or a bass note, not a snare's faint low
+        # end (which a log flux inflates when it follows quiet). Measured over a few blocks,
+        # so a hit counts the same wherever it falls in the block grid.
+        history = self._bass_history
+        rise = max(0.0, bass - min(history))
+        history.append(bass)
+        if gated:
+            return
+        self._clock.low_onset(rise, DETECTION_DELAY_BLOCKS / self.frame_rate)
+        if self._blocks % self._bar_every == self._bar_offset:
+            self._clock.harmony(self._bar_spectrum.profile(), self._bar_spectrum.lag_s)
 
     def _fresh_external(self, t: float) -> tuple[float, float, float] | None:
         if self._external is None:
