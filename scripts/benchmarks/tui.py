@@ -138,6 +138,7 @@ async def measure(console: bool, seconds: float, folder: Path, sim_port: int) ->
             runtime,
             console_args=("--headless", "--size", "120x40"),
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # its one line on leaving ("the bridge went away")
             restarts=0,
             started=console_started,
         )
