@@ -19,6 +19,8 @@ from bridge.tui.remote import RemoteHost
 from bridge.tui.wire import HELLO_TIMEOUT_S, TOKEN_ENV, hello
 
 log = logging.getLogger("bridge.tui")
+NICENESS = 5
+"""The console runs a little below the bridge in the scheduler's eyes."""
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
             level=logging.INFO,
             format="%(asctime)s %(levelname)-7s console %(name)s %(message)s",
         )
+    if hasattr(os, "nice"):  # when both cores are busy, the show's control path goes first
+        os.nice(NICENESS)
     token = os.environ.pop(TOKEN_ENV, "")  # not passed on to anything this process starts
     try:
         sock = socket.create_connection(("127.0.0.1", args.port), timeout=HELLO_TIMEOUT_S)
