@@ -25,6 +25,7 @@ from bridge.core.events import AudioFeatures, Event
 from bridge.devices import Devices
 from bridge.errors import BridgeError, ScopeError
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput
+from bridge.scope.capabilities import mismatches
 from bridge.scope.client import ScopeClient
 from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
 from bridge.scope.link import PipelineRequest, ScopeLink
@@ -81,6 +82,10 @@ class Runtime:
         self.scope_drops: int | None = None
         """Updates Scope dropped, where the server tells (only the stand-in does)."""
         self.bridge.add_task("scope-drops", self._watch_drops)
+        self._recheck = asyncio.Event()
+        self.pipeline_notes: list[str] | None = None
+        """What the last pipeline check found (None until Scope described its pipelines)."""
+        self.bridge.add_task("pipeline-check", self._check_pipeline)
         self._mtimes: dict[str, float] = {}
         self.bridge.add_task("watch-show", self._watch_files)
         self.audio: dict[str, LiveAudioInput | FileAudioInput] = {}
@@ -127,6 +132,7 @@ class Runtime:
         elif changed:
             needs_restart.append("devices")  # not running yet: nothing to swap on
         self._mtimes = self._file_times()
+        self._recheck.set()
         log.info("reloaded %s", show.path)
         if needs_restart:
             self.bridge.report(
@@ -162,6 +168,29 @@ class Runtime:
         except Exception as exc:  # the rest of the show keeps running on the new mappings
             log.exception("reload: restarting devices failed")
             self.bridge.report("reload", f"restarting devices failed: {type(exc).__name__}: {exc}")
+
+    async def _check_pipeline(self) -> None:
+        """Say what the pipeline will ignore (a kv-cache bias knob on longlive): at start, once
+        Scope answers, and after each reload."""
+        while True:
+            try:
+                schemas = await self.client.pipeline_schemas()
+                break
+            except ScopeError:
+                await asyncio.sleep(2.0)  # not up yet: the link says so; ask again
+        if schemas is None:
+            return  # a Scope that does not describe its pipelines: nothing to check against
+        said: set[str] = set()
+        while True:
+            pipeline = self.show.scope.pipeline
+            found = mismatches(self.show, pipeline, schemas.get(pipeline))
+            for problem in found:
+                if problem not in said:  # once, not again at every reload
+                    self.bridge.report("pipeline", problem)
+            said = set(found)
+            self.pipeline_notes = found
+            self._recheck.clear()
+            await self._recheck.wait()
 
     async def _watch_drops(self) -> None:
         """Read the stand-in's dropped-update count every 2 s; a real Scope has none to read."""

@@ -209,6 +209,19 @@ class ScopeClient:
         assert last is not None
         raise last
 
+    async def pipeline_schemas(self) -> Mapping[str, Mapping[str, Any]] | None:
+        """Each pipeline's description (``/api/v1/pipelines/schemas``); None if not served."""
+        try:
+            data = await self._json("GET", "/api/v1/pipelines/schemas", "the pipeline schemas")
+        except ScopeRejected as exc:
+            if exc.status in (404, 405):
+                return None
+            raise
+        pipelines = data.get("pipelines") if isinstance(data, dict) else None
+        if not isinstance(pipelines, dict):
+            return None
+        return {k: v for k, v in pipelines.items() if isinstance(v, dict)}
+
     async def stand_in_stats(self) -> Mapping[str, Any] | None:
         """The built-in stand-in's counters (``/sim/stats``); None from a real Scope (404)."""
         try:

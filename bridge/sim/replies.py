@@ -53,3 +53,33 @@ def hardware_info(version: ScopeVersion) -> dict[str, Any]:
     if versions.has_syphon_flag(version):
         info["syphon_available"] = False
     return info
+
+
+PIPELINE_SCHEMAS: dict[str, dict[str, Any]] = {
+    # What Scope states about the pipelines it ships, where known (scope-protocol.md, the
+    # pipelines' own configs): only krea uses the KV-cache bias; the video-only test
+    # pipelines take no prompts. Flags not known for a pipeline are left out, not guessed.
+    "longlive": {"supports_prompts": True, "supports_kv_cache_bias": False},
+    "streamdiffusionv2": {"supports_prompts": True, "supports_kv_cache_bias": False},
+    "krea-realtime-video": {
+        "supports_prompts": True,
+        "supports_lora": True,
+        "supports_kv_cache_bias": True,
+        "min_dimension": 16,
+    },
+    "reward-forcing": {
+        "supports_prompts": True,
+        "supports_lora": True,
+        "supports_kv_cache_bias": False,
+        "min_dimension": 16,
+    },
+    "memflow": {"supports_prompts": True, "supports_kv_cache_bias": False},
+    "controller-viz": {"supports_prompts": True, "supports_lora": False},
+    "passthrough": {"supports_prompts": False, "supports_lora": False},
+    "gray": {"supports_prompts": False, "supports_lora": False},
+}
+
+
+def pipeline_schemas() -> dict[str, Any]:
+    """``/api/v1/pipelines/schemas``: one description per pipeline, under ``pipelines``."""
+    return {"pipelines": {pid: {"id": pid, **info} for pid, info in PIPELINE_SCHEMAS.items()}}

@@ -110,6 +110,7 @@ class ScopeSim:
             web.post("/api/v1/pipeline/load", self.load),
             web.get("/api/v1/pipeline/status", self.pipeline_status),
             web.get("/api/v1/hardware/info", self.hardware),
+            web.get("/api/v1/pipelines/schemas", self.schemas),
             web.get("/api/v1/models/status", self.models_status),
             web.get(versions.lora_paths(v)[0], self.loras),
             web.get("/api/v1/plugins", self.plugins),
@@ -182,6 +183,9 @@ class ScopeSim:
 
     async def hardware(self, request: web.Request) -> web.Response:
         return reply(replies.hardware_info(self.version))
+
+    async def schemas(self, request: web.Request) -> web.Response:
+        return reply(replies.pipeline_schemas())
 
     async def models_status(self, request: web.Request) -> web.Response:
         if "pipeline_id" not in request.query:
