@@ -47,6 +47,7 @@ class Runtime:
 
     def __init__(self, show: Show) -> None:
         self.show = show
+        self._file_url = _file_url(show)  # as the file says it (--scope-url may override)
         self.bridge = Bridge(show)
         scope = show.scope
         headers = auth_headers_from_env(scope.token_env) if scope.token_env else {}
@@ -106,16 +107,18 @@ class Runtime:
         Mappings, prompts, scenes, transitions and output settings take effect at once.
         Changed MIDI, OSC or audio devices and frame outputs are restarted (all MIDI and OSC
         inputs together, all frame outputs together: a gap of milliseconds; unchanged audio
-        inputs keep running). A change to the Scope connection is reported as needing a
-        restart (the running session keeps going untouched).
+        inputs keep running). A new pipeline, frame size or watchdog takes effect through a
+        new session; a change of where Scope is or how to reach it (url, transport, token,
+        ICE servers) is reported as needing a restart (the running session keeps going).
         """
         try:
             show = load_show(self.show.path)
-            show = replace(show, scope=replace(show.scope, url=self.show.scope.url))
         except BridgeError as exc:
             self.bridge.report("reload", f"kept the running show: {exc}")
             return str(exc)
-        needs_restart = ["[scope]"] if self.show.scope != show.scope else []
+        url_edited, self._file_url = show.scope.url != self._file_url, show.scope.url
+        show = replace(show, scope=replace(show.scope, url=self.show.scope.url))
+        needs_restart = self._swap_scope(show, url_edited)
         inputs_changed = _inputs(self.show) != _inputs(show)
         sinks_changed = self.show.sinks != show.sinks
         old_audio = self.show.audio
@@ -139,6 +142,25 @@ class Runtime:
                 "reload", f"changes to {', '.join(needs_restart)} take effect after a restart"
             )
         return None
+
+    def _swap_scope(self, show: Show, url_edited: bool) -> list[str]:
+        """Take a new pipeline, size or watchdog at once (a new session loads it); what needs
+        a restart instead (where Scope is and how to reach it), as names to report."""
+        old, new = self.show.scope, show.scope
+        fixed = ("transport", "token_env", "ice_servers")
+        restart = [f"[scope] {f}" for f in fixed if getattr(old, f) != getattr(new, f)]
+        if url_edited:
+            restart.append("[scope] url")
+        if self.link is not None and not restart:
+            self.link.watchdog_s = new.watchdog_s
+            request = PipelineRequest(new.pipeline, new.width, new.height)
+            if request != self.link.pipeline:
+                self.link.pipeline = request
+                self.link.reconnect_now()  # a new session loads the new pipeline or size
+                log.info("reload: reconnecting for %s %dx%d", *astuple_request(request))
+        elif (old.pipeline, old.width, old.height) != (new.pipeline, new.width, new.height):
+            restart.append("[scope] pipeline")
+        return restart
 
     async def _swap_devices(
         self, show: Show, inputs: bool, sinks: bool, old_audio: tuple[AudioDevice, ...]
@@ -420,6 +442,18 @@ class Runtime:
             await asyncio.gather(*swaps, return_exceptions=True)
             await self.router.close()
             await self.client.aclose()
+
+
+def _file_url(show: Show) -> str:
+    """The Scope URL the show file itself names (the running one may come from --scope-url)."""
+    try:
+        return load_show(show.path).scope.url
+    except BridgeError:
+        return show.scope.url
+
+
+def astuple_request(request: PipelineRequest) -> tuple[str, int, int]:
+    return request.pipeline_id, request.width, request.height
 
 
 def _inputs(show: Show) -> tuple[object, ...]:

@@ -138,3 +138,46 @@ async def test_a_changed_osc_port_and_a_new_audio_input_work_after_reload(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+SCOPE_SHOW = """
+schema = 1
+[scope]
+url = "{url}"
+width = {width}
+[[prompts]]
+id = "a"
+text = "first"
+"""
+
+
+async def test_a_new_frame_size_reconnects_and_a_new_url_waits_for_a_restart(
+    tmp_path: Path,
+) -> None:
+    show_file = tmp_path / "show.toml"
+    async with running_sim(**FAST) as (sim, url):
+        show_file.write_text(SCOPE_SHOW.format(url=url, width=576))
+        runtime = Runtime(load_show(show_file))
+        task = asyncio.create_task(runtime.run())
+
+        def connects() -> int:
+            return int((runtime.snapshot().connection or {}).get("connects") or 0)
+
+        try:
+            await wait_for(lambda: connects() == 1, 15.0, "the first session")
+            show_file.write_text(SCOPE_SHOW.format(url=url, width=512))
+            assert runtime.reload() is None
+            await wait_for(lambda: connects() == 2, 15.0, "a session with the new size")
+            assert sim.pipeline.load_params["width"] == 512
+            assert not [p for p in runtime.bridge.problems if "restart" in p.message]
+
+            moved = url.replace("127.0.0.1", "localhost")
+            show_file.write_text(SCOPE_SHOW.format(url=moved, width=512))
+            assert runtime.reload() is None
+            (problem,) = [p.message for p in runtime.bridge.problems if "restart" in p.message]
+            assert problem == "changes to [scope] url take effect after a restart"
+            assert runtime.show.scope.url == url  # still talking to the running server
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
