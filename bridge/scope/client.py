@@ -211,12 +211,7 @@ class ScopeClient:
 
     async def pipeline_schemas(self) -> Mapping[str, Mapping[str, Any]] | None:
         """Each pipeline's description (``/api/v1/pipelines/schemas``); None if not served."""
-        try:
-            data = await self._json("GET", "/api/v1/pipelines/schemas", "the pipeline schemas")
-        except ScopeRejected as exc:
-            if exc.status in (404, 405):
-                return None
-            raise
+        data = await self._json_if_served("/api/v1/pipelines/schemas", "the pipeline schemas")
         pipelines = data.get("pipelines") if isinstance(data, dict) else None
         if not isinstance(pipelines, dict):
             return None
@@ -224,13 +219,17 @@ class ScopeClient:
 
     async def stand_in_stats(self) -> Mapping[str, Any] | None:
         """The built-in stand-in's counters (``/sim/stats``); None from a real Scope (404)."""
+        data = await self._json_if_served("/sim/stats", "the stand-in's counters")
+        return data if isinstance(data, dict) else None
+
+    async def _json_if_served(self, path: str, what: str) -> Any:
+        """GET ``path`` as JSON; None where this server has no such endpoint (404, 405)."""
         try:
-            data = await self._json("GET", "/sim/stats", "the stand-in's counters")
+            return await self._json("GET", path, what)
         except ScopeRejected as exc:
             if exc.status in (404, 405):
                 return None
             raise
-        return data if isinstance(data, dict) else None
 
     async def loras(self) -> tuple[LoraFile, ...]:
         """LoRA files on the server (``/api/v1/loras``, or ``/api/v1/lora/list`` before 0.1.5)."""
