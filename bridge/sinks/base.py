@@ -7,12 +7,18 @@ whose library or runtime is missing is an :class:`UnavailableSink`, so the app c
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from types import ModuleType
 from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from bridge.errors import SinkError
 
 PixelFormat = Literal["rgba", "bgra", "uyvy", "yuv420p"]
 """Pixel layouts the router can hand to a sink.
@@ -120,3 +126,38 @@ class UnavailableSink:
 
     def close(self) -> None:
         """Nothing was opened."""
+
+
+class NamedSink:
+    """What every sink that can run shares: the name the user gave it, nothing unavailable."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        return None
+
+
+def import_for(what: str, install: str, *modules: str) -> tuple[ModuleType, ...]:
+    """Import a sink's optional packages, or say in one line which to install."""
+    try:
+        return tuple(importlib.import_module(m) for m in modules)
+    except ImportError as exc:
+        raise SinkError(f"{what} needs {install}: {exc}") from exc
+
+
+def platform_missing(platform: str, elsewhere: str, load: Callable[[], object]) -> str | None:
+    """Why a platform-only sink cannot run here: ``elsewhere`` on another system, the
+    missing package from ``load``; None when it can."""
+    if sys.platform != platform:
+        return elsewhere
+    try:
+        load()
+    except SinkError as exc:
+        return str(exc)
+    return None

@@ -11,14 +11,13 @@ background, so a send costs about one memory copy.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from fractions import Fraction
 from types import ModuleType
 from typing import Any
 
 from bridge.errors import SinkError
-from bridge.sinks.base import PixelFormat, SinkFrame
+from bridge.sinks.base import NamedSink, PixelFormat, SinkFrame, import_for
 
 _FOURCC: dict[PixelFormat, str] = {
     "yuv420p": "I420",
@@ -31,16 +30,15 @@ _FOURCC: dict[PixelFormat, str] = {
 def load_cyndilib() -> ModuleType:
     """Import cyndilib, or say in one line what is missing."""
     try:
-        return importlib.import_module("cyndilib")
-    except ImportError as exc:
-        raise SinkError(
-            f"NDI output needs the cyndilib package (pip install cyndilib): {exc}"
-        ) from exc
+        (cyndilib,) = import_for(
+            "NDI output", "the cyndilib package (pip install cyndilib)", "cyndilib"
+        )
     except OSError as exc:  # the bundled NDI runtime failed to load
         raise SinkError(f"NDI output cannot load the NDI runtime: {exc}") from exc
+    return cyndilib
 
 
-class NdiSink:
+class NdiSink(NamedSink):
     """Publishes frames as an NDI source called ``source_name``."""
 
     kind = "ndi"
@@ -57,7 +55,7 @@ class NdiSink:
         """``on_handoff`` is called just before each frame goes to NDI (used by the bench)."""
         if not source_name.strip():
             raise SinkError(f"NDI output {name!r} needs a source name.")
-        self._name = name
+        super().__init__(name)
         self._source_name = source_name
         self.pixel_format: PixelFormat = pixel_format
         self._groups = groups
@@ -65,14 +63,6 @@ class NdiSink:
         self._lib: ModuleType | None = None
         self._sender: Any = None
         self._shape: tuple[int, int, PixelFormat, Fraction] | None = None
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def unavailable_reason(self) -> str | None:
-        return None
 
     @property
     def announced(self) -> str | None:

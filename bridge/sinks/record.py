@@ -14,7 +14,7 @@ from typing import Any
 import av
 
 from bridge.errors import SinkError
-from bridge.sinks.base import PixelFormat, SinkFrame
+from bridge.sinks.base import NamedSink, PixelFormat, SinkFrame
 
 _CODECS = {".mp4": "libx264", ".mov": "libx264", ".mkv": "libx264", ".webm": "libvpx"}
 _OPTIONS = {
@@ -34,14 +34,14 @@ def codec_for(path: Path) -> str:
     return codec
 
 
-class RecorderSink:
+class RecorderSink(NamedSink):
     """Writes every frame it gets to ``path`` (and numbered siblings after a size change)."""
 
     kind = "record"
     pixel_format: PixelFormat = "yuv420p"
 
     def __init__(self, name: str, path: str | Path, *, bit_rate: int = 8_000_000) -> None:
-        self._name = name
+        super().__init__(name)
         self._path = Path(path)
         self._codec = codec_for(self._path)
         self._bit_rate = bit_rate
@@ -53,14 +53,6 @@ class RecorderSink:
         self._last_pts = -1
         self.files: list[Path] = []
         """Every file this sink has started, in order."""
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def unavailable_reason(self) -> str | None:
-        return None
 
     def send(self, frame: SinkFrame) -> None:
         if self._container is None or self._size != (frame.width, frame.height):

@@ -10,13 +10,11 @@ SpoutGL and glfw APIs (``SpoutSender``, ``setSenderName``, ``sendImage``, ``setF
 
 from __future__ import annotations
 
-import importlib
-import sys
 from types import ModuleType
 from typing import Any
 
 from bridge.errors import SinkError
-from bridge.sinks.base import PixelFormat, SinkFrame
+from bridge.sinks.base import NamedSink, PixelFormat, SinkFrame, import_for, platform_missing
 
 GL_RGBA = 0x1908
 GL_BGRA = 0x80E1
@@ -25,25 +23,19 @@ _GL_FORMAT: dict[PixelFormat, int] = {"rgba": GL_RGBA, "bgra": GL_BGRA}
 
 def spout_missing() -> str | None:
     """Why Spout cannot run here, or None when it can."""
-    if sys.platform != "win32":
-        return "Spout output only runs on Windows."
-    try:
-        _load()
-    except SinkError as exc:
-        return str(exc)
-    return None
+    return platform_missing("win32", "Spout output only runs on Windows.", _load)
 
 
-def _load() -> tuple[ModuleType, ModuleType]:
-    try:
-        return importlib.import_module("SpoutGL"), importlib.import_module("glfw")
-    except ImportError as exc:
-        raise SinkError(
-            f"Spout output needs the SpoutGL and glfw packages (pip install SpoutGL glfw): {exc}"
-        ) from exc
+def _load() -> tuple[ModuleType, ...]:
+    return import_for(
+        "Spout output",
+        "the SpoutGL and glfw packages (pip install SpoutGL glfw)",
+        "SpoutGL",
+        "glfw",
+    )
 
 
-class SpoutSink:
+class SpoutSink(NamedSink):
     """Publishes frames as a Spout sender called ``sender_name``."""
 
     kind = "spout"
@@ -51,20 +43,12 @@ class SpoutSink:
     def __init__(self, name: str, sender_name: str, *, pixel_format: PixelFormat = "bgra") -> None:
         if pixel_format not in _GL_FORMAT:
             raise SinkError(f"Spout output {name!r} takes rgba or bgra, not {pixel_format}.")
-        self._name = name
+        super().__init__(name)
         self._sender_name = sender_name or name
         self.pixel_format: PixelFormat = pixel_format
         self._glfw: ModuleType | None = None
         self._window: Any = None
         self._sender: Any = None
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def unavailable_reason(self) -> str | None:
-        return None
 
     def send(self, frame: SinkFrame) -> None:
         if self._sender is None:

@@ -7,56 +7,39 @@ Verified here only against a fake of syphon-python's API; the calls follow sypho
 
 from __future__ import annotations
 
-import importlib
-import sys
 from types import ModuleType
 from typing import Any
 
-from bridge.errors import SinkError
-from bridge.sinks.base import PixelFormat, SinkFrame
+from bridge.sinks.base import NamedSink, PixelFormat, SinkFrame, import_for, platform_missing
 
 
 def syphon_missing() -> str | None:
     """Why Syphon cannot run here, or None when it can."""
-    if sys.platform != "darwin":
-        return "Syphon output only runs on macOS."
-    try:
-        _load()
-    except SinkError as exc:
-        return str(exc)
-    return None
+    return platform_missing("darwin", "Syphon output only runs on macOS.", _load)
 
 
-def _load() -> tuple[ModuleType, ModuleType]:
-    try:
-        return importlib.import_module("syphon"), importlib.import_module("syphon.utils.raw")
-    except ImportError as exc:
-        raise SinkError(
-            f"Syphon output needs the syphon-python package (pip install syphon-python): {exc}"
-        ) from exc
+def _load() -> tuple[ModuleType, ...]:
+    return import_for(
+        "Syphon output",
+        "the syphon-python package (pip install syphon-python)",
+        "syphon",
+        "syphon.utils.raw",
+    )
 
 
-class SyphonSink:
+class SyphonSink(NamedSink):
     """Publishes frames as a Syphon server called ``server_name``."""
 
     kind = "syphon"
     pixel_format: PixelFormat = "rgba"
 
     def __init__(self, name: str, server_name: str) -> None:
-        self._name = name
+        super().__init__(name)
         self._server_name = server_name or name
         self._server: Any = None
         self._raw: ModuleType | None = None
         self._texture: Any = None
         self._size: tuple[int, int] | None = None
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def unavailable_reason(self) -> str | None:
-        return None
 
     def send(self, frame: SinkFrame) -> None:
         if self._server is None:

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from bridge.errors import SinkError
-from bridge.sinks.base import PixelFormat, SinkFrame
+from bridge.sinks.base import NamedSink, PixelFormat, SinkFrame
 
 _V4L2_BUF_TYPE_VIDEO_OUTPUT = 2
 _V4L2_FIELD_NONE = 1
@@ -98,25 +98,17 @@ def find_loopback(sys_root: Path = Path("/sys")) -> str | None:
     return None
 
 
-class V4l2Sink:
+class V4l2Sink(NamedSink):
     """Writes frames to a v4l2loopback device."""
 
     kind = "v4l2"
     pixel_format: PixelFormat = "yuv420p"
 
     def __init__(self, name: str, device: str) -> None:
-        self._name = name
+        super().__init__(name)
         self._device = device
         self._fd: int | None = None
         self._size: tuple[int, int] | None = None
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def unavailable_reason(self) -> str | None:
-        return None
 
     def send(self, frame: SinkFrame) -> None:
         if self._fd is None or self._size != (frame.width, frame.height):
