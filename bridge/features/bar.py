@@ -15,7 +15,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-Floats = npt.NDArray[np.float64]
+from bridge.features.config import Floats
 
 BAR_WINDOW_S = 0.17
 """Window of the spectral frames that find bar starts: long enough (~6 Hz bins) to tell

@@ -17,7 +17,8 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from bridge.features.bar import BarFinder, Floats
+from bridge.features.bar import BarFinder
+from bridge.features.config import Floats
 
 TRACKER_GAIN = 0.25
 """Share of a tracker phase error corrected per reading (a first-order phase-locked loop)."""

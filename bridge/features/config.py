@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
+"""The float arrays every analysis stage passes along."""
+
 
 @dataclass(frozen=True, slots=True)
 class AnalyserConfig:

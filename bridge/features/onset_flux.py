@@ -13,11 +13,9 @@ latency). Three ideas make quiet percussion stand out from loud hits and from no
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from bridge.features.config import Floats
 from bridge.features.envelope import smoothing_coefficient
-
-Floats = npt.NDArray[np.float64]
 
 BANDS = 24
 LOW_HZ = 40.0

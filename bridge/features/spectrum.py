@@ -10,11 +10,9 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from bridge.features.config import Floats
 from bridge.features.onset_flux import OnsetFlux
-
-Floats = npt.NDArray[np.float64]
 
 FLUX_BANDS = 32
 """Log-spaced bands for the onset flux: averaging bins within a band calms noise."""

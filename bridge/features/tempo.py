@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-Floats = npt.NDArray[np.float64]
+from bridge.features.config import Floats
 
 GRID_STEP_BPM = 0.25
 MULTIPLES = 8

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from bridge.core.events import Event
 from bridge.features.analyser import AudioAnalyser
+from bridge.features.config import Floats
 
 SR = 48000
 BLOCK = 512
-Floats = npt.NDArray[np.float64]
 
 
 def sine(freq: float, seconds: float, amp: float = 0.5) -> Floats:

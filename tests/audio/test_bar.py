@@ -10,8 +10,9 @@ from bridge.core.events import TempoBeat
 from bridge.features import AudioAnalyser
 from bridge.features.bar import BarFinder
 from bridge.features.beat import BeatClock
+from bridge.features.config import Floats
 
-from .signals import BLOCK, SR, Floats, clicks, feed
+from .signals import BLOCK, SR, clicks, feed
 
 BPB = 4
 FRAMES_PER_BEAT = 6

@@ -44,9 +44,9 @@ async def running(coro: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio.Task
 
 
 async def stop_process(proc: asyncio.subprocess.Process) -> None:
-    """Stop a JACK client by its PID: SIGINT, which the JACK tools and our sender handle by
-    closing their client (one that just dies stalls a synchronous server until it times
-    out); SIGKILL if it does not exit."""
+    """Stop a helper process (a JACK client, oscdump) by its PID: SIGINT, which the JACK
+    tools, oscdump and our sender handle by closing cleanly (a JACK client that just dies
+    stalls a synchronous server until it times out); SIGKILL if it does not exit."""
     if proc.returncode is None:
         proc.send_signal(signal.SIGINT)
         try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import signal
 import socket
 from collections.abc import AsyncIterator
 
@@ -15,7 +14,7 @@ import pytest
 from bridge.core.events import Event, OscMessage
 from bridge.inputs.osc import OscInput, OscInputConfig
 from bridge.outputs.osc_out import OscOutput, OscTarget, build_bundles, build_message
-from tests.io.jackkit import poll
+from tests.io.jackkit import poll, stop_process
 
 
 def free_udp_port() -> int:
@@ -40,14 +39,7 @@ async def oscdump() -> AsyncIterator[tuple[int, asyncio.subprocess.Process]]:
         await asyncio.sleep(0.2)  # let it bind before anything is sent
         yield port, proc
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                async with asyncio.timeout(5):
-                    await proc.wait()
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await stop_process(proc)
 
 
 async def read_lines(proc: asyncio.subprocess.Process, count: int) -> list[str]:

@@ -17,8 +17,8 @@ import numpy.typing as npt
 from bridge.core.events import AudioFeatures, AudioOnset, TempoBeat
 from bridge.features.analyser import AudioAnalyser
 from bridge.features.bench.tracks import ALL, QUICK, SR, Track
+from bridge.features.config import Floats
 
-Floats = npt.NDArray[np.float64]
 BLOCK = 512
 SEED = 20240611
 TRACK_SECONDS = 30.0

@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bridge.features.bench import instruments as ins
+from bridge.features.config import Floats
 
-Floats = npt.NDArray[np.float64]
 SR = ins.SR
 MERGE_S = 0.03
 FADE = round(0.01 * SR)
