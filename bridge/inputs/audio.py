@@ -15,7 +15,8 @@ import contextlib
 import logging
 import math
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -97,6 +98,65 @@ def _sounddevice() -> ModuleType:
         sounddevice._initialize()
     module: ModuleType = sounddevice
     return module
+
+
+OPEN_TIMEOUT_S = 5.0
+"""Longest wait for PortAudio to start a stream. A stuck audio server (JACK in synchronous
+mode) can hold Pa_StartStream forever: then this open fails with a sentence, is retried,
+and quitting never waits for it."""
+
+
+async def _open_with_deadline(
+    loop: asyncio.AbstractEventLoop, open_stream: Callable[[], Any], name: str
+) -> Any:
+    """Run ``open_stream`` on a daemon thread and wait at most OPEN_TIMEOUT_S for it.
+
+    The thread cannot be interrupted. Abandoned (timed out, or the caller cancelled), it
+    closes whatever it opens later itself; being a daemon, it never holds up the exit.
+    """
+    done: asyncio.Future[Any] = loop.create_future()
+    abandoned = threading.Event()
+
+    def settle(stream: Any, error: BaseException | None) -> None:
+        if done.done():  # given up on meanwhile: what it opened is nobody's
+            if stream is not None:
+                threading.Thread(target=_close, args=(stream,), daemon=True).start()
+        elif error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(stream)
+
+    def opener() -> None:
+        try:
+            stream = open_stream()
+        except BaseException as exc:
+            with contextlib.suppress(RuntimeError):  # the loop is gone
+                loop.call_soon_threadsafe(settle, None, exc)
+            return
+        if abandoned.is_set():
+            _close(stream)
+            return
+        try:
+            loop.call_soon_threadsafe(settle, stream, None)
+        except RuntimeError:
+            _close(stream)
+
+    threading.Thread(target=opener, name=f"audio-open-{name}", daemon=True).start()
+    try:
+        async with asyncio.timeout(OPEN_TIMEOUT_S):
+            return await asyncio.shield(done)
+    except TimeoutError:
+        abandoned.set()
+        done.cancel()
+        raise DeviceError(
+            f"audio input {name} did not start within {OPEN_TIMEOUT_S:g} s "
+            "(the audio server is not answering)"
+        ) from None
+    except asyncio.CancelledError:
+        abandoned.set()
+        if not done.cancel() and not done.cancelled() and done.exception() is None:
+            threading.Thread(target=_close, args=(done.result(),), daemon=True).start()
+        raise
 
 
 def release_portaudio() -> None:
@@ -278,14 +338,7 @@ class LiveAudioInput:
                 raise DeviceError(f"audio input {self.name} cannot start: {exc}") from exc
             return stream
 
-        opening = asyncio.create_task(asyncio.to_thread(open_stream))
-        try:
-            stream = await asyncio.shield(opening)
-        except asyncio.CancelledError:
-            # The worker thread cannot be interrupted: let it finish, then close what it opened.
-            with contextlib.suppress(DeviceError):
-                await asyncio.to_thread(_close, await opening)
-            raise
+        stream = await _open_with_deadline(loop, open_stream, self.name)
         self._stream = stream
         self._ended = ended
         self._opened_at = loop.time()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import soundfile
 
 from bridge.core.events import AudioFeatures, AudioOnset, Event, TempoBeat
 from bridge.errors import DeviceError
+from bridge.inputs import audio as audio_input
 from bridge.inputs.audio import BlockRing, FileAudioInput, LiveAudioInput
 
 from .signals import BLOCK, SR, click_track
@@ -114,3 +116,54 @@ def test_ring_drops_oldest_when_reader_falls_behind() -> None:
     blocks = list(ring.blocks(512, 48000.0))
     assert ring.dropped == 10 * 512 - 512
     assert [int(b[0, 0]) for b, _ in blocks] == [9]
+
+
+class _Stream:
+    """Stands in for a PortAudio stream whose start hangs (a stuck audio server)."""
+
+    def __init__(self) -> None:
+        self.closed = threading.Event()
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+async def test_a_stream_that_never_starts_fails_in_a_sentence_and_is_closed_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(audio_input, "OPEN_TIMEOUT_S", 0.2)
+    release = threading.Event()
+    stream = _Stream()
+
+    def stuck_open() -> _Stream:
+        release.wait(10.0)
+        return stream
+
+    loop = asyncio.get_running_loop()
+    with pytest.raises(DeviceError, match=r"audio input mic did not start within 0.2 s"):
+        await audio_input._open_with_deadline(loop, stuck_open, "mic")
+    release.set()  # the server answers at last: the abandoned thread closes what it got
+    assert await asyncio.to_thread(stream.closed.wait, 5.0)
+
+
+async def test_cancelling_a_stuck_open_returns_at_once() -> None:
+    release = threading.Event()
+    stream = _Stream()
+
+    def stuck_open() -> _Stream:
+        release.wait(10.0)
+        return stream
+
+    opening = asyncio.create_task(
+        audio_input._open_with_deadline(asyncio.get_running_loop(), stuck_open, "mic")
+    )
+    await asyncio.sleep(0.05)
+    opening.cancel()
+    async with asyncio.timeout(1.0):  # quitting must not wait for the audio server
+        with pytest.raises(asyncio.CancelledError):
+            await opening
+    release.set()
+    assert await asyncio.to_thread(stream.closed.wait, 5.0)
