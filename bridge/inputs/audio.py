@@ -102,8 +102,12 @@ def _sounddevice() -> ModuleType:
 
 OPEN_TIMEOUT_S = 5.0
 """Longest wait for PortAudio to start a stream. A stuck audio server (JACK in synchronous
-mode) can hold Pa_StartStream forever: then this open fails with a sentence, is retried,
-and quitting never waits for it."""
+mode) can hold Pa_StartStream for a long time: then this open fails with a sentence and is
+retried by name, and quitting never waits for it."""
+
+
+class StartTimeout(DeviceError):
+    """The stream was found and opened but never started: retried, not given up on."""
 
 
 async def _open_with_deadline(
@@ -148,7 +152,7 @@ async def _open_with_deadline(
     except TimeoutError:
         abandoned.set()
         done.cancel()
-        raise DeviceError(
+        raise StartTimeout(
             f"audio input {name} did not start within {OPEN_TIMEOUT_S:g} s "
             "(the audio server is not answering)"
         ) from None
@@ -267,7 +271,12 @@ class LiveAudioInput:
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
         try:
-            await self._open(sd, loop, wake)
+            try:
+                await self._open(sd, loop, wake)
+            except StartTimeout as exc:  # the device exists; its server is stuck for now
+                log.warning("%s; retrying every %g s", exc, self.retry_s)
+                self.status = f"waiting for {self.name}: {exc}"
+                await self._reopen(sd, loop, wake)
             while True:
                 reason = await self._capture(loop, wake, emit)
                 log.warning(
