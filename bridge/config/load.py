@@ -1,40 +1,57 @@
 """Load a show: the root TOML file and its includes, validated strictly into `model.Show`.
 
 Includes are resolved relative to the file that names them and read depth-first; lists
-(prompts, scenes, loras, mappings) concatenate in include order, tables (scope, output,
-devices) merge key by key with the including file winning. A file included twice is read
-once; a cycle is an error.
+(prompts, scenes, loras, mappings, server_sinks) concatenate in include order; tables (scope,
+output, transition, every device, a frame output of the same name) merge key by key, the
+including file winning (`bridge.config.merge`), and are validated once merged, so an error
+names the file that set the key. A file included twice is read once; a cycle is an error.
+Every file is read as `bridge.config.files` allows: a regular file of at most 1 MiB.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bridge.config.addresses import shown_url, url_problem
+from bridge.config.device_tables import (
+    audio_device,
+    check_osc_ports,
+    check_reachable,
+    ident,
+    midi_device,
+    named,
+    osc_device,
+    server_sink,
+    sink,
+)
+from bridge.config.files import read_show_text
+from bridge.config.merge import Where, merge_value
 from bridge.config.model import (
     AudioDevice,
     Binding,
     LoraSlot,
     MidiDevice,
     OscDevice,
-    OscTarget,
     OutputConfig,
     PromptSlot,
     Scene,
     ScopeConfig,
     ServerSinkSpec,
     Show,
-    SinkSpec,
 )
 from bridge.config.reader import Node
-from bridge.config.sources import AUDIO_FEATURES, read_binding
+from bridge.config.sources import read_binding
 from bridge.errors import ConfigError
 
 SCHEMA = 1
-_ID = re.compile(r"^[A-Za-z_][\w-]*$")
+_TABLES = ("scope", "output", "transition", "devices")
+"""Top-level tables that merge across files (named [[sinks]] merge too, by name)."""
 _INITIAL_KEYS = {
     "input_mode",
     "prompt_interpolation_method",
@@ -48,15 +65,25 @@ _INITIAL_KEYS = {
     "output_sinks",
     "lora_scales",
 }
+_DEEP_KEY = re.compile(r"(?<![\w\"'-])(?:[\w\"'-]+[ \t]*\.[ \t]*){64}")
+"""64 dotted key parts in a row: tomllib's time and memory grow with the square of the depth
+(20,000 parts, a 40 KB line, took 14 s and 1.5 GB), so such a file is refused unparsed."""
+Reading = Callable[[Path], None]
+"""Told each file just before it is opened (a reader that times out says which file)."""
 
 
-def _parse(path: Path) -> tuple[dict[str, Any], str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(path), "", f"cannot read the file ({exc.strerror})") from exc
+def _parse(path: Path, reading: Reading | None) -> tuple[dict[str, Any], str]:
+    if reading is not None:
+        reading(path)
+    text = read_show_text(path)
+    deep = _DEEP_KEY.search(text)
+    if deep:
+        at_line = text.count("\n", 0, deep.start()) + 1
+        raise ConfigError(str(path), "", "has a key nested more than 64 levels deep", at_line)
     try:
         return tomllib.loads(text), text
+    except RecursionError:
+        raise ConfigError(str(path), "", "nests arrays or tables too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line = int(m.group(1)) if m else None
@@ -64,16 +91,18 @@ def _parse(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(str(path), "", f"not valid TOML: {message}", line) from exc
 
 
-def _collect(path: Path, seen: list[Path], stack: tuple[Path, ...]) -> list[Node]:
+def _collect(
+    path: Path, seen: list[Path], stack: tuple[Path, ...], reading: Reading | None
+) -> list[Node]:
     """Every file of the show as a Node, includes first, each file once."""
-    path = path.resolve()
+    path = Path(os.path.realpath(path))  # never raises, even on a symlink loop (opening does)
     if path in stack:
         chain = " → ".join(p.name for p in (*stack, path))
         raise ConfigError(str(path), "include", f"includes itself ({chain})")
     if path in seen:
         return []
+    data, text = _parse(path, reading)
     seen.append(path)
-    data, text = _parse(path)
     node = Node(data, str(path), text)
     schema = node.get("schema", int, SCHEMA)
     if schema != SCHEMA:
@@ -82,72 +111,86 @@ def _collect(path: Path, seen: list[Path], stack: tuple[Path, ...]) -> list[Node
     nodes: list[Node] = []
     for name in includes:
         child = path.parent / name
-        if not child.exists():
+        if not os.path.lexists(child):
             raise node.error("include", f"included file not found: {child}")
-        nodes += _collect(child, seen, (*stack, path))
+        nodes += _collect(child, seen, (*stack, path), reading)
     return [*nodes, node]
 
 
-def load_show(path: str | Path, *, fragment: bool = False) -> Show:
+def load_show(
+    path: str | Path,
+    *,
+    fragment: bool = False,
+    resolve: bool = False,
+    reading: Reading | None = None,
+) -> Show:
     """Read and validate a show file with its includes; raises ConfigError.
 
     ``fragment=True`` accepts a file meant to be included (a controller profile, a host
-    preset) that declares no prompt slots of its own.
+    preset) that declares no prompt slots of its own. ``resolve=True`` also asks this
+    machine whether the OSC addresses can be used (names resolve, listen addresses are
+    ours): what `check` and a reload do before anything is opened; it may wait on DNS.
     """
-    root = Path(path)
-    if not root.exists():
-        raise ConfigError(str(root), "", "file not found")
     files: list[Path] = []
-    nodes = _collect(root, files, ())
-    scope: dict[str, Any] = {}
-    output: dict[str, Any] = {}
-    transition: dict[str, Any] = {}
+    nodes = _collect(Path(path), files, (), reading)
+    merged: dict[str, Any] = {}
+    merged_at: dict[str, Where] = {}
+    sink_tables: dict[str, Any] = {}
+    sinks_at: dict[str, Where] = {}
     prompts: list[PromptSlot] = []
     scenes: list[Scene] = []
     loras: list[LoraSlot] = []
-    midi: dict[str, MidiDevice] = {}
-    osc: dict[str, OscDevice] = {}
-    audio: dict[str, AudioDevice] = {}
-    audio_nodes: dict[str, Node] = {}
     raw_bindings: list[Node] = []
-    sinks: dict[str, SinkSpec] = {}
     server_sinks: list[ServerSinkSpec] = []
     start_scene = ""
     presets: tuple[tuple[int, ...], ...] = ()
     for node in nodes:
-        if node.has("scope"):
-            scope.update(_scope_fields(node.table("scope")))
-        if node.has("output"):
-            output.update(_output_fields(node.table("output")))
-        if node.has("transition"):
-            transition.update(_transition_fields(node.table("transition")))
+        for key in _TABLES:
+            if node.has(key):
+                at = node.where(key)
+                merge_value(merged, merged_at, key, node.get(key, dict), at)
         start_scene = node.get("start_scene", str, start_scene)
         if node.has("denoising_presets"):
             presets = _presets(node)
         prompts += [_prompt(n) for n in node.tables("prompts")]
         scenes += [_scene(n) for n in node.tables("scenes")]
         loras += [_lora(n) for n in node.tables("loras")]
-        devices = node.table("devices")
-        midi.update((n, _midi(n, d)) for n, d in _named(devices.table("midi")))
-        osc.update((n, _osc(n, d)) for n, d in _named(devices.table("osc")))
-        for name, d in _named(devices.table("audio")):
-            audio[name] = _audio(name, d)
-            audio_nodes[name] = d
-        devices.done()
         raw_bindings += node.tables("mappings")
         for n in node.tables("sinks"):
-            sink = _sink(n)
-            sinks[sink.name] = sink
-        server_sinks += [_server_sink(n) for n in node.tables("server_sinks")]
+            name = ident(n, "name")
+            at = Where(n.file, n.text, n.path)
+            merge_value(sink_tables, sinks_at, name, {"name": name, **n.data}, at)
+        server_sinks += [server_sink(n) for n in node.tables("server_sinks")]
         node.done()
+    top = nodes[-1]
+    tables = Node(merged, top.file, top.text, "", merged_at)
+    scope = _scope_fields(tables.table("scope"))
+    output = _output_fields(tables.table("output"))
+    transition = _transition_fields(tables.table("transition"))
+    devices = tables.table("devices")
+    midi: dict[str, MidiDevice] = {}
+    for name, d in named(devices.table("midi")):
+        midi[name] = midi_device(name, d)
+    osc: dict[str, OscDevice] = {}
+    osc_nodes: dict[str, Node] = {}
+    for name, d in named(devices.table("osc")):
+        osc[name], osc_nodes[name] = osc_device(name, d), d
+    audio: dict[str, AudioDevice] = {}
+    audio_nodes: dict[str, Node] = {}
+    for name, d in named(devices.table("audio")):
+        audio[name], audio_nodes[name] = audio_device(name, d), d
+    devices.done()
+    tables.done()
+    check_osc_ports(osc, osc_nodes)
     for name, dev in audio.items():
         if dev.osc and dev.osc not in osc:
             known = ", ".join(osc) or "none"
             raise audio_nodes[name].error(
                 "osc", f"no OSC device {dev.osc!r} (OSC devices: {known})"
             )
+    sinks_node = Node(sink_tables, top.file, top.text, "", sinks_at)
     show = Show(
-        path=str(root.resolve()),
+        path=str(Path(os.path.realpath(path))),
         files=tuple(str(f) for f in files),
         scope=ScopeConfig(**scope),
         output=OutputConfig(**output),
@@ -158,7 +201,7 @@ def load_show(path: str | Path, *, fragment: bool = False) -> Show:
         osc=tuple(osc.values()),
         audio=tuple(audio.values()),
         bindings=(),
-        sinks=tuple(sinks.values()),
+        sinks=tuple(sink(sinks_node.table(name)) for name in sink_tables),
         server_sinks=tuple(server_sinks),
         transition_steps=transition.get("num_steps", 8),
         transition_method=transition.get("method", "linear"),
@@ -168,13 +211,14 @@ def load_show(path: str | Path, *, fragment: bool = False) -> Show:
         denoising_presets=presets,
     )
     bindings = tuple(read_binding(n, i, show) for i, n in enumerate(raw_bindings))
-    _check_references(show, nodes[-1], fragment)
-    return _replace_bindings(show, bindings)
+    _check_references(show, top, fragment)
+    show = _replace_bindings(show, bindings)
+    if resolve:
+        check_reachable(osc, osc_nodes)
+    return show
 
 
 def _replace_bindings(show: Show, bindings: tuple[Binding, ...]) -> Show:
-    from dataclasses import replace
-
     seen: dict[str, Binding] = {}
     for b in bindings:
         if b.id in seen:
@@ -183,21 +227,13 @@ def _replace_bindings(show: Show, bindings: tuple[Binding, ...]) -> Show:
     return replace(show, bindings=bindings)
 
 
-def _named(node: Node) -> list[tuple[str, Node]]:
-    out = []
-    for name, _ in list(node.data.items()):
-        if not _ID.match(name):
-            raise node.error(name, "device names are letters, digits, _ and -")
-        out.append((name, node.table(name)))
-    return out
-
-
 def _scope_fields(n: Node) -> dict[str, Any]:
     f: dict[str, Any] = {}
     if n.has("url"):
         url = n.get("url", str)
-        if not re.match(r"^https?://[^/\s]+", url):
-            raise n.error("url", f"must start with http:// or https:// and a host; got {url!r}")
+        problem = url_problem(url)
+        if problem:
+            raise n.error("url", f"{shown_url(url)!r} {problem}")
         f["url"] = url.rstrip("/")
     if n.has("pipeline"):
         f["pipeline"] = n.get("pipeline", str)
@@ -276,21 +312,14 @@ def _presets(n: Node) -> tuple[tuple[int, ...], ...]:
     return tuple(presets)
 
 
-def _ident(n: Node, key: str) -> str:
-    value = n.get(key, str)
-    if not _ID.match(value):
-        raise n.error(key, f"must be letters, digits, _ and - (starting with a letter); {value!r}")
-    return value
-
-
 def _prompt(n: Node) -> PromptSlot:
-    slot = PromptSlot(_ident(n, "id"), n.get("text", str), n.number("weight", 1.0, 0.0, 1.0))
+    slot = PromptSlot(ident(n, "id"), n.get("text", str), n.number("weight", 1.0, 0.0, 1.0))
     n.done()
     return slot
 
 
 def _scene(n: Node) -> Scene:
-    name = _ident(n, "name")
+    name = ident(n, "name")
     weights = n.table("weights")
     pairs = dict(weights.items(float))
     for k, v in pairs.items():
@@ -304,126 +333,9 @@ def _scene(n: Node) -> Scene:
 
 
 def _lora(n: Node) -> LoraSlot:
-    slot = LoraSlot(_ident(n, "id"), n.get("path", str), n.number("scale", 1.0, -10.0, 10.0))
+    slot = LoraSlot(ident(n, "id"), n.get("path", str), n.number("scale", 1.0, -10.0, 10.0))
     n.done()
     return slot
-
-
-def _midi(name: str, n: Node) -> MidiDevice:
-    virtual = n.get("virtual", bool, False)
-    port = n.get("port", str, "") if virtual else n.get("port", str)
-    match = n.choice("match", ("exact", "glob", "regex"), "exact")
-    if match == "regex":
-        try:
-            re.compile(port)
-        except re.error as exc:
-            raise n.error("port", f"not a valid regular expression: {exc}") from exc
-    cc14 = n.list_of("cc14", lambda v: isinstance(v, int) and 0 <= v <= 31, "an MSB CC 0..31")
-    dev = MidiDevice(
-        name=name,
-        port=port or f"Scope Bridge {name}",
-        match=match,  # type: ignore[arg-type]
-        api=n.choice(
-            "api", ("", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM", "RTMIDI_DUMMY"), ""
-        ),
-        virtual=virtual,
-        feedback=n.get("feedback", bool, True),
-        output_port=n.get("output_port", str, ""),
-        cc14=tuple(cc14),
-        led_on=n.integer("led_on", 127, 0, 127),
-        led_off=n.integer("led_off", 0, 0, 127),
-        led_channel=n.integer("led_channel", 0, 0, 16),
-        clock=n.get("clock", bool, False),
-    )
-    n.done()
-    return dev
-
-
-def _osc(name: str, n: Node) -> OscDevice:
-    targets = []
-    for t in n.tables("feedback"):
-        targets.append(
-            OscTarget(
-                t.get("host", str, "127.0.0.1"),
-                t.integer("port", 0, 1, 65535),
-                t.get("bundles", bool, False),
-            )
-        )
-        t.done()
-    dev = OscDevice(
-        name=name,
-        host=n.get("host", str, "127.0.0.1"),
-        port=n.integer("port", 9000, 1, 65535),
-        allow=tuple(n.list_of("allow", lambda v: isinstance(v, str), "an IP address")),
-        feedback=tuple(targets),
-        tempo=n.choice("tempo", ("", "ableton", "resolume"), ""),  # type: ignore[arg-type]
-    )
-    n.done()
-    return dev
-
-
-def _audio(name: str, n: Node) -> AudioDevice:
-    features: tuple[tuple[str, str], ...] = ()
-    if n.has("features"):
-        table = n.table("features")
-        features = tuple(table.items(str))
-        for feature, address in features:
-            if feature not in AUDIO_FEATURES:
-                raise table.error(feature, f"not a feature; one of {', '.join(AUDIO_FEATURES)}")
-            if not address.startswith("/"):
-                raise table.error(feature, f"an OSC address starts with '/'; got {address!r}")
-    dev = AudioDevice(
-        name=name,
-        input=n.get("input", str, ""),
-        file=n.get("file", str, ""),
-        realtime=n.get("realtime", bool, True),
-        sample_rate=n.integer("sample_rate", 48000, 8000, 192000),
-        block_size=n.integer("block_size", 512, 64, 8192),
-        osc=n.get("osc", str, ""),
-        features=features,
-    )
-    given = [key for key in ("input", "file", "osc") if getattr(dev, key)]
-    if len(given) > 1:
-        raise n.error(given[1], f"an audio device takes one of input, file or osc, not {given}")
-    if dev.osc and not dev.features:
-        raise n.error("osc", "features from OSC need a `features` table (feature = address)")
-    if dev.file and not Path(dev.file).is_absolute():
-        dev = replace(dev, file=str(Path(n.file).parent / dev.file))
-    n.done()
-    return dev
-
-
-_SINK_OPTIONS: dict[str, dict[str, type]] = {
-    "ndi": {"source_name": str, "pixel_format": str, "groups": str},
-    "syphon": {"server_name": str},
-    "spout": {"sender_name": str, "pixel_format": str},
-    "record": {"path": str, "bit_rate": int},
-    "v4l2": {"device": str},
-}
-
-
-def _sink(n: Node) -> SinkSpec:
-    kind = n.choice("kind", tuple(_SINK_OPTIONS))
-    name = _ident(n, "name")
-    enabled = n.get("enabled", bool, True)
-    options: dict[str, Any] = {}
-    for key, kind_of in _SINK_OPTIONS[kind].items():
-        if n.has(key):
-            options[key] = n.get(key, kind_of)
-    if kind == "record" and "path" in options and not Path(options["path"]).is_absolute():
-        options["path"] = str(Path(n.file).parent / options["path"])
-    n.done()
-    return SinkSpec(kind, name, enabled, options)  # type: ignore[arg-type]
-
-
-def _server_sink(n: Node) -> ServerSinkSpec:
-    spec = ServerSinkSpec(
-        n.choice("kind", ("ndi", "spout", "syphon")),  # type: ignore[arg-type]
-        n.get("name", str, "Scope"),
-        n.get("enabled", bool, True),
-    )
-    n.done()
-    return spec
 
 
 def _check_references(show: Show, root: Node, fragment: bool) -> None:

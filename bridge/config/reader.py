@@ -1,8 +1,9 @@
 """Strict reading of parsed TOML: typed getters that know the file and key path they read.
 
 Every getter removes the key it reads; `done()` then rejects whatever is left, so an unknown
-or misspelt key is an error, never silently ignored. Errors carry the line where the key
-stands when a scan of the file's text can find it.
+or misspelt key is an error, never silently ignored. Errors name the file that set the key
+(a merged table holds keys from several files, see `bridge.config.merge`) and carry the line
+where the key stands there when a scan of that file's text can find it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from bridge.config.merge import Where
 from bridge.errors import ConfigError
 
 T = TypeVar("T")
@@ -57,20 +59,43 @@ def locate(text: str, path: str) -> int | None:
 
 
 class Node:
-    """A TOML table being read, with the file and key path it came from."""
+    """A TOML table being read, with the file and key path it came from.
 
-    def __init__(self, data: dict[str, Any], file: str, text: str, path: str = "") -> None:
+    ``keys`` says where keys set by other files came from (a merged table); a key it does
+    not list was set in ``file``.
+    """
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        file: str,
+        text: str,
+        path: str = "",
+        keys: dict[str, Where] | None = None,
+    ) -> None:
         self.data = dict(data)
         self.file = file
         self.text = text
         self.path = path
+        self.keys = keys if keys is not None else {}
 
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
 
+    def where(self, name: str) -> Where:
+        """The file that set ``name`` (a key, or a key with an index or subkeys after it)."""
+        head = re.match(r"[^.\[]*", name)
+        first = head.group(0) if head else name
+        at = self.keys.get(first)
+        if at is None:
+            return Where(self.file, self.text, self.key(name))
+        rest = name[len(first) :]
+        return Where(at.file, at.text, at.path + rest, {} if rest else at.keys)
+
     def error(self, name: str, message: str) -> ConfigError:
-        key = self.key(name) if name else self.path
-        return ConfigError(self.file, key, message, locate(self.text, key) if key else None)
+        at = self.where(name) if name else Where(self.file, self.text, self.path)
+        key = at.path
+        return ConfigError(at.file, key, message, locate(at.text, key) if key else None)
 
     def has(self, name: str) -> bool:
         return name in self.data
@@ -109,18 +134,18 @@ class Node:
         return value
 
     def table(self, name: str) -> Node:
-        return Node(self.get(name, dict, {}), self.file, self.text, self.key(name))
+        at = self.where(name)
+        return Node(self.get(name, dict, {}), at.file, at.text, at.path, at.keys)
 
     def tables(self, name: str) -> list[Node]:
+        at = self.where(name)
         items = self.get(name, list, [])
         nodes = []
         for i, item in enumerate(items):
-            key = f"{self.key(name)}[{i}]"
+            key = f"{at.path}[{i}]"
             if not isinstance(item, dict):
-                raise ConfigError(
-                    self.file, key, "expected a table", locate(self.text, self.key(name))
-                )
-            nodes.append(Node(item, self.file, self.text, key))
+                raise ConfigError(at.file, key, "expected a table", locate(at.text, at.path))
+            nodes.append(Node(item, at.file, at.text, key))
         return nodes
 
     def items(self, kind: type[T]) -> list[tuple[str, T]]:

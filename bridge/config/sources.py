@@ -151,18 +151,31 @@ def _pair(n: Node, key: str) -> tuple[float, float]:
     return float(raw[0]), float(raw[1])
 
 
+def target_problem(target: str, show: Show) -> str | None:
+    """Why ``target`` names nothing this show can drive (a clause), or None."""
+    spec = spec_of(target)
+    if spec is None:
+        return f"unknown target {target!r} (see mappings/README.md)"
+    slot = target.split(".")[1] if spec.slot else ""
+    if spec.slot == "prompt" and slot not in {p.id for p in show.prompts}:
+        return f"no prompt slot {slot!r}"
+    if spec.slot == "lora" and slot not in {lo.id for lo in show.loras}:
+        return f"no LoRA slot {slot!r} in [[loras]]"
+    if target == "denoising_steps" and not show.denoising_presets:
+        return "denoising_steps needs denoising_presets = [[...], ...]"
+    return None
+
+
 def read_binding(n: Node, index: int, show: Show) -> Binding:
     """Validate one [[mappings]] entry against the rest of the show."""
     mapping_id = n.get("id", str, f"m{index + 1}")
     source = read_source(n.table("source"), show)
     target = n.get("target", str)
+    problem = target_problem(target, show)
+    if problem:
+        raise n.error("target", problem)
     spec = spec_of(target)
-    if spec is None:
-        raise n.error("target", f"unknown target {target!r} (see mappings/README.md)")
-    if spec.slot == "prompt" and target.split(".")[1] not in {p.id for p in show.prompts}:
-        raise n.error("target", f"no prompt slot {target.split('.')[1]!r}")
-    if spec.slot == "lora" and target.split(".")[1] not in {lo.id for lo in show.loras}:
-        raise n.error("target", f"no LoRA slot {target.split('.')[1]!r} in [[loras]]")
+    assert spec is not None  # target_problem said it exists
     transforms = tuple(read_transform(t) for t in n.tables("transforms"))
     fields: dict[str, Any] = {}
     if n.has("in"):
@@ -231,8 +244,6 @@ def _check_values(n: Node, target: str, kind: str, show: Show, f: dict[str, Any]
             if c not in ("text", "video"):
                 raise n.error("values", "input_mode takes 'text' or 'video'")
     elif target == "denoising_steps":
-        if not show.denoising_presets:
-            raise n.error("target", "denoising_steps needs denoising_presets = [[...], ...]")
         for c in choices:
             if not isinstance(c, float) or not 0 <= c < len(show.denoising_presets):
                 raise n.error("values", "denoising_steps values are preset indexes")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +28,24 @@ def _inline(value: Mapping[str, Any]) -> tomlkit.items.InlineTable:
 
 
 def _commit(path: Path, text: str) -> Show:
-    """Validate ``text`` as the show at ``path`` and put it in place atomically."""
+    """Validate ``text`` as the show at ``path`` and put it in place atomically.
+
+    An error in the new text names ``path`` (the file the person knows), not the temporary
+    file it was checked in.
+    """
     temp = path.with_name(f".{path.name}.saving")
     temp.write_text(text, encoding="utf-8")
     try:
         show = load_show(temp)
-    except ConfigError:
+    except ConfigError as exc:
         temp.unlink(missing_ok=True)
-        raise
+        if Path(exc.file) != Path(os.path.realpath(temp)):
+            raise  # an include is wrong: it names itself
+        raise ConfigError(str(path), exc.key, exc.detail, exc.line) from None
     os.replace(temp, path)
-    return show
+    checked, real = os.path.realpath(temp), os.path.realpath(path)
+    files = tuple(real if f == checked else f for f in show.files)
+    return replace(show, path=real, files=files)
 
 
 def _document(path: Path) -> tomlkit.TOMLDocument:

@@ -61,6 +61,21 @@ def test_an_invalid_write_leaves_the_file_untouched(show_file: Path) -> None:
     assert not list(show_file.parent.glob(".*.saving"))
 
 
+def test_a_refused_write_names_the_show_file_not_the_temporary_one(show_file: Path) -> None:
+    """The error points at the file the person knows (with the line the entry would have),
+    and the show a write returns is the show file's."""
+    lines = show_file.read_text().count("\n")
+    with pytest.raises(ConfigError) as info:
+        add_binding(show_file, {"source": {"midi": "ghost", "cc": 1}, "target": "paused"})
+    assert info.value.file == str(show_file)
+    assert info.value.line is not None
+    assert info.value.line > lines
+    assert ".saving" not in str(info.value)
+    show = save_prompts(show_file, {}, {})
+    assert show.path == str(show_file)
+    assert show.files[-1] == str(show_file)
+
+
 def test_save_prompts_changes_only_the_values(show_file: Path) -> None:
     """Saving edited texts and weights keeps every other line byte for byte."""
     before = show_file.read_text().splitlines()
