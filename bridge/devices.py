@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from typing import Any
 
 from bridge.app import Bridge
 from bridge.config.model import Binding, MidiDevice, OscDevice, Show
 from bridge.core.events import Event, OscMessage, TempoBeat
+from bridge.errors import BridgeError
 from bridge.inputs.host_tempo import HostTempo
 from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
 from bridge.inputs.midi_ports import MidiApi
@@ -78,7 +79,12 @@ def osc_config(device: OscDevice) -> OscInputConfig:
 
 
 class Devices:
-    """Builds and runs the show's MIDI and OSC devices around one bridge."""
+    """Builds and runs the show's MIDI and OSC devices around one bridge.
+
+    Building opens nothing. `open` binds the OSC ports (the one step that can fail: a port
+    another program holds), so a reload learns that before it lets the running devices go;
+    `start` runs everything in the bridge's task group; `close` stops it all.
+    """
 
     def __init__(self, show: Show, bridge: Bridge) -> None:
         self.show = show
@@ -92,20 +98,47 @@ class Devices:
         self.osc_features: dict[str, OscFeatures] = {}
         self.last_input: dict[str, tuple[ControlKey, float]] = {}
         self.task_names: list[str] = []
+        self._tasks: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
         if show.midi:
             self._midi(show)
         for device in show.osc:
             self._osc(device.name)
-        if self.feedback:  # echo prevention needs the last input of each device
-            bridge.on_event.append(self._note_input)
 
     def _add_task(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
         self.task_names.append(name)
-        self.bridge.add_task(name, factory)
+        self._tasks.append((name, factory))
+
+    def osc_ports(self) -> set[int]:
+        """The UDP ports these devices listen on (as the show names them)."""
+        return {d.port for d in self.show.osc if d.port}
+
+    async def open(self, *, skip: Collection[int] = ()) -> None:
+        """Bind every OSC port not yet bound (but those in ``skip``); BridgeError with one
+        sentence when one cannot be, after letting go of those this call bound."""
+        ports = {d.name: d.port for d in self.show.osc}
+        opened: list[OscInput] = []
+        try:
+            for name, listener in self.osc.items():
+                if listener.address is None and ports[name] not in skip:
+                    await listener.start()
+                    opened.append(listener)
+        except BridgeError:
+            for listener in opened:
+                listener.close()
+            raise
+
+    def start(self) -> None:
+        """Run the devices in the bridge's task group (bound ports stay bound)."""
+        for name, factory in self._tasks:
+            self.bridge.add_task(name, factory)
+        if self.feedback:  # echo prevention needs the last input of each device
+            self.bridge.on_event.append(self._note_input)
 
     async def close(self) -> None:
         """Stop every input and output of these devices (a reload replaces them)."""
         await self.bridge.stop_tasks(self.task_names)
+        for listener in self.osc.values():
+            listener.close()  # bound by `open` but never started: let go of the port too
         if self._note_input in self.bridge.on_event:
             self.bridge.on_event.remove(self._note_input)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from typing import Any
@@ -19,6 +18,7 @@ import numpy.typing as npt
 from av import VideoFrame
 
 from bridge.app import Bridge
+from bridge.config.background import ShowReader
 from bridge.config.load import load_show
 from bridge.config.model import AudioDevice, Show
 from bridge.core.events import AudioFeatures, Event
@@ -88,6 +88,8 @@ class Runtime:
         """What the last pipeline check found (None until Scope described its pipelines)."""
         self.bridge.add_task("pipeline-check", self._check_pipeline)
         self._mtimes: dict[str, float] = {}
+        self._reader = ShowReader(show.path)
+        self._reloading = asyncio.Lock()
         self.bridge.add_task("watch-show", self._watch_files)
         self.audio: dict[str, LiveAudioInput | FileAudioInput] = {}
         self.audio_values: dict[str, float] = {}
@@ -95,46 +97,62 @@ class Runtime:
             self._add_audio(device)
         self._devices.append(self._audio_lines)
         self.devices = Devices(show, self.bridge)
+        self.devices.start()
         self._devices.append(lambda: self.devices.lines())  # the current one, after a reload
         self._swaps: set[asyncio.Task[None]] = set()
         if show.server_sinks and self.link is not None:
             self.bridge.add_task("server-sinks", self._server_sinks)
 
     # -- hot reload ----------------------------------------------------------------------
-    def reload(self) -> str | None:
+    async def reload(self) -> str | None:
         """Re-read the show and swap it in; None when it worked, else the error sentence.
 
-        Mappings, prompts, scenes, transitions and output settings take effect at once.
-        Changed MIDI, OSC or audio devices and frame outputs are restarted (all MIDI and OSC
-        inputs together, all frame outputs together: a gap of milliseconds; unchanged audio
-        inputs keep running). A new pipeline, frame size or watchdog takes effect through a
-        new session; a change of where Scope is or how to reach it (url, transport, token,
-        ICE servers) is reported as needing a restart (the running session keeps going).
+        A reload applies whole or not at all. The files are read, validated and their OSC
+        addresses resolved off the loop (`ShowReader`, with a deadline); a show that is
+        wrong, or unreadable in time, keeps the running one. Changed MIDI and OSC devices
+        are opened before the show is swapped: the new ports are bound while the old
+        devices still run where they can be, and if one cannot be bound (a port another
+        program holds) the running devices stay, or are reopened, and the reload is
+        refused with the reason. Then mappings, prompts, scenes, transitions and output
+        settings take effect at once; changed audio inputs and frame outputs restart just
+        after (unchanged audio inputs keep running). A new pipeline, frame size or watchdog
+        takes effect through a new session; a change of where Scope is or how to reach it
+        (url, transport, token, ICE servers) is reported as needing a restart.
         """
+        async with self._reloading:  # the file watcher and the console may ask at once
+            return await self._reload()
+
+    async def _reload(self) -> str | None:
         try:
-            show = load_show(self.show.path)
+            show = await self._reader.load()
         except BridgeError as exc:
             self.bridge.report("reload", f"kept the running show: {exc}")
             return str(exc)
-        url_edited, self._file_url = show.scope.url != self._file_url, show.scope.url
+        file_url = show.scope.url
         show = replace(show, scope=replace(show.scope, url=self.show.scope.url))
-        needs_restart = self._swap_scope(show, url_edited)
         inputs_changed = _inputs(self.show) != _inputs(show)
         sinks_changed = self.show.sinks != show.sinks
         old_audio = self.show.audio
+        outputs_changed = sinks_changed or old_audio != show.audio
+        running = self.bridge.running
+        if inputs_changed and running:
+            error = await self._swap_inputs(show)
+            if error is not None:
+                self.bridge.report("reload", error)
+                return error
+        url_edited, self._file_url = file_url != self._file_url, file_url
+        needs_restart = self._swap_scope(show, url_edited)
         self.show = show
         self.bridge.swap_show(show)
-        changed = inputs_changed or sinks_changed or old_audio != show.audio
-        if changed and self.bridge.running:
+        if outputs_changed and running:
             swap = asyncio.get_running_loop().create_task(
-                self._swap_devices(show, inputs_changed, sinks_changed, old_audio),
-                name="swap-devices",
+                self._swap_outputs(show, sinks_changed, old_audio), name="swap-devices"
             )
             self._swaps.add(swap)
             swap.add_done_callback(self._swaps.discard)
-        elif changed:
+        elif inputs_changed or outputs_changed:
             needs_restart.append("devices")  # not running yet: nothing to swap on
-        self._mtimes = self._file_times()
+        self._mtimes = await self._reader.times(show.files) or self._mtimes
         self._recheck.set()
         log.info("reloaded %s", show.path)
         if needs_restart:
@@ -162,15 +180,38 @@ class Runtime:
             restart.append("[scope] pipeline")
         return restart
 
-    async def _swap_devices(
-        self, show: Show, inputs: bool, sinks: bool, old_audio: tuple[AudioDevice, ...]
-    ) -> None:
-        """Close what a reload changed, then open the show's devices (old ports freed first)."""
+    async def _swap_inputs(self, show: Show) -> str | None:
+        """Put the show's MIDI and OSC devices in place of the running ones; None when done,
+        else why the running ones were kept (one sentence)."""
+        old = self.devices
         try:
-            if inputs:
-                await self.devices.close()
-                self.devices = Devices(show, self.bridge)
-                log.info("reload: MIDI and OSC devices restarted")
+            new = Devices(show, self.bridge)
+            # Ports none of ours holds first: one another program holds fails here, while
+            # the running devices still listen.
+            await new.open(skip=old.osc_ports())
+        except BridgeError as exc:
+            return f"kept the running devices: {exc}"
+        await old.close()
+        try:
+            await new.open()  # the ports the running devices just let go of
+        except BridgeError as exc:
+            back = Devices(self.show, self.bridge)
+            with contextlib.suppress(BridgeError):  # if not, its task retries and says so
+                await back.open()
+            back.start()
+            self.devices = back
+            return f"kept the running devices: {exc}"
+        new.start()
+        self.devices = new
+        log.info("reload: MIDI and OSC devices restarted")
+        return None
+
+    async def _swap_outputs(
+        self, show: Show, sinks: bool, old_audio: tuple[AudioDevice, ...]
+    ) -> None:
+        """Restart what a reload changed among frame outputs and audio inputs (old files and
+        names let go of first); these cannot fail to open (an unavailable one says so)."""
+        try:
             if sinks:  # the old outputs let go of their names and files before the new open
                 old, self.router = self.router, FrameRouter([])
                 await old.close()
@@ -187,9 +228,9 @@ class Runtime:
                     self._add_audio(device)
             if changed or started:
                 log.info("reload: audio inputs stopped %s, started %s", changed, started)
-        except Exception as exc:  # the rest of the show keeps running on the new mappings
-            log.exception("reload: restarting devices failed")
-            self.bridge.report("reload", f"restarting devices failed: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug: the rest of the show keeps running
+            log.exception("reload: restarting outputs failed")
+            self.bridge.report("reload", f"restarting outputs failed: {type(exc).__name__}: {exc}")
 
     async def _check_pipeline(self) -> None:
         """Say what the pipeline will ignore (a kv-cache bias knob on longlive): at start, once
@@ -227,23 +268,17 @@ class Runtime:
                 self.scope_drops = int(stats["dropped"])
             await asyncio.sleep(2.0)
 
-    def _file_times(self) -> dict[str, float]:
-        times = {}
-        for name in self.show.files:
-            with contextlib.suppress(OSError):
-                times[name] = os.stat(name).st_mtime
-        return times
-
     async def _watch_files(self) -> None:
-        """Reload when the show file or one of its includes changes on disk."""
-        self._mtimes = self._file_times()
+        """Reload when the show file or one of its includes changes on disk (the times are
+        read off the loop too: a stalled disk never holds up the show)."""
+        self._mtimes = await self._reader.times(self.show.files) or {}
         while True:
             await asyncio.sleep(0.5)
-            now = self._file_times()
-            if now != self._mtimes:
+            now = await self._reader.times(self.show.files)
+            if now is not None and now != self._mtimes:
                 self._mtimes = now
                 await asyncio.sleep(0.1)  # let an editor finish writing
-                self.reload()
+                await self.reload()
 
     # -- audio ---------------------------------------------------------------------------
     def _add_audio(self, device: AudioDevice) -> None:

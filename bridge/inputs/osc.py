@@ -109,14 +109,16 @@ class OscInput(asyncio.DatagramProtocol):
         self.address = (host, port)
 
     async def run(self) -> None:
-        """Listen until cancelled."""
-        await self.start()
+        """Listen until cancelled (on the socket `start` bound, if it was called first)."""
+        if self.address is None:
+            await self.start()
         try:
             await asyncio.Event().wait()
         finally:
             self.close()
 
     def close(self) -> None:
+        self.address = None  # a closed listener never shows as listening
         if self._reader is not None:
             loop, sock = self._reader
             self._reader = None

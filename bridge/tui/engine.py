@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import secrets
@@ -76,7 +77,7 @@ class ConsoleServer:
         exc = self.bridge.exception()
         return "" if exc is None else f"{type(exc).__name__}: {exc}"
 
-    def answer(self, method: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
+    async def answer(self, method: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
         if method == "bridge_state":
             return True, self.bridge_state()
         if method == "stop":
@@ -85,7 +86,10 @@ class ConsoleServer:
         if method not in HOST_METHODS:
             return False, f"the console asked for {method!r}, which the bridge does not offer"
         try:
-            return True, getattr(self.host, method)(*args)
+            result = getattr(self.host, method)(*args)
+            if inspect.isawaitable(result):  # a reload: it reads the show off the loop
+                result = await result
+            return True, result
         except Exception as exc:  # one failed command must not end the conversation
             log.exception("console command %s failed", method)
             return False, f"{method} failed: {type(exc).__name__}: {exc}"
@@ -98,7 +102,7 @@ class ConsoleServer:
                     request_id, method, args = await read_message(reader)
                 except WireClosed:
                     return
-                ok, value = self.answer(str(method), tuple(args))
+                ok, value = await self.answer(str(method), tuple(args))
                 writer.write(encode((request_id, ok, value)))
                 await writer.drain()
         except (ConnectionError, OSError) as exc:

@@ -19,7 +19,8 @@ from bridge.tui.host import PreviewImage
 
 
 class ShowHost:
-    """Console calls on one running show; every method returns at once (no I/O waits)."""
+    """Console calls on one running show. Every method returns at once (no I/O waits) but
+    those that reload the show, which are coroutines: the reload reads files off the loop."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -35,8 +36,8 @@ class ShowHost:
     def submit(self, event: Event) -> None:
         self.runtime.bridge.submit(event)
 
-    def reload(self) -> str | None:
-        return self.runtime.reload()
+    async def reload(self) -> str | None:
+        return await self.runtime.reload()
 
     def reconnect(self) -> None:
         if self.runtime.link is not None:
@@ -45,14 +46,14 @@ class ShowHost:
     def toggle_sink(self, name: str) -> str:
         return self.runtime.toggle_sink(name)
 
-    def save(self) -> str:
+    async def save(self) -> str:
         show, state = self.runtime.show, self.runtime.bridge.state
         weights = {p.id: state.base[f"prompt.{p.id}.weight"] for p in show.prompts}
         try:
             save_prompts(show.path, state.texts, weights)
         except BridgeError as exc:
             return f"Not saved: {exc}"
-        self.runtime.reload()
+        await self.runtime.reload()
         return f"Saved prompts to {show.path}"
 
     # -- learn ---------------------------------------------------------------------------
@@ -75,7 +76,7 @@ class ShowHost:
             return None
         return describe(self.learning.candidate)
 
-    def learn_confirm(self) -> str:
+    async def learn_confirm(self) -> str:
         learning, self.learning = self.learning, None
         binding = learning.binding() if learning else None
         if learning is None or binding is None:
@@ -84,7 +85,7 @@ class ShowHost:
             add_binding(self.runtime.show.path, binding, comment=f"learned for {learning.target}")
         except BridgeError as exc:
             return f"Not learned: {exc}"
-        error = self.runtime.reload()
+        error = await self.runtime.reload()
         if error:
             return f"Written, but the reload failed: {error}"
         return f"Learned {describe(binding['source'])} → {learning.target}"

@@ -96,7 +96,7 @@ async def test_a_changed_osc_port_and_a_new_audio_input_work_after_reload(
             connects = (runtime.snapshot().connection or {})["connects"]
 
             show_file.write_text(SHOW.format(url=url, port=second, extra=AUDIO))
-            assert runtime.reload() is None
+            assert await runtime.reload() is None
 
             def osc_detail() -> str:
                 return next(d.detail for d in runtime.snapshot().devices if d.kind == "osc in")
@@ -120,14 +120,14 @@ async def test_a_changed_osc_port_and_a_new_audio_input_work_after_reload(
 
             # a frame output added by a reload starts recording; removed, it finishes its file
             show_file.write_text(SHOW.format(url=url, port=second, extra=AUDIO + RECORDER))
-            assert runtime.reload() is None
+            assert await runtime.reload() is None
 
             def recorded() -> int:
                 return sum(s.sent for s in runtime.router.status() if s.name == "rec")
 
             await wait_for(lambda: recorded() >= 5, 15.0, "the new recorder")
             show_file.write_text(SHOW.format(url=url, port=second, extra=AUDIO))
-            assert runtime.reload() is None
+            assert await runtime.reload() is None
             await wait_for(lambda: not runtime.router.status(), 5.0, "the recorder removed")
             with av.open(str(tmp_path / "take.mp4")) as container:
                 frames = sum(1 for _ in container.decode(video=0))
@@ -166,14 +166,14 @@ async def test_a_new_frame_size_reconnects_and_a_new_url_waits_for_a_restart(
         try:
             await wait_for(lambda: connects() == 1, 15.0, "the first session")
             show_file.write_text(SCOPE_SHOW.format(url=url, width=512))
-            assert runtime.reload() is None
+            assert await runtime.reload() is None
             await wait_for(lambda: connects() == 2, 15.0, "a session with the new size")
             assert sim.pipeline.load_params["width"] == 512
             assert not [p for p in runtime.bridge.problems if "restart" in p.message]
 
             moved = url.replace("127.0.0.1", "localhost")
             show_file.write_text(SCOPE_SHOW.format(url=moved, width=512))
-            assert runtime.reload() is None
+            assert await runtime.reload() is None
             (problem,) = [p.message for p in runtime.bridge.problems if "restart" in p.message]
             assert problem == "changes to [scope] url take effect after a restart"
             assert runtime.show.scope.url == url  # still talking to the running server

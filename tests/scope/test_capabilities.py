@@ -81,7 +81,7 @@ async def test_a_show_hears_what_its_pipeline_ignores_and_a_reload_clears_it(
                 "pipeline longlive has no KV-cache attention bias (supports_kv_cache_bias: "
                 "false): mapping(s) bias-lfo on kv_cache_attention_bias will change nothing"
             ]
-            assert runtime.reload() is None  # same file: said once, not again
+            assert await runtime.reload() is None  # same file: said once, not again
             await asyncio.sleep(0.3)
             assert len(said()) == 1
         finally:
