@@ -6,23 +6,24 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import re
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bridge.config.addresses import shown_url, url_problem
 from bridge.config.load import load_show
 from bridge.config.model import Show
 from bridge.errors import BridgeError, ConfigError
 
 
 def _check(args: argparse.Namespace) -> int:
+    """Validate as `run` would, this machine included (OSC hosts resolve and are ours)."""
     failed = 0
     for path in args.files:
         try:
-            show = load_show(path, fragment=True)
+            show = load_show(path, fragment=True, resolve=True)
         except BridgeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
@@ -48,11 +49,11 @@ def _logging(verbose: bool) -> None:
 
 
 def with_scope_url(show: Show, url: str) -> Show:
-    """The show pointed at another Scope (``--scope-url``), checked like the file's URL."""
-    if not re.match(r"^https?://[^/\s]+", url):
-        raise ConfigError(
-            "--scope-url", "", f"must start with http:// or https:// and a host: {url!r}"
-        )
+    """The show pointed at another Scope (``--scope-url``), checked like the file's URL
+    before anything starts (a bad one is one sentence, never a retry loop)."""
+    problem = url_problem(url)
+    if problem:
+        raise ConfigError("--scope-url", "", f"{shown_url(url)!r} {problem}")
     return replace(show, scope=replace(show.scope, url=url.rstrip("/")))
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config.model import Show
+from bridge.config.sources import target_problem
 from bridge.config.write import add_binding
 from bridge.core.events import ControlChange, Event
 from bridge.core.learn import Learn, describe
-from bridge.core.targets import spec_of
 from bridge.devices import midi_api, midi_configs, osc_config
 from bridge.errors import BridgeError
 from bridge.inputs.midi import MidiInputs
@@ -78,9 +78,11 @@ def monitor(show: Show, seconds: float | None = None) -> int:
 
 
 def learn(show: Show, target: str, timeout: float = 60.0) -> int:
-    """Bind the next control moved to ``target`` and write it into the show file."""
-    if spec_of(target) is None:
-        raise BridgeError(f"unknown target {target!r} (see mappings/README.md)")
+    """Bind the next control moved to ``target`` and write it into the show file (the
+    target is checked against the show first: nobody moves a knob for nothing)."""
+    problem = target_problem(target, show)
+    if problem:
+        raise BridgeError(f"cannot learn {target} for {show.path}: {problem}")
     session = Learn(target)
     found = asyncio.Event()
 
