@@ -68,7 +68,7 @@ async def test_a_read_that_hangs_times_out_naming_the_file(show: Path) -> None:
         ticker.cancel()
     waited = time.monotonic() - started
     assert 0.3 <= waited < 3.0
-    assert ticks >= 10, "the loop must keep running while the file is read"
+    assert ticks >= 5, "the loop must keep running while the file is read"
     assert info.value.file == str(slow)
     assert "could not be read within 0.3 s" in str(info.value)
 
