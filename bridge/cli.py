@@ -16,6 +16,8 @@ from bridge.config.addresses import shown_url, url_problem
 from bridge.config.load import load_show
 from bridge.config.model import Show
 from bridge.errors import BridgeError, ConfigError
+from bridge.sim.options import add_options as add_sim_options
+from bridge.sim.options import from_args
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -80,13 +82,7 @@ def _sim(args: argparse.Namespace) -> int:
     from bridge.sim.server import run_sim
 
     _logging(args.verbose)
-    run_sim(
-        args.host,
-        args.port,
-        version=args.scope_version,
-        fps=args.fps,
-        chunk_frames=args.chunk_frames,
-    )
+    run_sim(args.host, args.port, **from_args(args))
     return 0
 
 
@@ -150,11 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
 
     sim = sub.add_parser("sim", help="run the built-in Scope stand-in")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8000)
-    sim.add_argument("--scope-version", default="0.2.4", help="API shapes to speak")
-    sim.add_argument("--fps", type=float, default=16.0)
-    sim.add_argument("--chunk-frames", type=int, default=12)
+    add_sim_options(sim)
     sim.add_argument("-v", "--verbose", action="store_true")
     sim.set_defaults(func=_sim)
 

@@ -1,9 +1,10 @@
-"""One stand-in WebRTC session: the client's data channel in, paced VP8 frames out.
+"""One stand-in WebRTC session: the client's data channel in, the pipeline's VP8 frames out.
 
 Like Scope, output starts only when the client's video track arrives (a recvonly offer gets
-none) and only if ``initialParameters`` named ``pipeline_ids``. Frames are paced by deadline
-(start + n·period); every ``chunk_frames`` frames the engine takes one queued update. Paused
-repeats the last frame at the same rate, as Scope's track does, so the stream stays alive.
+none) and only if ``initialParameters`` named ``pipeline_ids``; the pipeline (``processor``)
+starts when the track is first read. The track plays the frames the pipeline makes as they
+fall due; paused, it repeats the last frame at the same rate, as Scope's track does, so the
+stream stays alive while the pipeline keeps taking (and merging) updates.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import fractions
 import json
 import logging
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -24,29 +26,22 @@ from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
 from bridge.sim.faults import Faults
-from bridge.sim.params import ParameterEngine, SimStats
-from bridge.sim.render import FrameView, render
+from bridge.sim.params import SimStats
+from bridge.sim.processor import FrameProcessor, StreamSettings
+from bridge.sim.render import render
+from bridge.sim.tempo import TempoClock
+from bridge.sim.worker import Emitted
 
 log = logging.getLogger(__name__)
 
 _CLOCK_RATE = 90_000
 _TIME_BASE = fractions.Fraction(1, _CLOCK_RATE)
-_MAX_LATE_S = 1.0  # further behind than this, re-anchor instead of bursting frames
-
-
-@dataclass(frozen=True, slots=True)
-class StreamSettings:
-    """How one session's pipeline runs."""
-
-    width: int
-    height: int
-    fps: float
-    chunk_frames: int
-    queue_size: int
+_STALE_S = 0.5  # a frame this far past due (made while the output was frozen) is skipped
+_OUTPUT_FRAMES = 4  # frames waiting for the track; older ones give way (Scope drops too)
 
 
 class SimSession:
-    """State of one peer: its engine, data channel, output track and helper tasks."""
+    """State of one peer: its frame processor, data channel, output track and helper tasks."""
 
     def __init__(
         self,
@@ -56,19 +51,29 @@ class SimSession:
         settings: StreamSettings,
         stats: SimStats,
         faults: Faults,
+        tempo: Callable[[], TempoClock | None] = lambda: None,
     ) -> None:
         self.id = session_id
         self.pc = pc
         self.settings = settings
         self.stats = stats
         self.faults = faults
-        self.engine = ParameterEngine(initial, stats, settings.queue_size)
+        self.track = SimVideoTrack(self)
+        self.processor = FrameProcessor(
+            initial, settings, stats, faults, tempo=tempo, notify=self.notify, emit=self.track.push
+        )
+        self.engine = self.processor.engine
         self.has_pipeline_ids = bool(initial.get("pipeline_ids"))
         self.output_started = asyncio.Event()
         self.channel: RTCDataChannel | None = None
-        self.track = SimVideoTrack(self)
         self.candidates_added = 0
+        self.notifications_sent = 0
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def live(self) -> bool:
+        """Counts for Scope's "active session" (metrics, GET parameters, broadcasts)."""
+        return self.pc.connectionState not in ("closed", "failed")
 
     def on_datachannel(self, channel: RTCDataChannel) -> None:
         self.channel = channel
@@ -86,7 +91,8 @@ class SimSession:
             log.warning("No pipeline IDs provided: session %s will get no frames", self.id)
 
     async def _drain(self, track: MediaStreamTrack) -> None:
-        # Text mode ignores input pixels, but unread frames would pile up in aiortc's queue.
+        # Text mode ignores input pixels (Scope counts none in frames_in), but unread frames
+        # would pile up in aiortc's queue.
         while True:
             try:
                 await track.recv()
@@ -102,12 +108,13 @@ class SimSession:
         if not isinstance(payload, dict):
             self.stats.invalid += 1
             return
-        self.engine.receive(payload, time.monotonic())
+        self.processor.receive(payload, time.monotonic())
 
     def notify(self, message: Mapping[str, Any]) -> None:
         """Send a server notification (e.g. ``parameters_updated``) if the channel is open."""
         if self.channel is not None and self.channel.readyState == "open":
             self.channel.send(json.dumps(message))
+            self.notifications_sent += 1
 
     def close_later(self, delay_s: float) -> None:
         """Close the peer connection ``delay_s`` from now (the close_after_s fault)."""
@@ -124,6 +131,7 @@ class SimSession:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.processor.stop()
         self.track.stop()
         # Shielded: a cancelled waiter would cancel aiortc's shared "closed" future and make
         # its own internal close task fail.
@@ -131,68 +139,76 @@ class SimSession:
 
 
 class SimVideoTrack(MediaStreamTrack):
-    """The stand-in's output: frames that draw what the engine applied."""
+    """The stand-in's output: the pipeline's frames, played as they fall due."""
 
     kind = "video"
 
     def __init__(self, session: SimSession) -> None:
         super().__init__()
         self._session = session
-        self._period = 1.0 / session.settings.fps
+        self._period = 1.0 / session.settings.chunk.fps
+        self._pending: deque[Emitted] = deque(maxlen=_OUTPUT_FRAMES)
+        self._arrived = asyncio.Event()
         self._start: float | None = None
-        self._slot = 0  # frame slots elapsed (pts)
-        self._generated = 0  # frames the pipeline generated (the stamped counter)
+        self._last_pts = -1
+        self._shown: Emitted | None = None
         self._pixels: npt.NDArray[np.uint8] | None = None
         self._drawn_paused = False
 
-    def _view(self) -> FrameView:
-        session = self._session
-        engine = session.engine
-        transition = engine.transition
-        return FrameView(
-            width=session.settings.width,
-            height=session.settings.height,
-            prompts=engine.prompts,
-            target=transition.target if transition else None,
-            progress=transition.progress if transition else None,
-            paused=engine.paused,
-            chunks=session.stats.chunks,
-            applied=session.stats.applied,
-            resets=session.stats.reset_cache,
-        )
+    def push(self, frame: Emitted) -> None:
+        """The pipeline made a frame (called by the worker when it falls due)."""
+        self._pending.append(frame)
+        self._arrived.set()
 
-    async def _next_slot(self) -> None:
-        while True:
-            if self.readyState != "live":
-                raise MediaStreamError
-            now = time.monotonic()
-            if self._start is None:
-                self._start = now
-            deadline = self._start + self._slot * self._period
-            if deadline > now:
-                await asyncio.sleep(deadline - now)
-            elif now - deadline > _MAX_LATE_S:
-                self._start = now - self._slot * self._period
-            self._slot += 1
-            if self._session.faults.frames:
-                return
+    async def _next(self) -> Emitted | None:
+        """The next fresh frame, or None after one frame period without one."""
+        if not self._pending:
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), self._period)
+            except TimeoutError:
+                return None
+        now = time.monotonic()
+        while self._pending:
+            frame = self._pending.popleft()
+            if frame.due >= now - _STALE_S:
+                return frame
+        return None
 
     async def recv(self) -> VideoFrame:
         session = self._session
         await session.output_started.wait()
-        await self._next_slot()
-        engine = session.engine
-        if not engine.paused:
-            if self._generated % session.settings.chunk_frames == 0:
-                engine.chunk(time.monotonic())
-            self._generated += 1
-            self._pixels = render(self._view(), self._generated)
-        elif self._pixels is None or not self._drawn_paused:
-            # Frozen picture, same counter: only the PAUSED label is new.
-            self._pixels = render(self._view(), self._generated)
-        self._drawn_paused = engine.paused
-        frame = VideoFrame.from_ndarray(self._pixels, format="rgb24")
-        frame.pts = round((self._slot - 1) * self._period * _CLOCK_RATE)
-        frame.time_base = _TIME_BASE
-        session.stats.frames_sent += 1
+        session.processor.start()
+        while True:
+            if self.readyState != "live":
+                raise MediaStreamError
+            if session.engine.paused and self._shown is not None:
+                await asyncio.sleep(self._period)
+                if not session.engine.paused:
+                    continue
+                if not self._drawn_paused:  # frozen picture, same counter: only PAUSED is new
+                    self._pixels = render(
+                        replace(self._shown.view, paused=True), self._shown.counter
+                    )
+                    self._drawn_paused = True
+                due = time.monotonic()
+            else:
+                frame = await self._next()
+                if frame is None:
+                    continue
+                self._shown, self._drawn_paused, due = frame, False, frame.due
+                self._pixels = render(frame.view, frame.counter)
+            if not session.faults.frames or self._pixels is None:
+                continue  # the frames fault: made, never sent
+            return self._output(self._pixels, due)
+
+    def _output(self, pixels: npt.NDArray[np.uint8], due: float) -> VideoFrame:
+        if self._start is None:
+            self._start = due
+        frame = VideoFrame.from_ndarray(pixels, format="rgb24")
+        pts = max(round((due - self._start) * _CLOCK_RATE), self._last_pts + 1)
+        frame.pts, frame.time_base = pts, _TIME_BASE
+        self._last_pts = pts
+        self._session.stats.frames_sent += 1
+        self._session.processor.frames_out += 1
         return frame

@@ -3,9 +3,11 @@
 Rules (from Scope's frame processor, see scope-protocol.md §3):
 - every message from the data channel or REST enters a queue of ``queue_size`` (8); when the
   queue is full the *incoming* (newest) message is dropped and counted;
-- ``paused`` takes effect on receipt, yet the message still occupies its queue slot;
-- the pipeline takes ONE message per generated chunk and merges it into a persistent dict;
-  while paused no chunks run, so nothing is taken;
+- ``paused`` freezes the output on receipt, yet the message still occupies its queue slot; the
+  pipeline itself pauses when it takes that message, and from then on takes one message every
+  10 ms without generating (Scope's ``process_chunk``), so a frozen stream drops nothing;
+- the pipeline takes ONE message per generated chunk and merges it into a persistent dict
+  (``ctrl_input`` merges keys latest-wins and adds mouse deltas);
 - ``transition`` blends to ``target_prompts`` over ``num_steps`` chunks (the chunk that takes it
   is step 1); 0 or missing snaps; ``prompts`` without ``transition`` snaps and cancels one;
 - ``reset_cache`` is one-shot: counted, never kept in the dict.
@@ -14,6 +16,7 @@ Time comes in as arguments; nothing here sleeps or reads a clock.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -105,14 +108,31 @@ class Transition:
 
 
 class ParameterEngine:
-    """One session's pipeline parameters, fed messages and chunk ticks."""
+    """One session's pipeline parameters, fed messages, takes and generated calls.
 
-    def __init__(self, initial: Mapping[str, Any], stats: SimStats, queue_size: int = 8) -> None:
+    ``paused`` is the output freeze (applied on receipt, as Scope's video track does);
+    ``worker_paused`` is the pipeline's own pause, set when the ``paused`` message is *taken*
+    from the queue. While the worker is paused Scope's pipeline processor still takes one
+    update every 10 ms (its ``process_chunk`` reads the queue before it checks the pause), so
+    a frozen stream merges what arrives instead of dropping it.
+    """
+
+    def __init__(
+        self,
+        initial: Mapping[str, Any],
+        stats: SimStats,
+        queue_size: int = 8,
+        size: tuple[int, int] = (576, 320),
+    ) -> None:
         self.params: dict[str, Any] = {k: v for k, v in initial.items() if k != "reset_cache"}
         self.prompts = parse_prompts(initial.get("prompts"))
         self.paused = bool(initial.get("paused", False))
+        self.worker_paused = self.paused
         self.transition: Transition | None = None
         self.stats = stats
+        self.size = size
+        self.cursor = (size[0] / 2, size[1] / 2)
+        """Where ``controller-viz`` draws its dot: mouse deltas summed, kept on the canvas."""
         self._queue: deque[tuple[float, Mapping[str, Any]]] = deque()
         self._queue_size = queue_size
 
@@ -122,25 +142,43 @@ class ParameterEngine:
 
     def receive(self, payload: Mapping[str, Any], now: float) -> bool:
         """A message arrived; returns False when it was dropped because the queue is full."""
-        self.stats.received += 1
         if "paused" in payload:
             self.paused = bool(payload["paused"])  # on receipt, ahead of the queue
+        return self.enqueue(payload, now)
+
+    def enqueue(self, payload: Mapping[str, Any], now: float) -> bool:
+        """Offer ``payload`` to the pipeline's queue (the output freeze is the caller's)."""
+        self.stats.received += 1
         if len(self._queue) >= self._queue_size:
             self.stats.dropped += 1
             return False
         self._queue.append((now, payload))
         return True
 
-    def chunk(self, now: float) -> AppliedUpdate | None:
-        """The pipeline starts a chunk: take at most one message, then advance a transition."""
+    def take(self, now: float) -> AppliedUpdate | None:
+        """The pipeline starts a call: take at most one queued message and merge it."""
+        if not self._queue:
+            return None
+        received_t, payload = self._queue.popleft()
+        self._apply(payload)
+        applied = AppliedUpdate(received_t, now, payload)
+        self.stats.applied += 1
+        self.stats.log.append(applied)
+        return applied
+
+    def generate(self) -> None:
+        """One pipeline call makes its frames: a transition steps, the mouse moves the dot."""
         self.stats.chunks += 1
-        applied = None
-        if self._queue:
-            received_t, payload = self._queue.popleft()
-            self._apply(payload)
-            applied = AppliedUpdate(received_t, now, payload)
-            self.stats.applied += 1
-            self.stats.log.append(applied)
+        ctrl = self.params.get("ctrl_input")
+        if isinstance(ctrl, dict):
+            dx, dy = _mouse(ctrl)
+            width, height = self.size
+            x, y = self.cursor
+            self.cursor = (
+                min(max(x + dx, _DOT), width - _DOT),
+                min(max(y + dy, _DOT), height - _DOT),
+            )
+            self.params["ctrl_input"] = {**ctrl, "mouse": [0.0, 0.0]}  # a delta, used once
         if self.transition is not None:
             step = Transition(
                 self.transition.start,
@@ -155,13 +193,31 @@ class ParameterEngine:
                 self.stats.transitions_completed += 1
             else:
                 self.transition = step
+
+    def chunk(self, now: float) -> AppliedUpdate | None:
+        """One turn of the worker: take at most one message, then generate unless paused."""
+        applied = self.take(now)
+        if not self.worker_paused:
+            self.generate()
         return applied
+
+    def buttons(self) -> frozenset[str]:
+        """The keys ``ctrl_input`` holds down (latest message wins)."""
+        ctrl = self.params.get("ctrl_input")
+        pressed = ctrl.get("button") if isinstance(ctrl, dict) else None
+        if not isinstance(pressed, list):
+            return frozenset()
+        return frozenset(str(key) for key in pressed)
 
     def _apply(self, payload: Mapping[str, Any]) -> None:
         if payload.get("reset_cache"):
             self.stats.reset_cache += 1
+        if "paused" in payload:
+            self.worker_paused = bool(payload["paused"])
         for key, value in payload.items():
-            if key not in ("reset_cache", "paused", "transition"):
+            if key == "ctrl_input":
+                self.params[key] = _merge_ctrl(self.params.get(key), value)
+            elif key not in ("reset_cache", "paused", "transition"):
                 self.params[key] = value
         transition = payload.get("transition")
         if isinstance(transition, Mapping):
@@ -180,3 +236,25 @@ class ParameterEngine:
         self.transition = None
         self.prompts = prompts
         self.params["prompts"] = [{"text": p.text, "weight": p.weight} for p in prompts]
+
+
+_DOT = 5  # controller-viz keeps its 5-pixel dot inside the frame
+
+
+def _mouse(ctrl: Mapping[str, Any]) -> tuple[float, float]:
+    mouse = ctrl.get("mouse")
+    if isinstance(mouse, list | tuple) and len(mouse) == 2 and all(_number(m) for m in mouse):
+        dx, dy = float(mouse[0]), float(mouse[1])
+        if math.isfinite(dx) and math.isfinite(dy):
+            return dx, dy
+    return 0.0, 0.0
+
+
+def _merge_ctrl(old: object, new: object) -> object:
+    """Scope merges ``ctrl_input`` specially: keys are the latest, mouse deltas add up."""
+    if not isinstance(new, Mapping):
+        return new
+    if not isinstance(old, Mapping):
+        return dict(new)
+    (ox, oy), (nx, ny) = _mouse(old), _mouse(new)
+    return {"button": new.get("button", []), "mouse": [ox + nx, oy + ny]}

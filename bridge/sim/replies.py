@@ -1,4 +1,5 @@
-"""How the stand-in answers: FastAPI's JSON encoding and error bodies, and per-version shapes."""
+"""How the stand-in answers: FastAPI's JSON encoding and error bodies, the web UI's catch-all,
+and per-version shapes."""
 
 from __future__ import annotations
 
@@ -40,46 +41,41 @@ async def read_json(request: web.Request) -> tuple[Any, web.Response | None]:
         return None, detail([entry], 422)
 
 
-def hardware_info(version: ScopeVersion) -> dict[str, Any]:
-    """``/api/v1/hardware/info``: flat flags before 0.2.4 (Syphon from 0.1.5), nested after."""
-    if versions.nested_hardware_info(version):
-        absent = {
-            "available": False,
-            "reason": "Not available in the stand-in",
-            "install_hint": None,
-        }
-        return {"vram_gb": None, "spout": absent, "ndi": absent, "syphon": absent}
-    info: dict[str, Any] = {"vram_gb": None, "spout_available": False, "ndi_available": False}
-    if versions.has_syphon_flag(version):
-        info["syphon_available"] = False
-    return info
+INDEX_HTML = (
+    '<!doctype html><html lang="en"><head><title>Daydream Scope</title></head>'
+    '<body><div id="root"></div></body></html>'
+)
+"""The web UI's index page, which a normal install serves for every unknown GET path."""
 
 
-PIPELINE_SCHEMAS: dict[str, dict[str, Any]] = {
-    # What Scope states about the pipelines it ships, where known (scope-protocol.md, the
-    # pipelines' own configs): only krea uses the KV-cache bias; the video-only test
-    # pipelines take no prompts. Flags not known for a pipeline are left out, not guessed.
-    "longlive": {"supports_prompts": True, "supports_kv_cache_bias": False},
-    "streamdiffusionv2": {"supports_prompts": True, "supports_kv_cache_bias": False},
-    "krea-realtime-video": {
-        "supports_prompts": True,
-        "supports_lora": True,
-        "supports_kv_cache_bias": True,
-        "min_dimension": 16,
-    },
-    "reward-forcing": {
-        "supports_prompts": True,
-        "supports_lora": True,
-        "supports_kv_cache_bias": False,
-        "min_dimension": 16,
-    },
-    "memflow": {"supports_prompts": True, "supports_kv_cache_bias": False},
-    "controller-viz": {"supports_prompts": True, "supports_lora": False},
-    "passthrough": {"supports_prompts": False, "supports_lora": False},
-    "gray": {"supports_prompts": False, "supports_lora": False},
+def frontend(path: str, built: bool) -> web.Response:
+    """Scope's catch-all GET route: the UI's HTML when it is built, else a 404 saying so."""
+    if built:
+        return web.Response(text=INDEX_HTML, content_type="text/html")
+    if path == "/":  # the root has its own route in Scope
+        return reply({"message": "Scope API - Frontend not built"})
+    return detail("Frontend not built", 404)
+
+
+# A Linux server's answer (captured from 0.2.4 on Linux): no NDI SDK, no Spout, no Syphon.
+_SINKS = {
+    "spout": ("Spout is Windows-only", "Run Scope on Windows to use Spout sources and sinks."),
+    "ndi": (
+        "NDI SDK not found",
+        "Install the NDI SDK from https://ndi.video/tools and restart Scope.",
+    ),
+    "syphon": ("Syphon is macOS-only", "Run Scope on macOS to use Syphon sources and sinks."),
 }
 
 
-def pipeline_schemas() -> dict[str, Any]:
-    """``/api/v1/pipelines/schemas``: one description per pipeline, under ``pipelines``."""
-    return {"pipelines": {pid: {"id": pid, **info} for pid, info in PIPELINE_SCHEMAS.items()}}
+def hardware_info(version: ScopeVersion) -> dict[str, Any]:
+    """``/api/v1/hardware/info``: flat flags before 0.2.4 (Syphon from 0.1.5), nested after."""
+    if versions.nested_hardware_info(version):
+        info: dict[str, Any] = {"vram_gb": None}
+        for name, (reason, hint) in _SINKS.items():
+            info[name] = {"available": False, "reason": reason, "install_hint": hint}
+        return info
+    info = {"vram_gb": None, "spout_available": False, "ndi_available": False}
+    if versions.has_syphon_flag(version):
+        info["syphon_available"] = False
+    return info

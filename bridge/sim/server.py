@@ -1,9 +1,12 @@
 """The Scope stand-in: Scope's HTTP API and WebRTC answerer, on aiohttp, for shows without a GPU.
 
-It answers like the real server version it is set to (``0.1.4`` … ``0.2.4``): same paths,
-same JSON shapes, same status codes and FastAPI error bodies. Extra endpoints under ``/sim``
-expose counters (``GET /sim/stats``) and fault switches (``POST /sim/faults``) for tests.
-ICE servers are an empty list: the stand-in is local, and a public STUN server is not.
+It answers like the real server version it is set to (``0.2.4`` by default, back to ``0.1.4``):
+same paths, same JSON shapes, same status codes and FastAPI error bodies (checked against the
+real servers' answers by tests/sim/test_contract.py). Like a normal install it serves its web
+UI's HTML for every GET path it has no route for (``frontend=False``: 404 "Frontend not built",
+as an install without the UI). Extra endpoints under ``/sim`` expose counters
+(``GET /sim/stats``) and fault switches (``POST /sim/faults``) for tests. ICE servers are an
+empty list: the stand-in is local, and a public STUN server is not.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -25,30 +27,21 @@ from aiortc.sdp import candidate_from_sdp
 
 from bridge.scope import versions
 from bridge.scope.versions import ScopeVersion
-from bridge.sim import replies, validation
+from bridge.sim import catalog, replies, validation
 from bridge.sim.faults import Faults
-from bridge.sim.media import SimSession, StreamSettings
+from bridge.sim.media import SimSession
+from bridge.sim.options import SimOptions
+from bridge.sim.osc import osc_paths
 from bridge.sim.params import SimStats
 from bridge.sim.pipeline import PipelineSlot
+from bridge.sim.processor import FrameProcessor, StreamSettings
 from bridge.sim.replies import detail, read_json, reply
+from bridge.sim.session_api import SessionApi
+from bridge.sim.tempo_api import TempoService
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-REST_DEFAULTS = {"prompt_interpolation_method": "linear", "vace_context_scale": 1.0}
-
-
-@dataclass(frozen=True, slots=True)
-class SimOptions:
-    """How the stand-in behaves; defaults are longlive on a consumer GPU."""
-
-    version: str = "0.2.4"
-    fps: float = 16.0
-    chunk_frames: int = 12
-    queue_size: int = 8
-    load_time_s: float = 0.3
-    width: int = 576
-    height: int = 320
 
 
 class ScopeSim:
@@ -65,9 +58,14 @@ class ScopeSim:
         self.sessions: dict[str, SimSession] = {}
         self.offers: list[dict[str, Any]] = []
         self.rest_parameters: dict[str, Any] = {}
+        """What REST POSTs asked for, merged (applied or not: a stand-in record)."""
         self.candidates_added = 0
         self.started_at = time.time()
-        self.pipeline = PipelineSlot(self.options.width, self.options.height)
+        self.pipeline = PipelineSlot(self.options.width, self.options.height, parsed)
+        self.tempo = TempoService(self.notify_all, link=self.options.tempo_link)
+        self.session_api = SessionApi(self)
+        self.host: str | None = None
+        self.port: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self.app = self._build_app()
@@ -82,7 +80,8 @@ class ScopeSim:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         await web.SockSite(self._runner, sock).start()
-        return int(sock.getsockname()[1])
+        self.host, self.port = host, int(sock.getsockname()[1])
+        return self.port
 
     async def stop(self) -> None:
         """Close every session and the HTTP server."""
@@ -90,6 +89,8 @@ class ScopeSim:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.tempo.stop()
+        await self.session_api.end_headless()
         await asyncio.gather(*(s.close() for s in list(self.sessions.values())))
         self.sessions.clear()
         if self._runner is not None:
@@ -124,11 +125,18 @@ class ScopeSim:
         if versions.supports_session_delete(v):
             routes.append(web.delete("/api/v1/webrtc/offer/{session_id}", self.delete_session))
         if versions.supports_rest_parameters(v):
+            routes += self.session_api.routes()
+        if versions.has_tempo(v):
+            routes += self.tempo.routes()
+        if versions.has_osc_server(v):
             routes += [
-                web.get("/api/v1/session/parameters", self.get_parameters),
-                web.post("/api/v1/session/parameters", self.post_parameters),
-                web.get("/api/v1/session/metrics", self.metrics),
+                web.get("/api/v1/osc/status", self.osc_status),
+                web.get("/api/v1/osc/paths", self.osc_paths),
             ]
+        if versions.has_node_definitions(v):
+            routes.append(web.get("/api/v1/nodes/definitions", self.node_definitions))
+        # Last: Scope's catch-all for the web UI (any other GET path; other methods get 405).
+        routes.append(web.get("/{path:.*}", self.frontend))
         app.add_routes(routes)
         return app
 
@@ -150,7 +158,7 @@ class ScopeSim:
 
     # -- Scope's API ---------------------------------------------------------------------
     async def health(self, request: web.Request) -> web.Response:
-        now = datetime.datetime.now(datetime.UTC).isoformat()
+        now = datetime.datetime.now().isoformat()  # local time without a zone, as Scope sends it
         return reply(
             {
                 "status": "healthy",
@@ -185,7 +193,13 @@ class ScopeSim:
         return reply(replies.hardware_info(self.version))
 
     async def schemas(self, request: web.Request) -> web.Response:
-        return reply(replies.pipeline_schemas())
+        return reply(catalog.pipeline_schemas(self.version))
+
+    async def node_definitions(self, request: web.Request) -> web.Response:
+        return reply(catalog.node_definitions(self.version))
+
+    async def frontend(self, request: web.Request) -> web.Response:
+        return replies.frontend(request.path, self.options.frontend)
 
     async def models_status(self, request: web.Request) -> web.Response:
         if "pipeline_id" not in request.query:
@@ -210,18 +224,16 @@ class ScopeSim:
             return detail(problems, 422)
         if not self.pipeline.loaded:
             return detail("Pipeline not loaded. Please load pipeline first.", 400)
-        initial = dict(body.get("initialParameters") or {})
-        self.offers.append({"t": time.monotonic(), "initialParameters": initial})
-        params = self.pipeline.load_params
-        settings = StreamSettings(
-            width=int(params.get("width", self.options.width)),
-            height=int(params.get("height", self.options.height)),
-            fps=self.options.fps,
-            chunk_frames=self.options.chunk_frames,
-            queue_size=self.options.queue_size,
-        )
+        raw = body.get("initialParameters")
+        self.offers.append({"t": time.monotonic(), "initialParameters": dict(raw or {})})
+        initial = validation.normalize(raw) if raw else {}
+        ids = initial.get("pipeline_ids") or []
+        settings = self.stream_settings(str(ids[0]) if ids else self.pipeline.pipeline_id)
+        assert settings is not None  # loaded: checked above
         pc = RTCPeerConnection()  # no ICE servers: see the module docstring
-        session = SimSession(str(uuid.uuid4()), pc, initial, settings, self.stats, self.faults)
+        session = SimSession(
+            str(uuid.uuid4()), pc, initial, settings, self.stats, self.faults, self.tempo.current
+        )
         self.sessions[session.id] = session
         pc.on("datachannel", session.on_datachannel)
         pc.on("track", session.on_client_track)
@@ -269,32 +281,60 @@ class ScopeSim:
         await session.close()
         return web.Response(status=204)
 
-    async def get_parameters(self, request: web.Request) -> web.Response:
-        return reply(self.rest_parameters)
-
-    async def post_parameters(self, request: web.Request) -> web.Response:
-        body, error = await read_json(request)
-        if error is not None:
-            return error
-        problems = validation.parameters(body, ("body",))
-        if problems:
-            return detail(problems, 422)
-        payload = {**body, **REST_DEFAULTS}  # Scope re-applies these on every POST
-        self.rest_parameters.update(payload)
-        now = time.monotonic()
-        for session in list(self.sessions.values()):
-            session.engine.receive(payload, now)
-            session.notify({"type": "parameters_updated", "parameters": self.rest_parameters})
-        return reply({"status": "ok", "sessions": len(self.sessions)})
-
-    async def metrics(self, request: web.Request) -> web.Response:
+    async def osc_status(self, request: web.Request) -> web.Response:
         return reply(
             {
-                "sessions": len(self.sessions),
-                "fps": self.options.fps,
-                "frames_sent": self.stats.frames_sent,
+                "enabled": True,
+                "listening": False,  # the stand-in does not take OSC itself
+                "port": self.port,
+                "host": self.host,
+                "log_all_messages": False,
             }
         )
+
+    async def osc_paths(self, request: web.Request) -> web.Response:
+        return reply(osc_paths(self.pipeline.pipeline_id, self.version))
+
+    # -- what the session API and tempo sync drive ----------------------------------------
+    def stream_settings(self, pipeline_id: str | None) -> StreamSettings | None:
+        """How a session of ``pipeline_id`` runs, or None unless that pipeline is loaded."""
+        if pipeline_id is None or pipeline_id != self.pipeline.pipeline_id:
+            return None
+        params = self.pipeline.load_params
+        info = catalog.PIPELINES.get(pipeline_id)
+        return StreamSettings(
+            pipeline_id=pipeline_id,
+            width=int(params.get("width", self.options.width)),
+            height=int(params.get("height", self.options.height)),
+            chunk=catalog.chunk_model(pipeline_id, self.options.fps, self.options.chunk_frames),
+            queue_size=self.options.queue_size,
+            controller=info is not None and info.controller,
+            tempo=versions.has_tempo(self.version),
+        )
+
+    def active(self) -> list[tuple[str, FrameProcessor]]:
+        """Sessions whose pipeline runs, in the order Scope picks them (WebRTC, then headless)."""
+        found = [
+            (s.id, s.processor) for s in self.sessions.values() if s.live and s.processor.running
+        ]
+        headless = self.session_api.headless
+        if headless is not None and headless.running:
+            found.append(("headless", headless))
+        return found
+
+    def broadcast(self, parameters: Mapping[str, Any]) -> None:
+        """Scope's ``broadcast_parameter_update``: to every active session, paused at once."""
+        for _, processor in self.active():
+            payload = dict(parameters)
+            if "paused" in payload:
+                processor.engine.paused = bool(payload["paused"])
+            processor.update(payload)
+
+    def notify_all(self, message: Mapping[str, Any]) -> None:
+        """A data-channel notification to every open WebRTC session."""
+        for session in list(self.sessions.values()):
+            if session.live:
+                session.notify(message)
 
     # -- stand-in extras -----------------------------------------------------------------
     async def sim_stats(self, request: web.Request) -> web.Response:

@@ -22,12 +22,69 @@ _MESSAGES = {
     "dict_type": "Input should be a valid dictionary",
     "model_attributes_type": "Input should be a valid dictionary or object to extract fields from",
     "missing": "Field required",
+    "greater_than_equal": "Input should be greater than or equal to {ge}",
+    "less_than_equal": "Input should be less than or equal to {le}",
+    "literal_error": "Input should be {expected}",
+    "value_error": "Value error, {error}",
+}
+
+# Parameters fields in the order pydantic dumps them (Scope's schema.Parameters); extra keys
+# (``ctrl_input``, a plugin's knobs) follow in the order they came.
+FIELDS = (
+    "input_mode",
+    "prompts",
+    "prompt_interpolation_method",
+    "transition",
+    "noise_scale",
+    "noise_controller",
+    "denoising_step_list",
+    "manage_cache",
+    "reset_cache",
+    "kv_cache_attention_bias",
+    "lora_scales",
+    "output_sinks",
+    "vace_enabled",
+    "vace_ref_images",
+    "vace_use_input_video",
+    "vace_context_scale",
+    "pipeline_ids",
+    "graph",
+    "first_frame_image",
+    "last_frame_image",
+    "images",
+    "recording",
+    "node_id",
+)
+DEFAULTS = {"prompt_interpolation_method": "linear", "vace_context_scale": 1.0}
+_RANGES = {
+    "noise_scale": (0.0, 1.0),
+    "kv_cache_attention_bias": (0.01, 1.0),
+    "vace_context_scale": (0.0, 2.0),
+}
+_LITERALS = {
+    "input_mode": ("text", "video"),
+    "prompt_interpolation_method": ("linear", "slerp"),
 }
 
 
-def problem(kind: str, loc: Loc, value: object) -> Problem:
-    """One pydantic-style error entry."""
-    return {"type": kind, "loc": list(loc), "msg": _MESSAGES[kind], "input": value}
+def problem(kind: str, loc: Loc, value: object, **ctx: Any) -> Problem:
+    """One pydantic-style error entry (``ctx`` fills the message and is echoed as pydantic does)."""
+    entry = {"type": kind, "loc": list(loc), "msg": _MESSAGES[kind].format(**ctx), "input": value}
+    if ctx:
+        entry["ctx"] = ctx
+    return entry
+
+
+def in_range(value: object, loc: Loc, low: float | None, high: float | None) -> list[Problem]:
+    """A number within [low, high] (either may be None), as pydantic words a miss."""
+    if not _is_number(value):
+        return [problem("float_type", loc, value)]
+    assert isinstance(value, int | float)
+    if low is not None and value < low:
+        return [problem("greater_than_equal", loc, value, ge=low)]
+    if high is not None and value > high:
+        return [problem("less_than_equal", loc, value, le=high)]
+    return []
 
 
 def _is_number(value: object) -> bool:
@@ -47,8 +104,8 @@ def _prompts(value: object, loc: Loc) -> list[Problem]:
             found.append(problem("missing", (*at, "text"), dict(item)))
         elif not isinstance(item["text"], str):
             found.append(problem("string_type", (*at, "text"), item["text"]))
-        if "weight" in item and not _is_number(item["weight"]):
-            found.append(problem("float_type", (*at, "weight"), item["weight"]))
+        if "weight" in item:
+            found += in_range(item["weight"], (*at, "weight"), 0.0, None)
     return found
 
 
@@ -75,6 +132,13 @@ def parameters(body: object, loc: Loc) -> list[Problem]:
                 for i, step in enumerate(steps)
                 if not isinstance(step, int) or isinstance(step, bool)
             ]
+    for key, (low, high) in _RANGES.items():
+        if body.get(key) is not None:
+            found += in_range(body[key], (*loc, key), low, high)
+    for key, allowed in _LITERALS.items():
+        if body.get(key) is not None and body[key] not in allowed:
+            expected = " or ".join(f"'{a}'" for a in allowed)
+            found.append(problem("literal_error", (*loc, key), body[key], expected=expected))
     transition = body.get("transition")
     if transition is not None:
         if not isinstance(transition, Mapping):
@@ -98,3 +162,33 @@ def offer(body: object) -> list[Problem]:
     if initial is not None:
         found += parameters(initial, ("body", "initialParameters"))
     return found
+
+
+def normalize(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A valid ``Parameters`` body as Scope's ``model_dump(exclude_none=True)`` returns it.
+
+    The two defaults are filled in, prompt weights default to 1.0, a transition gets its
+    defaults (4 steps, linear), None values go, and the fields come in the model's order.
+    """
+    data = {**DEFAULTS, **{k: v for k, v in body.items() if v is not None}}
+    if isinstance(data.get("prompts"), list):
+        data["prompts"] = [_prompt(p) for p in data["prompts"]]
+    transition = data.get("transition")
+    if isinstance(transition, Mapping):
+        data["transition"] = {
+            "target_prompts": [_prompt(p) for p in transition.get("target_prompts") or []],
+            "num_steps": transition.get("num_steps", 4),
+            "temporal_interpolation_method": transition.get(
+                "temporal_interpolation_method", "linear"
+            ),
+        }
+    ordered = {key: data[key] for key in FIELDS if key in data}
+    ordered.update((key, value) for key, value in data.items() if key not in ordered)
+    return ordered
+
+
+def _prompt(item: object) -> object:
+    if isinstance(item, Mapping):
+        weight = item.get("weight", 1.0)
+        return {"text": item.get("text"), "weight": float(weight) if _is_number(weight) else weight}
+    return item

@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 
-from bridge.sim.server import ScopeSim, SimOptions
+from bridge.sim.options import SimOptions
+from bridge.sim.server import ScopeSim
 
 FAST = {"fps": 20.0, "chunk_frames": 4, "load_time_s": 0.05}
 """Quick stand-in settings for tests: 0.2 s chunks."""

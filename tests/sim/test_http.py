@@ -50,15 +50,18 @@ async def test_empty_pipeline_ids_is_400() -> None:
     assert response.status_code == 400
 
 
-async def test_load_error_is_reported_once() -> None:
-    """An error shows in one status answer, then the server is back to not_loaded."""
+async def test_load_error_is_reported_once_without_a_reason() -> None:
+    """An error shows in one status answer, then the server is back to not_loaded. Like
+    Scope, the answer carries no reason (Scope only logs it); /sim/stats keeps it."""
     async with running_sim(load_time_s=0.05) as (_, base), httpx.AsyncClient() as http:
         await http.post(f"{base}/sim/faults", json={"load_error": "CUDA out of memory"})
         await _load(http, base)
         await asyncio.sleep(0.15)
+        kept = (await http.get(f"{base}/sim/stats")).json()["pipeline"]
         first = (await http.get(f"{base}/api/v1/pipeline/status")).json()
         second = (await http.get(f"{base}/api/v1/pipeline/status")).json()
-    assert (first["status"], first["error"]) == ("error", "CUDA out of memory")
+    assert (first["status"], first["error"]) == ("error", None)
+    assert kept["error"] == "CUDA out of memory"
     assert second["status"] == "not_loaded"
 
 
@@ -108,21 +111,40 @@ async def test_hardware_info_shape_follows_the_version(version: str, expected: s
     ],
 )
 async def test_lora_path_follows_the_version(version: str, present: str, absent: str) -> None:
-    """The LoRA list moved in 0.1.5 and the old path went away."""
+    """The LoRA list moved in 0.1.5; the old path is now just one the web UI answers."""
     async with running_sim(version=version) as (_, base), httpx.AsyncClient() as http:
         assert (await http.get(base + present)).json() == {"lora_files": []}
         missing = await http.get(base + absent)
-    assert missing.status_code == 404
-    assert missing.json() == {"detail": "Not Found"}
+    assert missing.status_code == 200
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "<title>Daydream Scope</title>" in missing.text
+
+
+@pytest.mark.parametrize("path", ["/api/v1/unknown-path", "/sim/nothing-here", "/"])
+async def test_unknown_get_paths_answer_the_web_ui_or_frontend_not_built(path: str) -> None:
+    """A normal install serves its UI's HTML for any GET path it has no route for; without
+    the UI built, 404 "Frontend not built" (the root says so in a 200)."""
+    async with running_sim() as (_, base), httpx.AsyncClient() as http:
+        html = await http.get(base + path)
+    async with running_sim(frontend=False) as (_, base), httpx.AsyncClient() as http:
+        bare = await http.get(base + path)
+    assert (html.status_code, html.headers["content-type"].split(";")[0]) == (200, "text/html")
+    if path == "/":
+        assert bare.json() == {"message": "Scope API - Frontend not built"}
+    else:
+        assert (bare.status_code, bare.json()) == (404, {"detail": "Frontend not built"})
 
 
 async def test_old_versions_lack_delete_and_rest_parameters() -> None:
-    """0.1.4 has neither DELETE on a session nor /session/parameters."""
+    """0.1.4 has neither DELETE on a session nor /session/parameters: only the UI's GET route
+    matches those paths, so other methods are 405 and GET is the UI's HTML."""
     async with running_sim(version="0.1.4") as (_, base), httpx.AsyncClient() as http:
         delete = await http.delete(f"{base}/api/v1/webrtc/offer/abc")
         params = await http.post(f"{base}/api/v1/session/parameters", json={})
+        read = await http.get(f"{base}/api/v1/session/parameters")
     assert delete.status_code == 405
-    assert params.status_code == 404
+    assert (params.status_code, params.json()) == (405, {"detail": "Method Not Allowed"})
+    assert read.headers["content-type"].startswith("text/html")
 
 
 async def test_unknown_session_patch_and_delete_are_404() -> None:
@@ -133,17 +155,32 @@ async def test_unknown_session_patch_and_delete_are_404() -> None:
     assert (patch.status_code, delete.status_code) == (404, 404)
 
 
-async def test_rest_parameters_store_with_the_server_defaults() -> None:
-    """POST /session/parameters re-applies Scope's two defaults."""
-    async with running_sim() as (_, base), httpx.AsyncClient() as http:
+async def test_rest_parameters_without_a_session_answer_ok_and_apply_nothing() -> None:
+    """POST /session/parameters re-applies Scope's two defaults and says ok even with no
+    session open; nothing is applied, so GET shows empty parameters."""
+    async with running_sim() as (sim, base), httpx.AsyncClient() as http:
         posted = await http.post(f"{base}/api/v1/session/parameters", json={"noise_scale": 0.4})
         body = (await http.get(f"{base}/api/v1/session/parameters")).json()
     assert posted.status_code == 200
-    assert body == {
-        "noise_scale": 0.4,
-        "prompt_interpolation_method": "linear",
-        "vace_context_scale": 1.0,
+    assert posted.json() == {
+        "status": "ok",
+        "applied_parameters": {
+            "prompt_interpolation_method": "linear",
+            "noise_scale": 0.4,
+            "vace_context_scale": 1.0,
+        },
     }
+    assert body == {"parameters": {}}
+    assert sim.stats.received == 0
+
+
+async def test_rest_parameters_are_validated_like_scope() -> None:
+    """Out-of-range values get pydantic's 422 naming the field."""
+    async with running_sim() as (_, base), httpx.AsyncClient() as http:
+        response = await http.post(f"{base}/api/v1/session/parameters", json={"noise_scale": 2})
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert (problem["type"], problem["loc"]) == ("less_than_equal", ["body", "noise_scale"])
 
 
 async def test_fault_switches_status_and_delay() -> None:

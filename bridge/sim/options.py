@@ -1,0 +1,79 @@
+"""How the stand-in is set up: ``SimOptions`` and the command-line switches that fill them.
+
+Kept apart from the server so ``scope-bridge`` can offer the switches without importing
+aiohttp and aiortc until the stand-in actually runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class SimOptions:
+    """How the stand-in behaves. ``fps`` and ``chunk_frames`` override every pipeline's own
+    chunk model (``catalog``) when set; ``frontend`` is a normal install's HTML catch-all;
+    ``tempo_link`` offers tempo sync run by the stand-in's own clock."""
+
+    version: str = "0.2.4"
+    fps: float | None = None
+    chunk_frames: int | None = None
+    queue_size: int = 8
+    load_time_s: float = 0.3
+    width: int = 576
+    height: int = 320
+    frontend: bool = True
+    tempo_link: bool = True
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The stand-in's switches, shared with ``scope-bridge sim``."""
+    defaults = SimOptions()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--scope-version",
+        "--version",
+        dest="version",
+        default=defaults.version,
+        help="the Scope release whose API shapes to speak (0.1.4 ... 0.2.4)",
+    )
+    parser.add_argument(
+        "--fps", type=float, default=None, help="frames per second for every pipeline"
+    )
+    parser.add_argument(
+        "--chunk-frames",
+        type=int,
+        default=None,
+        help="frames per pipeline call for every pipeline (otherwise: 12 for the Wan "
+        "pipelines, 4 for streamdiffusionv2, 1 for controller-viz)",
+    )
+    parser.add_argument("--queue-size", type=int, default=defaults.queue_size)
+    parser.add_argument("--load-time", type=float, default=defaults.load_time_s)
+    parser.add_argument(
+        "--no-frontend",
+        dest="frontend",
+        action="store_false",
+        help='answer unknown GET paths 404 "Frontend not built" instead of the web UI HTML',
+    )
+    parser.add_argument(
+        "--no-tempo-link",
+        dest="tempo_link",
+        action="store_false",
+        help="offer no tempo source (as a Scope without its link/midi extras)",
+    )
+
+
+def from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``SimOptions`` fields from parsed arguments."""
+    return {
+        "version": args.version,
+        "fps": args.fps,
+        "chunk_frames": args.chunk_frames,
+        "queue_size": args.queue_size,
+        "load_time_s": args.load_time,
+        "frontend": args.frontend,
+        "tempo_link": args.tempo_link,
+    }
