@@ -256,7 +256,9 @@ class Runtime:
             await self._recheck.wait()
 
     async def _watch_drops(self) -> None:
-        """Read the stand-in's dropped-update count every 2 s; a real Scope has none to read."""
+        """Read the stand-in's dropped-update count every 2 s. A real Scope has none: it
+        answers ``/sim/stats`` with its web UI, which counts as not served, and then this
+        stops after that one question (only failing to reach Scope asks again)."""
         while True:
             try:
                 stats = await self.client.stand_in_stats()

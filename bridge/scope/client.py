@@ -2,13 +2,15 @@
 
 Each method is one endpoint of Scope's HTTP API, returns a typed value from ``models`` and
 raises only ``ScopeError`` subclasses, each with one sentence (``failures``). The transport is
-injectable (``httpx.MockTransport`` in unit tests). Every request has a timeout.
+injectable (``httpx.MockTransport`` in unit tests). Every request has a timeout. Optional
+endpoints (LoRA list, plugins, schemas, node definitions, the session API, the stand-in's
+``/sim/stats``) count as served only when the answer is JSON of their shape (``served``): a
+normal Scope answers unknown GET paths with its web UI's HTML, not 404.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +19,7 @@ from typing import Any
 import httpx
 
 from bridge.errors import BridgeError, ScopeError, ScopeRejected
-from bridge.scope import failures, versions
+from bridge.scope import failures, served, versions
 from bridge.scope.endpoint import ScopeEndpoint
 from bridge.scope.models import (
     Answer,
@@ -27,6 +29,7 @@ from bridge.scope.models import (
     LoraFile,
     ModelsStatus,
     PipelineStatus,
+    SessionMetrics,
     parse_loras,
 )
 from bridge.scope.versions import ScopeVersion
@@ -114,13 +117,13 @@ class ScopeClient:
 
     async def _json(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
         response = await self._send(method, path, what, **kwargs)
-        try:
-            return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        ok, data = served.decoded(response)
+        if not ok:
+            page = "a web page" if served.is_html(response) else "something that is not JSON"
             raise ScopeRejected(
-                f"Scope answered {what} with something that is not JSON: is the URL right?",
-                response.status_code,
-            ) from exc
+                f"Scope answered {what} with {page}: is the URL right?", response.status_code
+            )
+        return data
 
     async def health(self) -> Health:
         """``GET /health``; remembers the server version for later path choices."""
@@ -170,8 +173,13 @@ class ScopeClient:
             if status.matches(pipeline_id, load_params):
                 return status
             if status.state == "error":
-                reason = status.error or "no reason given"
-                raise ScopeRejected(f"Scope could not load {pipeline_id}: {reason}.", 500)
+                if status.error:
+                    raise ScopeRejected(f"Scope could not load {pipeline_id}: {status.error}.", 500)
+                raise ScopeRejected(
+                    f"Scope could not load {pipeline_id}; it gives no reason here (see Scope's "
+                    "log).",
+                    500,
+                )
             if status.state == "loading":
                 seen_loading = True
                 idle_since = time.monotonic()
@@ -197,48 +205,79 @@ class ScopeClient:
         )
         return ModelsStatus.parse(data)
 
-    async def _first_found(self, paths: Sequence[str], what: str) -> Any:
-        last: ScopeRejected | None = None
-        for path in paths:
-            try:
-                return await self._json("GET", path, what)
-            except ScopeRejected as exc:
-                if exc.status not in (404, 405):
-                    raise
-                last = exc
-        assert last is not None
-        raise last
-
-    async def pipeline_schemas(self) -> Mapping[str, Mapping[str, Any]] | None:
-        """Each pipeline's description (``/api/v1/pipelines/schemas``); None if not served."""
-        data = await self._json_if_served("/api/v1/pipelines/schemas", "the pipeline schemas")
-        pipelines = data.get("pipelines") if isinstance(data, dict) else None
-        if not isinstance(pipelines, dict):
-            return None
-        return {k: v for k, v in pipelines.items() if isinstance(v, dict)}
-
-    async def stand_in_stats(self) -> Mapping[str, Any] | None:
-        """The built-in stand-in's counters (``/sim/stats``); None from a real Scope (404)."""
-        data = await self._json_if_served("/sim/stats", "the stand-in's counters")
-        return data if isinstance(data, dict) else None
-
-    async def _json_if_served(self, path: str, what: str) -> Any:
-        """GET ``path`` as JSON; None where this server has no such endpoint (404, 405)."""
+    async def _served(self, path: str, what: str, shape: served.Check) -> tuple[bool, Any]:
+        """GET ``path``: ``(True, data)`` when the answer is JSON of ``shape``; ``(False, None)``
+        when this server does not serve it (404, 405, its web UI's HTML, another shape)."""
         try:
-            return await self._json("GET", path, what)
+            response = await self._send("GET", path, what)
         except ScopeRejected as exc:
             if exc.status in (404, 405):
-                return None
+                return False, None
             raise
+        ok, data = served.decoded(response)
+        if ok and shape(data):
+            return True, data
+        log.debug("Scope does not serve %s at %s", what, path)
+        return False, None
+
+    async def _first_served(
+        self, paths: Sequence[str], what: str, shape: served.Check
+    ) -> tuple[bool, Any]:
+        for path in paths:
+            found, data = await self._served(path, what, shape)
+            if found:
+                return True, data
+        return False, None
+
+    async def pipeline_schemas(self) -> Mapping[str, Mapping[str, Any]] | None:
+        """Each pipeline's description (``/api/v1/pipelines/schemas``, else the pipeline nodes
+        of ``/api/v1/nodes/definitions``); None if the server serves neither."""
+        found, data = await self._served(
+            "/api/v1/pipelines/schemas", "the pipeline schemas", served.SCHEMAS
+        )
+        if found:
+            return {k: v for k, v in data["pipelines"].items() if isinstance(v, dict)}
+        nodes = await self.node_definitions()
+        if nodes is None:
+            return None
+        return served.schemas_from_nodes({"nodes": list(nodes)})
+
+    async def node_definitions(self) -> tuple[Mapping[str, Any], ...] | None:
+        """``/api/v1/nodes/definitions`` (0.2.4+): every node type; None if not served."""
+        found, data = await self._served(
+            "/api/v1/nodes/definitions", "the node definitions", served.NODES
+        )
+        if not found:
+            return None
+        return tuple(node for node in data["nodes"] if isinstance(node, dict))
+
+    async def stand_in_stats(self) -> Mapping[str, Any] | None:
+        """The built-in stand-in's counters (``/sim/stats``); None from a real Scope."""
+        found, data = await self._served(
+            "/sim/stats", "the stand-in's counters", served.stand_in_stats
+        )
+        return data if found else None
 
     async def loras(self) -> tuple[LoraFile, ...]:
         """LoRA files on the server (``/api/v1/loras``, or ``/api/v1/lora/list`` before 0.1.5)."""
-        data = await self._first_found(versions.lora_paths(self.version), "the LoRA list")
+        paths = versions.lora_paths(self.version)
+        found, data = await self._first_served(paths, "the LoRA list", served.LORAS)
+        if not found:
+            raise ScopeRejected(
+                f"Scope at {self.endpoint.display} serves no LoRA list (tried "
+                f"{' and '.join(paths)}).",
+                404,
+            )
         return parse_loras(data)
 
     async def plugins(self) -> tuple[Mapping[str, Any], ...]:
-        """Installed plugins (``/api/v1/plugins``, falling back to ``/plugins``)."""
-        data = await self._first_found(("/api/v1/plugins", "/plugins"), "the plugin list")
+        """Installed plugins (``/api/v1/plugins``, falling back to ``/plugins``); none when the
+        server lists none or serves no plugin list."""
+        found, data = await self._first_served(
+            ("/api/v1/plugins", "/plugins"), "the plugin list", served.PLUGINS
+        )
+        if not found:
+            return ()
         items = data.get("plugins", []) if isinstance(data, Mapping) else data
         return tuple(item for item in items if isinstance(item, Mapping))
 
@@ -290,18 +329,47 @@ class ScopeClient:
             raise
         return True
 
-    async def set_session_parameters(self, parameters: Mapping[str, Any]) -> None:
-        """``POST /api/v1/session/parameters`` (0.1.8+): applies to every active session."""
-        if not versions.supports_rest_parameters(self.version):
-            raise ScopeRejected(
-                f"Scope {self.version} has no REST session parameters: it needs 0.1.8 or newer.",
-                404,
-            )
-        await self._send(
-            "POST", "/api/v1/session/parameters", "the parameter update", body=dict(parameters)
+    def _no_rest(self) -> ScopeRejected:
+        version = f"Scope {self.version}" if self.version else "This Scope"
+        return ScopeRejected(
+            f"{version} has no REST session parameters: it needs 0.1.8 or newer.", 404
         )
 
-    async def session_parameters(self) -> Mapping[str, Any]:
-        """``GET /api/v1/session/parameters`` (0.1.8+)."""
-        data = await self._json("GET", "/api/v1/session/parameters", "the parameter request")
-        return data if isinstance(data, Mapping) else {}
+    async def set_session_parameters(self, parameters: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``POST /api/v1/session/parameters`` (0.1.8+): applies to every active session.
+
+        Returns what Scope says it applied (``applied_parameters``, with its two re-applied
+        defaults). Scope answers ``ok`` even when no session is open and nothing is applied:
+        ``session_metrics()`` says whether one is.
+        """
+        if not versions.supports_rest_parameters(self.version):
+            raise self._no_rest()
+        try:
+            response = await self._send(
+                "POST", "/api/v1/session/parameters", "the parameter update", body=dict(parameters)
+            )
+        except ScopeRejected as exc:
+            if exc.status in (404, 405):
+                raise self._no_rest() from exc
+            raise
+        ok, data = served.decoded(response)
+        if not ok or not isinstance(data, dict) or data.get("status") != "ok":
+            raise self._no_rest()
+        applied = data.get("applied_parameters")
+        return applied if isinstance(applied, dict) else dict(parameters)
+
+    async def session_parameters(self) -> Mapping[str, Any] | None:
+        """``GET /api/v1/session/parameters`` (0.1.8+): the first active session's parameters
+        (empty without a session); None when the server has no session API."""
+        found, data = await self._served(
+            "/api/v1/session/parameters", "the session parameters", served.SESSION_PARAMETERS
+        )
+        return data["parameters"] if found else None
+
+    async def session_metrics(self) -> SessionMetrics | None:
+        """``GET /api/v1/session/metrics`` (0.1.8+): whether a session runs, and how fast;
+        None when the server has no session API."""
+        found, data = await self._served(
+            "/api/v1/session/metrics", "the session metrics", served.SESSION_METRICS
+        )
+        return SessionMetrics.parse(data) if found else None

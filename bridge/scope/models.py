@@ -6,6 +6,7 @@ what we need. Unknown extra fields are ignored, since every Scope release adds s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -210,3 +211,59 @@ class Answer:
             type=str(body.get("type", "answer")),
             session_id=str(session_id) if session_id else None,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStats:
+    """One session in ``GET /api/v1/session/metrics``: what Scope made, and how fast."""
+
+    session_id: str
+    frames_out: int
+    fps_out: float
+    pipeline_fps: float | None
+    elapsed_s: float
+    headless: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SessionMetrics:
+    """``GET /api/v1/session/metrics`` (0.1.8+). Scope reports its first active session only:
+    an empty ``sessions`` means none is open (a REST update then applies to nothing)."""
+
+    sessions: tuple[SessionStats, ...]
+
+    @property
+    def active(self) -> bool:
+        return bool(self.sessions)
+
+    @classmethod
+    def parse(cls, data: object) -> SessionMetrics:
+        body = _as_object(data, "the session metrics")
+        sessions = body.get("sessions")
+        if not isinstance(sessions, Mapping):
+            raise ScopeRejected("Scope's session metrics have no 'sessions'.", 200)
+        return cls(
+            tuple(
+                SessionStats(
+                    session_id=str(sid),
+                    frames_out=_count(stats.get("frames_out")),
+                    fps_out=_rate(stats.get("fps_out")) or 0.0,
+                    pipeline_fps=_rate(stats.get("pipeline_fps")),
+                    elapsed_s=_rate(stats.get("elapsed_seconds")) or 0.0,
+                    headless=stats.get("headless") is True,
+                )
+                for sid, stats in sessions.items()
+                if isinstance(stats, Mapping)
+            )
+        )
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _rate(value: object) -> float | None:
+    """A finite, non-negative number, or None (Scope sends null pipeline_fps in relay mode)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None

@@ -26,6 +26,8 @@ class SimOptions:
     height: int = 320
     frontend: bool = True
     tempo_link: bool = True
+    sim_endpoints: bool = True
+    """``False`` hides ``/sim/*`` (the web UI answers there), to pose as a real Scope."""
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:

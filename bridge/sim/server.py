@@ -18,6 +18,7 @@ import logging
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
@@ -64,6 +65,8 @@ class ScopeSim:
         self.pipeline = PipelineSlot(self.options.width, self.options.height, parsed)
         self.tempo = TempoService(self.notify_all, link=self.options.tempo_link)
         self.session_api = SessionApi(self)
+        self.requests: Counter[tuple[str, str]] = Counter()
+        """Requests seen, by method and path (a stand-in record, for tests)."""
         self.host: str | None = None
         self.port: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -118,10 +121,13 @@ class ScopeSim:
             web.get("/api/v1/webrtc/ice-servers", self.ice_servers),
             web.post("/api/v1/webrtc/offer", self.offer),
             web.patch("/api/v1/webrtc/offer/{session_id}", self.patch_candidates),
-            web.get("/sim/stats", self.sim_stats),
-            web.get("/sim/faults", self.sim_faults),
-            web.post("/sim/faults", self.sim_faults),
         ]
+        if self.options.sim_endpoints:
+            routes += [
+                web.get("/sim/stats", self.sim_stats),
+                web.get("/sim/faults", self.sim_faults),
+                web.post("/sim/faults", self.sim_faults),
+            ]
         if versions.supports_session_delete(v):
             routes.append(web.delete("/api/v1/webrtc/offer/{session_id}", self.delete_session))
         if versions.supports_rest_parameters(v):
@@ -144,7 +150,8 @@ class ScopeSim:
     async def _faults_middleware(
         self, request: web.Request, handler: Handler
     ) -> web.StreamResponse:
-        if not request.path.startswith("/sim/"):
+        self.requests[(request.method, request.path)] += 1
+        if not (self.options.sim_endpoints and request.path.startswith("/sim/")):
             if self.faults.delay_ms:
                 await asyncio.sleep(self.faults.delay_ms / 1000)
             if self.faults.http_status:
@@ -348,9 +355,21 @@ class ScopeSim:
             pipeline=self.pipeline.snapshot(),
             parameters=[dict(s.engine.params) for s in self.sessions.values()],
             paused=[s.engine.paused for s in self.sessions.values()],
+            pipeline_fps=[s.processor.worker.meter.fps for s in self.sessions.values()],
+            chunk=self._chunk(),
+            headless=self.session_api.headless is not None,
+            tempo_updates=self.tempo.updates_sent,
             clock="CLOCK_MONOTONIC",
         )
         return reply(stats)
+
+    def _chunk(self) -> dict[str, Any] | None:
+        """The loaded pipeline's chunk model as the stand-in runs it."""
+        loaded = self.pipeline.pipeline_id
+        if loaded is None:
+            return None
+        model = catalog.chunk_model(loaded, self.options.fps, self.options.chunk_frames)
+        return {"frames_per_call": model.frames_per_call, "fps": model.fps}
 
     async def sim_faults(self, request: web.Request) -> web.Response:
         if request.method == "POST":
@@ -359,7 +378,10 @@ class ScopeSim:
                 return error
             if not isinstance(body, Mapping):
                 return detail("a JSON object of fault switches is expected", 400)
-            close_after = self.faults.update(body)
+            try:
+                close_after = self.faults.update(body)
+            except (TypeError, ValueError) as exc:
+                return detail(f"a fault switch has a value of the wrong kind: {exc}", 400)
             if close_after is not None:
                 for session in self.sessions.values():
                     session.close_later(close_after)

@@ -325,3 +325,149 @@ async def test_only_the_stand_in_reports_dropped_updates() -> None:
         stats = await client.stand_in_stats()
     assert stats is not None
     assert stats["dropped"] == 2
+
+
+INDEX = '<!doctype html><html lang="en"><head><title>Daydream Scope</title></head></html>'
+
+
+def _web_ui_client(
+    routes: dict[tuple[str, str], Any], seen: list[httpx.Request] | None = None
+) -> ScopeClient:
+    """A client of a normal Scope install: any GET path without a route answers its web UI
+    (200 text/html), any other method 405."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if seen is not None:
+            seen.append(request)
+        answer = routes.get((request.method, request.url.path))
+        if isinstance(answer, httpx.Response):
+            return answer
+        if answer is not None:
+            return httpx.Response(200, json=answer)
+        if request.method == "GET":
+            return httpx.Response(200, text=INDEX, headers={"content-type": "text/html"})
+        return httpx.Response(405, json={"detail": "Method Not Allowed"})
+
+    return ScopeClient("http://scope:8000", transport=httpx.MockTransport(handler))
+
+
+async def test_the_web_ui_answer_means_not_served_for_every_fallback() -> None:
+    """HTML for an optional endpoint is "not served": fall back or say None, never raise."""
+    files = {"lora_files": [{"name": "ink", "path": "/m/ink.safetensors"}]}
+    async with _web_ui_client({("GET", "/api/v1/lora/list"): files}) as client:
+        assert [f.name for f in await client.loras()] == ["ink"]
+        assert await client.plugins() == ()
+        assert await client.pipeline_schemas() is None
+        assert await client.node_definitions() is None
+        assert await client.session_parameters() is None
+        assert await client.session_metrics() is None
+        assert await client.stand_in_stats() is None
+    async with _web_ui_client({}) as client:
+        with pytest.raises(ScopeRejected, match="serves no LoRA list"):
+            await client.loras()
+
+
+async def test_json_of_the_wrong_shape_means_not_served() -> None:
+    """A proxy's or another server's JSON is not Scope's answer either."""
+    odd = {"error": "no such thing"}
+    routes = {
+        ("GET", path): odd
+        for path in ("/sim/stats", "/api/v1/pipelines/schemas", "/api/v1/session/parameters")
+    }
+    async with _client(routes) as client:
+        assert await client.stand_in_stats() is None
+        assert await client.pipeline_schemas() is None
+        assert await client.session_parameters() is None
+
+
+async def test_schemas_fall_back_to_the_pipeline_nodes() -> None:
+    """Without /api/v1/pipelines/schemas, the pipeline nodes of nodes/definitions say it."""
+    meta = {"id": "controller-viz", "supports_prompts": False}
+    nodes = {
+        "nodes": [
+            {"node_type_id": "controller-viz", "category": "pipeline", "pipeline_meta": meta},
+            {"node_type_id": "scheduler", "category": "timing", "pipeline_meta": None},
+        ]
+    }
+    async with _web_ui_client({("GET", "/api/v1/nodes/definitions"): nodes}) as client:
+        assert await client.pipeline_schemas() == {"controller-viz": meta}
+
+
+async def test_session_api_answers_are_unwrapped_and_read() -> None:
+    """GET parameters is wrapped; metrics say whether a session runs and how fast."""
+    metrics = {
+        "sessions": {
+            "s1": {"frames_out": 171, "fps_out": 55.5, "pipeline_fps": 60.0, "elapsed_seconds": 3.1}
+        },
+        "gpu": {},
+    }
+    routes = {
+        ("GET", "/api/v1/session/parameters"): {"parameters": {"noise_scale": 0.3}},
+        ("GET", "/api/v1/session/metrics"): metrics,
+        ("POST", "/api/v1/session/parameters"): {
+            "status": "ok",
+            "applied_parameters": {"noise_scale": 0.3, "vace_context_scale": 1.0},
+        },
+    }
+    async with _web_ui_client(routes) as client:
+        assert await client.session_parameters() == {"noise_scale": 0.3}
+        read = await client.session_metrics()
+        applied = await client.set_session_parameters({"noise_scale": 0.3})
+    assert read is not None
+    assert read.active
+    [stats] = read.sessions
+    assert (stats.session_id, stats.frames_out, stats.pipeline_fps) == ("s1", 171, 60.0)
+    assert applied == {"noise_scale": 0.3, "vace_context_scale": 1.0}
+
+
+async def test_rest_parameters_on_a_server_without_the_session_api() -> None:
+    """A version that does not say, answering 405 (only the UI's GET route matches): the
+    same sentence as a known-old version."""
+    async with _web_ui_client({("GET", "/health"): {"status": "healthy"}}) as client:
+        await client.health()
+        with pytest.raises(ScopeRejected, match=r"needs 0\.1\.8 or newer"):
+            await client.set_session_parameters({"paused": True})
+
+
+async def test_a_web_page_for_a_required_answer_is_named() -> None:
+    """The health check answered by a web page (a wrong URL or prefix) says so."""
+    async with _web_ui_client({}) as client:
+        with pytest.raises(ScopeRejected, match="with a web page: is the URL right"):
+            await client.health()
+
+
+async def test_a_load_error_without_a_reason_says_so() -> None:
+    """Scope's status never carries the reason: the sentence points at Scope's log."""
+    answers = iter(
+        [
+            {"status": "not_loaded", "pipeline_id": None, "load_params": None, "error": None},
+            {"status": "error", "pipeline_id": None, "load_params": None, "error": None},
+        ]
+    )
+    routes = {
+        ("GET", "/api/v1/pipeline/status"): lambda _: httpx.Response(200, json=next(answers)),
+        ("POST", "/api/v1/pipeline/load"): {"message": "loading"},
+    }
+    async with _client(routes) as client:
+        with pytest.raises(ScopeRejected, match=r"could not load longlive; .*see Scope's log"):
+            await client.ensure_pipeline("longlive", {"width": 576, "height": 320})
+
+
+@pytest.mark.parametrize("version", ["0.1.4", "0.2.4"])
+async def test_fallbacks_against_the_stand_in_with_its_web_ui(version: str) -> None:
+    """The stand-in as a normal install (catch-all on): every optional call lands right."""
+    async with running_sim(version=version) as (_, base), ScopeClient(base) as client:
+        assert await client.loras() == ()  # 0.1.4: /api/v1/loras is the UI; the old path works
+        schemas = await client.pipeline_schemas()
+        nodes = await client.node_definitions()
+        params = await client.session_parameters()
+        assert await client.stand_in_stats() is not None
+    assert schemas is not None
+    assert schemas["controller-viz"]["supports_prompts"] is False
+    if version == "0.1.4":
+        assert (nodes, params) == (None, None)
+    else:
+        assert nodes is not None
+        assert params == {}
+    async with running_sim(sim_endpoints=False) as (_, base), ScopeClient(base) as client:
+        assert await client.stand_in_stats() is None
