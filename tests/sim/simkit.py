@@ -14,7 +14,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import numpy as np
+from av import VideoFrame
 
+from bridge import framecode
+from bridge.scope.client import ScopeClient
+from bridge.scope.session import ScopeSession, ServerMessage
 from bridge.sim.options import SimOptions
 from bridge.sim.server import ScopeSim
 
@@ -84,3 +89,37 @@ async def wait_for(check: Callable[[], bool], timeout_s: float, what: str) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+class Frames:
+    """Collects received frames and their stamped counters (read back from the blocks)."""
+
+    def __init__(self) -> None:
+        self.counters: list[int] = []
+        self.last: VideoFrame | None = None
+
+    def __call__(self, frame: VideoFrame) -> None:
+        self.last = frame
+        pixels = np.asarray(frame.to_ndarray(format="rgb24"), np.uint8)
+        self.counters.append(framecode.read(pixels))
+
+
+@asynccontextmanager
+async def streaming(
+    pipeline: str = "longlive",
+    size: tuple[int, int] = (576, 320),
+    initial: dict[str, Any] | None = None,
+    **options: Any,
+) -> AsyncIterator[tuple[ScopeSim, ScopeSession, Frames, list[ServerMessage]]]:
+    """A stand-in with ``pipeline`` loaded and one session receiving frames and messages."""
+    frames, heard = Frames(), list[ServerMessage]()
+    options.setdefault("load_time_s", 0.05)
+    async with running_sim(**options) as (sim, base), ScopeClient(base) as client:
+        await client.ensure_pipeline(pipeline, {"width": size[0], "height": size[1]})
+        session = ScopeSession(client, pipeline, on_frame=frames, on_message=heard.append)
+        try:
+            await session.open(initial or {"prompts": [{"text": "a cat", "weight": 1.0}]})
+            await wait_for(lambda: bool(frames.counters), 10.0, "the first frame")
+            yield sim, session, frames, heard
+        finally:
+            await session.close()

@@ -110,3 +110,38 @@ def test_string_prompts_on_the_channel_are_tolerated() -> None:
     engine.receive({"prompts": ["sea"]}, 0.0)
     engine.chunk(1.0)
     assert engine.prompts == (Prompt("sea", 1.0),)
+
+
+def test_ctrl_input_keys_are_the_latest_and_mouse_deltas_add_up() -> None:
+    """Two updates merged before a call: keys of the second, mouse of both; the call uses
+    the delta once (the dot moves, clamped to the frame) and keeps the keys held."""
+    engine = ParameterEngine({}, SimStats(), size=(100, 50))
+    engine.receive({"ctrl_input": {"button": ["KeyA"], "mouse": [10.0, 5.0]}}, 0.0)
+    engine.receive({"ctrl_input": {"button": ["KeyW"], "mouse": [30.0, 100.0]}}, 0.0)
+    engine.take(1.0)
+    engine.take(1.0)
+    assert engine.params["ctrl_input"] == {"button": ["KeyW"], "mouse": [40.0, 105.0]}
+    engine.generate()
+    assert engine.cursor == (90.0, 45.0)  # from (50, 25), clamped 5 px inside the frame
+    assert engine.params["ctrl_input"]["mouse"] == [0.0, 0.0]
+    engine.generate()
+    assert engine.cursor == (90.0, 45.0)
+    assert engine.buttons() == {"KeyW"}
+
+
+def test_a_paused_pipeline_takes_updates_but_generates_nothing() -> None:
+    """The worker pauses when it takes the paused message; it still takes, never generates."""
+    engine = _engine()
+    engine.receive({"paused": True}, 0.0)
+    engine.receive({"noise_scale": 0.5}, 0.0)
+    engine.chunk(1.0)  # takes paused: no frames from here on
+    chunks = engine.stats.chunks
+    engine.chunk(1.01)
+    assert engine.worker_paused
+    assert engine.params["noise_scale"] == 0.5
+    assert engine.stats.chunks == chunks
+    engine.receive({"paused": False}, 2.0)
+    assert not engine.paused  # the output thaws on receipt
+    engine.chunk(2.01)
+    assert not engine.worker_paused
+    assert engine.stats.chunks == chunks + 1
