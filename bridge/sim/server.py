@@ -32,7 +32,7 @@ from bridge.sim import catalog, replies, validation
 from bridge.sim.faults import Faults
 from bridge.sim.media import SimSession
 from bridge.sim.options import SimOptions
-from bridge.sim.osc import osc_paths
+from bridge.sim.osc import OscServer, known_paths, osc_paths
 from bridge.sim.params import SimStats
 from bridge.sim.pipeline import PipelineSlot
 from bridge.sim.processor import FrameProcessor, StreamSettings
@@ -65,6 +65,9 @@ class ScopeSim:
         self.pipeline = PipelineSlot(self.options.width, self.options.height, parsed)
         self.tempo = TempoService(self.notify_all, link=self.options.tempo_link)
         self.session_api = SessionApi(self)
+        self.osc = OscServer(
+            lambda: known_paths(self.pipeline.pipeline_id, self.version), self.broadcast
+        )
         self.requests: Counter[tuple[str, str]] = Counter()
         """Requests seen, by method and path (a stand-in record, for tests)."""
         self.host: str | None = None
@@ -84,6 +87,8 @@ class ScopeSim:
         sock.bind((host, port))
         await web.SockSite(self._runner, sock).start()
         self.host, self.port = host, int(sock.getsockname()[1])
+        if versions.has_osc_server(self.version):
+            await self.osc.start(host, self.port)  # Scope takes OSC on its HTTP port
         return self.port
 
     async def stop(self) -> None:
@@ -92,6 +97,7 @@ class ScopeSim:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.osc.stop()
         await self.tempo.stop()
         await self.session_api.end_headless()
         await asyncio.gather(*(s.close() for s in list(self.sessions.values())))
@@ -292,7 +298,7 @@ class ScopeSim:
         return reply(
             {
                 "enabled": True,
-                "listening": False,  # the stand-in does not take OSC itself
+                "listening": self.osc.listening,
                 "port": self.port,
                 "host": self.host,
                 "log_all_messages": False,
@@ -359,6 +365,7 @@ class ScopeSim:
             chunk=self._chunk(),
             headless=self.session_api.headless is not None,
             tempo_updates=self.tempo.updates_sent,
+            osc=dict(self.osc.counts),
             clock="CLOCK_MONOTONIC",
         )
         return reply(stats)

@@ -83,6 +83,9 @@ async def test_the_console_reads_the_show_and_its_commands_reach_the_bridge(
         await asyncio.to_thread(remote.submit, freeze)
         assert runtime.bridge.state.paused
         assert (await asyncio.to_thread(remote.snapshot)).output.paused
+        # Frozen before its first frame, Scope (and its stand-in) sends no video: thaw it.
+        await asyncio.to_thread(remote.submit, ev.UiAction(time.monotonic(), "ui", "toggle_pause"))
+        assert not runtime.bridge.state.paused
 
         targets = await asyncio.to_thread(remote.learn_targets)
         assert "prompt.city.weight" in targets
