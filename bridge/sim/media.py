@@ -4,7 +4,8 @@ Like Scope, output starts only when the client's video track arrives (a recvonly
 none) and only if ``initialParameters`` named ``pipeline_ids``; the pipeline (``processor``)
 starts when the track is first read. The track plays the frames the pipeline makes as they
 fall due; paused, it repeats the last frame at the same rate, as Scope's track does, so the
-stream stays alive while the pipeline keeps taking (and merging) updates.
+stream stays alive while the pipeline keeps taking (and merging) updates. Paused before its
+first frame, it sends nothing until thawed (Scope's track has no last frame to repeat).
 """
 
 from __future__ import annotations
@@ -182,10 +183,10 @@ class SimVideoTrack(MediaStreamTrack):
         while True:
             if self.readyState != "live":
                 raise MediaStreamError
-            if session.engine.paused and self._shown is not None:
+            if session.engine.paused:
                 await asyncio.sleep(self._period)
-                if not session.engine.paused:
-                    continue
+                if not session.engine.paused or self._shown is None:
+                    continue  # frozen before a first frame: Scope has nothing to repeat
                 if not self._drawn_paused:  # frozen picture, same counter: only PAUSED is new
                     self._pixels = render(
                         replace(self._shown.view, paused=True), self._shown.counter

@@ -29,6 +29,7 @@ from aiortc.sdp import candidate_from_sdp
 from bridge.scope import versions
 from bridge.scope.versions import ScopeVersion
 from bridge.sim import catalog, replies, validation
+from bridge.sim.extras import StandInExtras
 from bridge.sim.faults import Faults
 from bridge.sim.media import SimSession
 from bridge.sim.options import SimOptions
@@ -129,11 +130,7 @@ class ScopeSim:
             web.patch("/api/v1/webrtc/offer/{session_id}", self.patch_candidates),
         ]
         if self.options.sim_endpoints:
-            routes += [
-                web.get("/sim/stats", self.sim_stats),
-                web.get("/sim/faults", self.sim_faults),
-                web.post("/sim/faults", self.sim_faults),
-            ]
+            routes += StandInExtras(self).routes()
         if versions.supports_session_delete(v):
             routes.append(web.delete("/api/v1/webrtc/offer/{session_id}", self.delete_session))
         if versions.supports_rest_parameters(v):
@@ -348,51 +345,6 @@ class ScopeSim:
         for session in list(self.sessions.values()):
             if session.live:
                 session.notify(message)
-
-    # -- stand-in extras -----------------------------------------------------------------
-    async def sim_stats(self, request: web.Request) -> web.Response:
-        stats = self.stats.to_json()
-        stats.update(
-            version=str(self.version),
-            sessions=len(self.sessions),
-            queued=sum(s.engine.queued for s in self.sessions.values()),
-            candidates_added=self.candidates_added,
-            offers=self.offers,
-            pipeline=self.pipeline.snapshot(),
-            parameters=[dict(s.engine.params) for s in self.sessions.values()],
-            paused=[s.engine.paused for s in self.sessions.values()],
-            pipeline_fps=[s.processor.worker.meter.fps for s in self.sessions.values()],
-            chunk=self._chunk(),
-            headless=self.session_api.headless is not None,
-            tempo_updates=self.tempo.updates_sent,
-            osc=dict(self.osc.counts),
-            clock="CLOCK_MONOTONIC",
-        )
-        return reply(stats)
-
-    def _chunk(self) -> dict[str, Any] | None:
-        """The loaded pipeline's chunk model as the stand-in runs it."""
-        loaded = self.pipeline.pipeline_id
-        if loaded is None:
-            return None
-        model = catalog.chunk_model(loaded, self.options.fps, self.options.chunk_frames)
-        return {"frames_per_call": model.frames_per_call, "fps": model.fps}
-
-    async def sim_faults(self, request: web.Request) -> web.Response:
-        if request.method == "POST":
-            body, error = await read_json(request)
-            if error is not None:
-                return error
-            if not isinstance(body, Mapping):
-                return detail("a JSON object of fault switches is expected", 400)
-            try:
-                close_after = self.faults.update(body)
-            except (TypeError, ValueError) as exc:
-                return detail(f"a fault switch has a value of the wrong kind: {exc}", 400)
-            if close_after is not None:
-                for session in self.sessions.values():
-                    session.close_later(close_after)
-        return reply(self.faults.to_json())
 
 
 async def serve_sim(host: str = "127.0.0.1", port: int = 8000, **opts: Any) -> None:

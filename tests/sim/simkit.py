@@ -23,7 +23,7 @@ from bridge.scope.session import ScopeSession, ServerMessage
 from bridge.sim.options import SimOptions
 from bridge.sim.server import ScopeSim
 
-FAST = {"fps": 20.0, "chunk_frames": 4, "load_time_s": 0.05}
+FAST: dict[str, Any] = {"fps": 20.0, "chunk_frames": 4, "load_time_s": 0.05}
 """Quick stand-in settings for tests: 0.2 s chunks."""
 
 

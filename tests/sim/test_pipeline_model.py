@@ -13,6 +13,7 @@ from PIL import Image
 from bridge.scope.client import ScopeClient
 from bridge.scope.session import ScopeSession, ServerMessage
 from bridge.sim import catalog
+from bridge.sim.extras import StandInExtras
 from bridge.sim.server import ScopeSim
 from tests.sim.simkit import running_sim, streaming, wait_for
 
@@ -46,7 +47,7 @@ async def test_frames_come_in_calls_of_the_pipelines_size(
     async with streaming(pipeline, fps=48.0) as (sim, _, frames, _):
         await wait_for(lambda: sim.stats.chunks >= 3, 5.0, "three calls")
         generated, calls = _worker(sim)
-        chunk = sim._chunk()
+        chunk = StandInExtras(sim).chunk()
     assert (calls - 1) * frames_per_call < generated <= calls * frames_per_call
     assert chunk == {"frames_per_call": frames_per_call, "fps": 48.0}
     assert frames.counters == sorted(frames.counters)

@@ -4,55 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-import numpy as np
 from aiortc import RTCPeerConnection, RTCSessionDescription
-from av import VideoFrame
 
-from bridge import framecode
 from bridge.scope.client import ScopeClient
 from bridge.scope.outgoing import BlackTrack
 from bridge.scope.session import ScopeSession
-from bridge.sim.server import ScopeSim
-from tests.sim.simkit import FAST, running_sim, wait_for
-
-
-class Frames:
-    """Collects received frames' counters (read back from the stamped blocks)."""
-
-    def __init__(self) -> None:
-        self.counters: list[int] = []
-        self.last: VideoFrame | None = None
-
-    def __call__(self, frame: VideoFrame) -> None:
-        self.last = frame
-        self.counters.append(framecode.read(np.asarray(frame.to_ndarray(format="rgb24"), np.uint8)))
-
-
-@asynccontextmanager
-async def streaming(
-    **options: Any,
-) -> AsyncIterator[tuple[ScopeSim, ScopeSession, Frames]]:
-    """A loaded stand-in and an open session receiving frames."""
-    frames = Frames()
-    async with running_sim(**options) as (sim, base), ScopeClient(base) as client:
-        await client.ensure_pipeline("longlive", {"width": 576, "height": 320})
-        session = ScopeSession(client, "longlive", on_frame=frames)
-        try:
-            await session.open({"prompts": [{"text": "a cat", "weight": 1.0}]})
-            await wait_for(lambda: bool(frames.counters), 5.0, "the first frame")
-            yield sim, session, frames
-        finally:
-            await session.close()
+from tests.sim.simkit import FAST, Frames, running_sim, streaming, wait_for
 
 
 async def test_frames_carry_an_increasing_counter_at_the_load_size() -> None:
     """Frames are 576×320 and their stamped counter survives VP8 and increases."""
-    async with streaming(**FAST) as (_, _session, frames):
+    async with streaming(**FAST) as (_, _session, frames, _):
         await wait_for(lambda: len(frames.counters) >= 10, 5.0, "ten frames")
     assert frames.last is not None
     assert (frames.last.width, frames.last.height) == (576, 320)
@@ -62,7 +27,7 @@ async def test_frames_carry_an_increasing_counter_at_the_load_size() -> None:
 
 async def test_an_update_is_applied_at_a_chunk_and_logged() -> None:
     """A prompt change shows in /sim/stats with receive and apply times."""
-    async with streaming(**FAST) as (sim, session, _):
+    async with streaming(**FAST) as (sim, session, _, _):
         session.send({"prompts": [{"text": "a dog", "weight": 1.0}]})
         await wait_for(lambda: sim.stats.applied >= 1, 3.0, "the update to apply")
         entry = sim.stats.log[-1]
@@ -76,7 +41,7 @@ async def test_an_update_is_applied_at_a_chunk_and_logged() -> None:
 async def test_a_burst_of_twenty_loses_the_newest_twelve() -> None:
     """With no chunk boundary during the burst, 8 are queued and 12 dropped."""
     # One chunk per 10 000 frames: the first frame's chunk has passed, the next is far away.
-    async with streaming(fps=20.0, chunk_frames=10_000, load_time_s=0.05) as (sim, session, _):
+    async with streaming(fps=20.0, chunk_frames=10_000) as (sim, session, _, _):
         for i in range(20):
             session.send({"noise_scale": i / 20})
         await wait_for(lambda: sim.stats.received >= 20, 3.0, "twenty messages")
@@ -86,7 +51,7 @@ async def test_a_burst_of_twenty_loses_the_newest_twelve() -> None:
 
 async def test_a_transition_completes_over_its_steps() -> None:
     """num_steps=4 at 0.2 s chunks finishes in about 0.6-0.8 s."""
-    async with streaming(**FAST) as (sim, session, _):
+    async with streaming(**FAST) as (sim, session, _, _):
         session.send(
             {
                 "transition": {
@@ -107,7 +72,7 @@ async def test_a_transition_completes_over_its_steps() -> None:
 
 async def test_pause_freezes_the_counter_and_resume_advances_it() -> None:
     """Paused frames keep coming (the stream stays alive) but show the same picture."""
-    async with streaming(**FAST) as (_, session, frames):
+    async with streaming(**FAST) as (_, session, frames, _):
         session.send({"paused": True})
         await asyncio.sleep(0.3)
         mark = len(frames.counters)
@@ -189,7 +154,7 @@ async def test_offer_without_pipeline_ids_gets_no_frames() -> None:
 
 async def test_frames_fault_stops_the_video_but_not_the_channel() -> None:
     """{"frames": false} stops frames; the session itself stays up."""
-    async with streaming(**FAST) as (sim, session, frames):
+    async with streaming(**FAST) as (sim, session, frames, _):
         sim.faults.update({"frames": False})
         await asyncio.sleep(0.3)
         mark = len(frames.counters)
@@ -202,7 +167,7 @@ async def test_frames_fault_stops_the_video_but_not_the_channel() -> None:
 
 async def test_close_after_fault_ends_the_session() -> None:
     """close_after_s closes the server's peer connection; the client notices."""
-    async with streaming(**FAST) as (sim, session, _):
+    async with streaming(**FAST) as (sim, session, _, _):
         sim.faults.update({})
         for sim_session in sim.sessions.values():
             sim_session.close_later(0.2)
