@@ -48,7 +48,8 @@ def parse_prompts(value: object) -> tuple[Prompt, ...]:
 
 
 def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite JSON number (the channel is not validated: NaN and Infinity parse too)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +224,7 @@ class ParameterEngine:
         if isinstance(transition, Mapping):
             target = parse_prompts(transition.get("target_prompts"))
             steps = transition.get("num_steps", 0)
-            steps = int(steps) if _number(steps) else 0
+            steps = min(int(steps), _MAX_STEPS) if _number(steps) else 0
             if steps > 0 and target:
                 self.transition = Transition(self.prompts, target, steps, 0)
                 self.stats.transitions_started += 1
@@ -239,14 +240,13 @@ class ParameterEngine:
 
 
 _DOT = 5  # controller-viz keeps its 5-pixel dot inside the frame
+_MAX_STEPS = 1_000_000  # a transition longer than this never ends in a show anyway
 
 
 def _mouse(ctrl: Mapping[str, Any]) -> tuple[float, float]:
     mouse = ctrl.get("mouse")
     if isinstance(mouse, list | tuple) and len(mouse) == 2 and all(_number(m) for m in mouse):
-        dx, dy = float(mouse[0]), float(mouse[1])
-        if math.isfinite(dx) and math.isfinite(dy):
-            return dx, dy
+        return float(mouse[0]), float(mouse[1])
     return 0.0, 0.0
 
 

@@ -145,3 +145,23 @@ def test_a_paused_pipeline_takes_updates_but_generates_nothing() -> None:
     engine.chunk(2.01)
     assert not engine.worker_paused
     assert engine.stats.chunks == chunks + 1
+
+
+def test_hostile_numbers_on_the_channel_never_stop_the_pipeline() -> None:
+    """NaN, Infinity and huge values (json.loads takes them) are tolerated, not raised."""
+    engine = _engine()
+    for payload in (
+        {"prompts": [{"text": "a", "weight": float("inf")}, {"text": "b", "weight": float("nan")}]},
+        {"transition": {"target_prompts": [{"text": "c"}], "num_steps": float("inf")}},
+        {"transition": {"target_prompts": [{"text": "d"}], "num_steps": 10**30}},
+        {"ctrl_input": {"button": "KeyW", "mouse": [float("nan"), 1e308]}},
+        {"ctrl_input": {"button": ["KeyW"], "mouse": [1e308, 1e308]}},
+    ):
+        engine.receive(payload, 0.0)
+        engine.chunk(1.0)
+    assert [p.weight for p in engine.prompts] == [1.0]
+    assert engine.transition is not None
+    assert engine.transition.steps == 1_000_000
+    x, y = engine.cursor
+    assert 0 < x < 576
+    assert 0 < y < 320
