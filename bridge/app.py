@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from bridge.config.model import Show
 from bridge.core.events import Event, Tick
+from bridge.core.finite import SCREENED, Refusals, screen
 from bridge.core.mapping import Engine
 from bridge.core.pacer import Pacer
 from bridge.core.payload import PayloadBuilder
@@ -53,7 +54,9 @@ class Bridge:
         self.show = show
         self.clock = clock
         self.state = ShowState(show)
-        self.engine = Engine(show, self.state)
+        self.refused: Refusals = Counter()
+        """Non-finite values refused at this edge and in the engine, by (source, reason)."""
+        self.engine = Engine(show, self.state, self.refused)
         self.builder = PayloadBuilder(show.output.weight_quantum)
         self.pacer = Pacer(
             self.state,
@@ -80,7 +83,17 @@ class Bridge:
 
     # -- the control path ----------------------------------------------------------------
     def submit(self, event: Event) -> None:
-        """Take one event (on the loop thread): map it, apply it, send if allowed."""
+        """Take one event (on the loop thread): map it, apply it, send if allowed.
+
+        Audio, tempo, console and clock events with a NaN or infinite number are refused
+        here, before anything reads them, and counted in ``refused`` (OSC inputs refuse
+        theirs as they parse; MIDI carries only integers).
+        """
+        if type(event) in SCREENED:
+            screened = screen(event, self.refused)
+            if screened is None:
+                return
+            event = screened
         self.event_count += 1
         self.recent.append(event)
         state = self.state
@@ -191,7 +204,7 @@ class Bridge:
             "lora_scales",
             "input_mode",
         } | old.dirty
-        engine = Engine(show, state)
+        engine = Engine(show, state, self.refused)
         old_lives = {live.binding.id: live for live in self.engine.lives}
         for live in engine.lives:
             previous = old_lives.get(live.binding.id)

@@ -6,7 +6,9 @@ Rules of this module:
   beat is recent — otherwise changes pass at once (a performer never waits on a guess);
 - a held change is released ``lookahead`` before the boundary, so that after Scope's chunk
   latency the transition starts on the beat;
-- only scene changes are held: knobs and pauses always go at once.
+- only scene changes are held: knobs and pauses always go at once;
+- a tempo outside ``TRUSTED_BPM`` or with a non-finite field is no tempo: holding a change
+  for a bar of 0.001 BPM would hold it for days.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bridge.core import events as ev
 from bridge.core.state import Change
 
 MIN_CONFIDENCE = 0.5
+TRUSTED_BPM = (20.0, 999.0)
 HELD_TARGETS = frozenset({"scene", "scene.next", "scene.prev"})
 
 
@@ -32,6 +35,8 @@ class BeatClock:
     waiting: list[tuple[float, Change]] = field(default_factory=list)
 
     def observe(self, beat: ev.TempoBeat) -> None:
+        if (beat.t - beat.t) or (beat.bpm - beat.bpm) or (beat.confidence - beat.confidence):
+            return  # NaN or ±inf somewhere (x - x is NaN, which is truthy): not a tempo
         self.bpm, self.confidence = beat.bpm, beat.confidence
         if beat.beat:
             self.last_beat = beat.t
@@ -39,9 +44,13 @@ class BeatClock:
             self.last_downbeat = beat.t
 
     def trusted(self, now: float) -> bool:
-        if self.last_beat is None or self.bpm <= 0 or self.confidence < MIN_CONFIDENCE:
+        lo, hi = TRUSTED_BPM
+        if self.last_beat is None or not lo <= self.bpm <= hi or now - now:
             return False
-        return now - self.last_beat <= 2.0 * 60.0 / self.bpm + 0.25
+        if not self.confidence >= MIN_CONFIDENCE:
+            return False
+        window = 2.0 * 60.0 / self.bpm + 0.25
+        return -window <= now - self.last_beat <= window  # a beat far ahead is no better
 
     def boundary_after(self, t: float) -> float:
         """The first beat (or bar) at or after ``t``, from the last one heard."""

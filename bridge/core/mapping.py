@@ -9,12 +9,16 @@ Rules of this module:
 - buttons (notes, or a CC crossing 64) drive pads; relative encoders step from the
   target's current value; absolute knobs pass soft takeover;
 - time only arrives as data: ``feed`` takes the event's stamp, ``tick(now)`` moves LFOs and
-  smoothing along.
+  smoothing along;
+- ``feed`` is total: no event raises, and no change carries a non-finite number. The edges
+  refuse NaN and ±inf (`bridge.core.finite`); whatever gets here anyway is refused again and
+  counted in ``refused``, never turned into a value (inf is not "the top of the range").
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +26,7 @@ from bridge.config.model import Binding, Show
 from bridge.core import events as ev
 from bridge.core.beats import BeatClock
 from bridge.core.encoders import accelerated, decode
+from bridge.core.finite import Refusals, first_refusal, number_reason, reason
 from bridge.core.state import Change, ShowState
 from bridge.core.takeover import Takeover
 from bridge.core.targets import TargetSpec, clamp, spec_of
@@ -96,8 +101,10 @@ def _live(b: Binding) -> Live:
 class Engine:
     """Turns events into changes for one show. Reads the state for relative moves."""
 
-    def __init__(self, show: Show, state: ShowState) -> None:
+    def __init__(self, show: Show, state: ShowState, refused: Refusals | None = None) -> None:
         self.state = state
+        self.refused: Refusals = Counter() if refused is None else refused
+        """Non-finite values refused by (source, reason); shared with the bridge's edges."""
         self.show = show
         self.beat_clock = BeatClock(show.quantize, show.lookahead_ms / 1000.0)
         self.lives = [_live(b) for b in show.bindings]
@@ -155,12 +162,18 @@ class Engine:
         )
 
     def tick(self, now: float) -> list[Change]:
+        if now - now:  # NaN or ±inf: no time to move anything to
+            self._refuse("clock", now)
+            return []
         if self.t0 is None:
             self.t0 = now
         out: list[Change] = []
         for live in self.lfos:
             src = live.binding.source
             x = lfo_value(src.shape, (now - self.t0) / src.period_s + src.phase)
+            if x - x:  # a phase the show file cannot give, but never a value
+                self._refuse(f"lfo {live.binding.id}", x)
+                continue
             self._dispatch(live, x, x, now, out)
         for live in self.lives:
             if live.last_input is not None and live.chain.temporal and not live.chain.settled:
@@ -189,7 +202,7 @@ class Engine:
             return []
         out: list[Change] = []
         for live in self._match(kind, e.source, channel, number):
-            self._value(live, float(raw), e.t, out)
+            self._value(live, float(raw), e.t, out, e.source)
         return out
 
     def _cc(self, e: ev.Event) -> list[Change]:
@@ -202,7 +215,7 @@ class Engine:
             elif b.pad is not None or live.spec.kind in ("oneshot", "action"):
                 self._button(live, e.value >= 64, out)
             else:
-                self._value(live, float(e.value), e.t, out)
+                self._value(live, float(e.value), e.t, out, e.source)
         return out
 
     def _nrpn(self, e: ev.Event) -> list[Change]:
@@ -212,7 +225,7 @@ class Engine:
             if e.delta:
                 self._step(live, float(e.delta), out)
             else:
-                self._value(live, float(e.value), e.t, out)
+                self._value(live, float(e.value), e.t, out, e.source)
         return out
 
     def _note(self, e: ev.Event) -> list[Change]:
@@ -223,7 +236,7 @@ class Engine:
             if live.binding.pad is not None or live.spec.kind != "continuous":
                 self._button(live, on, out)
             else:
-                self._value(live, float(e.velocity if on else 0), e.t, out)
+                self._value(live, float(e.velocity if on else 0), e.t, out, e.source)
         return out
 
     def _osc(self, e: ev.Event) -> list[Change]:
@@ -242,6 +255,9 @@ class Engine:
             if isinstance(raw, bool) or raw is None:
                 raw = 1.0 if raw else 0.0
             if isinstance(raw, (int, float)):  # a tuple: faster than a union, per message
+                if raw - raw:  # NaN or ±inf (x - x is NaN, which is truthy); 0 for the rest
+                    self._refuse(e.source, raw)
+                    continue
                 kind = live.spec.kind
                 if live.binding.pad is not None or kind in ("oneshot", "action"):
                     self._button(live, float(raw) >= 0.5 * (live.in_lo + live.in_hi), out)
@@ -249,7 +265,7 @@ class Engine:
                     x = normalise(float(raw), live.in_lo, live.in_hi)
                     self._continuous(live, x, e.t, out)
                 else:
-                    self._value(live, float(raw), e.t, out)
+                    self._value(live, float(raw), e.t, out, e.source)
             elif isinstance(raw, str) and live.spec.kind == "discrete":
                 self._emit(live, raw, out)
         return out
@@ -258,8 +274,15 @@ class Engine:
         assert isinstance(e, ev.AudioFeatures)
         out: list[Change] = []
         for name, value in e.values.items():
-            for live in self.index.get(("audio", "", 0, name), ()):
-                self._value(live, value, e.t, out)
+            lives = self.index.get(("audio", "", 0, name), ())
+            if not lives:
+                continue
+            why = number_reason(value)  # numpy scalars too, without numpy's warnings
+            if why is not None:
+                self.refused[e.source, why] += 1
+                continue
+            for live in lives:
+                self._value(live, float(value), e.t, out, e.source)
         return out
 
     def _onset(self, e: ev.Event) -> list[Change]:
@@ -272,12 +295,16 @@ class Engine:
 
     def _tempo(self, e: ev.Event) -> list[Change]:
         assert isinstance(e, ev.TempoBeat)
+        why = first_refusal((e.bpm, e.beat_phase, e.bar_phase, e.confidence))
+        if why is not None:  # a tempo with one meaningless field is not a tempo
+            self.refused[e.source, why] += 1
+            return []
         self.beat_clock.observe(e)
         out: list[Change] = []
         values = {"beat_phase": e.beat_phase, "bar_phase": e.bar_phase, "bpm": e.bpm}
         for name, value in values.items():
             for live in self.index.get(("tempo", "", 0, name), ()):
-                self._value(live, value, e.t, out)
+                self._value(live, value, e.t, out, e.source)
         for name, fired in (("beat", e.beat), ("bar", e.downbeat)):
             for live in self.index.get(("tempo", "", 0, name), ()) if fired else ():
                 self._button(live, True, out)
@@ -300,11 +327,21 @@ class Engine:
         if e.action == "set_prompt_text" and isinstance(e.value, str):
             return [Change(f"prompt.{e.target}.text", e.value, origin="ui")]
         if e.action == "set_value" and e.value is not None and spec_of(e.target):
+            why = number_reason(e.value)
+            if why is not None:
+                self.refused[e.source, why] += 1
+                return []
             return [Change(e.target, e.value, origin="ui")]
         return []
 
+    def _refuse(self, source: str, value: float) -> None:
+        self.refused[source, reason(value) or "nan"] += 1
+
     # -- value paths -------------------------------------------------------------------
-    def _value(self, live: Live, raw: float, now: float, out: list[Change]) -> None:
+    def _value(self, live: Live, raw: float, now: float, out: list[Change], source: str) -> None:
+        if raw - raw:  # NaN or ±inf
+            self._refuse(source, raw)
+            return
         self._dispatch(live, raw, normalise(raw, live.in_lo, live.in_hi), now, out)
 
     def _dispatch(self, live: Live, raw: float, x: float, now: float, out: list[Change]) -> None:
@@ -335,7 +372,7 @@ class Engine:
             return
         if live.binding.source.control == "program":
             index = int(raw)
-            if index >= len(choices):
+            if not 0 <= index < len(choices):
                 return
         else:
             index = min(int(x * len(choices)), len(choices) - 1)
@@ -407,6 +444,9 @@ class Engine:
         self._emit(live, choices[index % len(choices)], out)
 
     def _emit(self, live: Live, value: float | str, out: list[Change]) -> None:
+        if isinstance(value, float) and value - value:  # from a show file's NaN range or value
+            self._refuse(f"mapping {live.binding.id}", value)
+            return
         if live.spec.kind == "continuous":
             b = live.binding
             same = (

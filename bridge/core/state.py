@@ -9,7 +9,9 @@ Rules of this module:
   while it is pending or running fold into its target instead of cancelling it (the payload
   builder decides which message that becomes);
 - one-shots (``reset_cache``) are counted, so none is lost and none goes twice;
-- actions for other parts of the bridge (tap tempo, ...) wait in ``actions`` to be taken.
+- actions for other parts of the bridge (tap tempo, ...) wait in ``actions`` to be taken;
+- a non-finite number is never stored (the engine and the edges refuse and count them; this
+  is the last guard), so every effective value is finite and within its target's bounds.
 """
 
 from __future__ import annotations
@@ -129,10 +131,11 @@ class ShowState:
     # -- changing ----------------------------------------------------------------------
     def apply(self, change: Change) -> None:
         spec = spec_of(change.target)
-        if spec is None:
+        target, value = change.target, change.value
+        # NaN or ±inf (x - x is NaN, which is truthy): never a value, a scene or an index
+        if spec is None or (not isinstance(value, str) and value - value):
             return
         self.version += 1
-        target, value = change.target, change.value
         # a tuple, not ``float | int``: isinstance is about twice as fast with one, on every change
         if spec.kind == "continuous" and isinstance(value, (float, int)):
             if change.merge == "set":

@@ -66,4 +66,5 @@ def slot_of(target: str) -> str:
 
 
 def clamp(value: float, lo: float, hi: float) -> float:
-    return lo if value < lo else hi if value > hi else value
+    """``value`` within [lo, hi]; NaN (which fails every comparison) becomes ``lo``."""
+    return lo if not value >= lo else hi if value > hi else value

@@ -3,6 +3,8 @@
 Rules of this module:
 - every value between stages is normalised to 0..1; the chain never leaves that range;
 - interpolation is ``lo*(1-t) + hi*t`` then clamped, so endpoints are exact;
+- the clamps send NaN to the low end: the engine refuses non-finite inputs before they get
+  here, and the clamps make sure none can come out whatever a stage computes;
 - smoothing and slew are the only stages with state; they take ``now`` as data and report
   whether they have settled, so the engine knows when to stop re-running the chain.
 """
@@ -17,14 +19,15 @@ from bridge.config.model import Transform
 
 
 def clamp01(x: float) -> float:
-    return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+    # "not x >= 0" rather than "x < 0": NaN fails every comparison, so it lands on 0, not out
+    return 0.0 if not x >= 0.0 else 1.0 if x > 1.0 else x
 
 
 def lerp(lo: float, hi: float, t: float) -> float:
     value = lo * (1.0 - t) + hi * t
     # comparisons, not min/max calls: this runs for every mapped value
     a, b = (lo, hi) if lo <= hi else (hi, lo)
-    return a if value < a else b if value > b else value
+    return a if not value >= a else b if value > b else value
 
 
 def normalise(raw: float, lo: float, hi: float) -> float:

@@ -10,11 +10,14 @@ Rules of this module:
 - parameter-number select CCs (98..101) are consumed; data entry (6/38) and increment /
   decrement (96/97) are consumed only while a parameter is selected, and pass through as
   ordinary control changes otherwise;
-- MIDI channels are 1..16.
+- MIDI channels are 1..16;
+- a tempo is finite or not reported: a tick without a finite stamp is ignored, and ticks
+  stamped too close together to measure give no BPM.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Literal
@@ -218,9 +221,10 @@ class ClockTempo:
     def bpm(self) -> float | None:
         """The current estimate, or None before two ticks arrived."""
         times = self._times
-        if len(times) < 2 or times[-1] <= times[0]:
+        if len(times) < 2 or not times[-1] > times[0]:
             return None
-        return 60.0 * (len(times) - 1) / (TICKS_PER_BEAT * (times[-1] - times[0]))
+        bpm = 60.0 * (len(times) - 1) / (TICKS_PER_BEAT * (times[-1] - times[0]))
+        return bpm if math.isfinite(bpm) else None  # ticks a few picoseconds apart: no tempo
 
     def feed(self, clock: MidiClock) -> list[TempoBeat]:
         """Take one clock event; return the tempo events it produces (often none)."""
@@ -237,6 +241,8 @@ class ClockTempo:
         return []
 
     def _tick(self, t: float) -> list[TempoBeat]:
+        if not math.isfinite(t):
+            return []  # a stamp no clock gives: not a tick to measure tempo by
         if self._times and t - self._times[-1] > self.gap:
             self._times.clear()
         self._times.append(t)
