@@ -22,6 +22,7 @@ from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
 from bridge.inputs.midi_ports import MidiApi
 from bridge.inputs.osc import OscInput, OscInputConfig
 from bridge.inputs.osc_features import OscFeatures
+from bridge.inputs.osc_losses import OscLosses
 from bridge.outputs.midi_feedback import ControlKey, MidiFeedback
 from bridge.outputs.osc_out import OscOutput
 from bridge.outputs.osc_out import OscTarget as OutTarget
@@ -267,10 +268,10 @@ class Devices:
             state = "connected" if out.connected else "waiting"
             views.append(DeviceView(name, "midi out", state, out.error or (out.port_name or "")))
         for name, listener in self.osc.items():
-            dropped = sum(listener.dropped.values())
+            lost = listener.losses().detail()
             where = f"{listener.address[0]}:{listener.address[1]}" if listener.address else ""
             state = "listening" if listener.address else "closed"
-            detail = where + (f", {dropped} bad packets" if dropped else "")
+            detail = where + (f", {lost}" if lost else "")
             views.append(DeviceView(name, "osc in", state, detail))
         for name, reader in self.osc_features.items():
             device = next(a.osc for a in self.show.audio if a.name == name)
@@ -282,7 +283,11 @@ class Devices:
         return views
 
     def malformed(self) -> int:
-        return sum(sum(listener.dropped.values()) for listener in self.osc.values())
+        """Datagrams that were not usable OSC (allow-list refusals are counted apart)."""
+        return sum(listener.losses().malformed_total for listener in self.osc.values())
+
+    def osc_losses(self) -> dict[str, OscLosses]:
+        return {name: listener.losses() for name, listener in self.osc.items()}
 
     def external_tempo(self, event: Event) -> TempoBeat | None:
         """A tempo event from MIDI clock or a host (not from the audio analyser)."""

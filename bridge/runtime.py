@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from typing import Any
@@ -22,6 +23,7 @@ from bridge.config.background import ShowReader
 from bridge.config.load import load_show
 from bridge.config.model import AudioDevice, Show
 from bridge.core.events import AudioFeatures, Event
+from bridge.core.finite import by_source
 from bridge.devices import Devices
 from bridge.errors import BridgeError, ScopeError
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput
@@ -450,7 +452,15 @@ class Runtime:
         if self.show.audio:
             extra["audio"] = dict(self.audio_values)
         extra["scenes"] = [s.name for s in self.show.scenes]
-        extra["osc_malformed"] = self.devices.malformed()
+        osc = self.devices.osc_losses()
+        extra["osc_malformed"] = sum(o.malformed_total for o in osc.values())
+        extra["osc"] = {name: asdict(o) for name, o in osc.items()}
+        # non-finite numbers refused, by source and reason: OSC inputs refuse theirs as they
+        # parse, the bridge those of audio, tempo, console and clock events
+        refused = Counter(self.bridge.refused)
+        for name, o in osc.items():
+            refused.update({(name, why): count for why, count in o.refused.items()})
+        extra["refused"] = by_source(refused)
         extra["scope_drops"] = self.scope_drops
         extra["sinks"] = [s.name for s in self.router.status()]
         return extra

@@ -3,7 +3,10 @@
 python-osc's own asyncio server is avoided on purpose: its dispatcher may sleep until a
 bundle's timetag inside the loop. Here a bundle becomes one ``OscMessage`` per contained
 message at once, with the bundle's timetag carried as data (parsing: `bridge.inputs.osc_parse`).
-Bad packets are counted by reason and dropped; nothing a sender does can raise into the loop.
+Bad packets are counted by reason and dropped, senders outside the allow list apart (and
+named in the log), messages with a NaN or infinite number are refused and counted, and the
+kernel's own drops are read from the socket (`bridge.inputs.osc_losses`). Nothing a sender
+does can raise into the loop.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from bridge.errors import BridgeError
+from bridge.inputs.osc_losses import OscLosses, RejectLog, kernel_drops, losses
 from bridge.inputs.osc_parse import PacketError, PacketParser
 from bridge.protocols import Emit
 
@@ -33,7 +37,8 @@ class OscInputConfig:
 
     ``host`` is 127.0.0.1 unless the show opens it up ("0.0.0.0" listens on every interface).
     ``allow_from``: source addresses or networks ("192.168.1.20", "10.0.0.0/24"); empty
-    allows every sender. ``port`` 0 takes a free port (tests).
+    allows every sender. ``port`` 0 takes a free port (tests). ``receive_buffer``: bytes the
+    kernel may hold for us between two reads (a burst beyond it is lost, and counted).
     """
 
     name: str
@@ -41,6 +46,7 @@ class OscInputConfig:
     host: str = "127.0.0.1"
     allow_from: tuple[str, ...] = ()
     max_packet: int = 32768
+    receive_buffer: int = RECEIVE_BUFFER
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
         init=False, repr=False, compare=False
     )
@@ -78,6 +84,8 @@ class OscInput(asyncio.DatagramProtocol):
         self._reader: tuple[asyncio.AbstractEventLoop, socket.socket] | None = None
         self.address: tuple[str, int] | None = None
         self.receive_buffer = 0
+        self._rejects = RejectLog(config.name, clock)
+        self._kernel_drops: int | None = None  # the last count read, kept after close
 
     async def start(self) -> None:
         """Bind the socket (BridgeError with one sentence when the port cannot be used)."""
@@ -90,7 +98,7 @@ class OscInput(asyncio.DatagramProtocol):
         except OSError as exc:
             raise BridgeError(f"OSC input {c.name}: cannot resolve {c.host!r}: {exc}") from exc
         try:
-            _grow_receive_buffer(sock)
+            _set_receive_buffer(sock, c.receive_buffer)
             sock.bind(infos[0][4])
             sock.setblocking(False)
         except OSError as exc:
@@ -119,6 +127,7 @@ class OscInput(asyncio.DatagramProtocol):
 
     def close(self) -> None:
         self.address = None  # a closed listener never shows as listening
+        self._kernel_drops = self.kernel_drops()
         if self._reader is not None:
             loop, sock = self._reader
             self._reader = None
@@ -164,6 +173,7 @@ class OscInput(asyncio.DatagramProtocol):
             return
         if self.config.networks and not self._allowed(addr[0]):
             stats["not_allowed"] += 1
+            self._rejects.rejected(f"{addr[0]}:{addr[1]}")
             return
         try:
             messages = self._parser.parse(data, self._clock(), self.config.name)
@@ -190,14 +200,36 @@ class OscInput(asyncio.DatagramProtocol):
         """Counts of dropped packets by reason (for a status line)."""
         return {k: v for k, v in self.stats.items() if k not in ("packets", "messages")}
 
+    @property
+    def refused(self) -> Mapping[str, int]:
+        """Well-formed messages refused for a NaN or infinite number, by reason."""
+        return self._parser.refused
 
-def _grow_receive_buffer(sock: socket.socket) -> None:
+    def kernel_drops(self) -> int | None:
+        """Datagrams the kernel dropped before we could read them (None: unknown here)."""
+        # the transport fallback runs only where the kernel cannot tell (Windows' proactor)
+        if self._reader is None:
+            return self._kernel_drops
+        return kernel_drops(self._reader[1])
+
+    def losses(self) -> OscLosses:
+        """Every count of this input, for the status, the device line and the monitor."""
+        return losses(
+            self.stats,
+            self.refused,
+            self.kernel_drops(),
+            self._rejects.last,
+            self.receive_buffer,
+        )
+
+
+def _set_receive_buffer(sock: socket.socket, size: int) -> None:
     # SO_RCVBUFFORCE passes the system cap (rmem_max) when we may; otherwise take what we get.
     force = getattr(socket, "SO_RCVBUFFORCE", None)
     if force is not None:
         try:
-            sock.setsockopt(socket.SOL_SOCKET, force, RECEIVE_BUFFER)
+            sock.setsockopt(socket.SOL_SOCKET, force, size)
             return
         except OSError:
             pass
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)

@@ -5,11 +5,15 @@ Hosts send the same few addresses with one number each, thousands of times a sec
 parser has accepted it) and decodes a repeat with one `struct` unpack. Everything else goes
 through python-osc. A bundle becomes one ``OscMessage`` per contained message, with its
 timetag carried as data (never waited for). A bad packet raises `PacketError` naming why.
+A message holding a NaN or infinite float or double is refused (left out, counted in
+``PacketParser.refused`` by reason) while the rest of its bundle goes on: a TouchDesigner
+CHOP dividing by zero must not take a performer's fader with it.
 """
 
 import functools
 import logging
 import struct
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -18,6 +22,7 @@ from pythonosc.osc_message import OscMessage as ParsedOscMessage
 from pythonosc.parsing import osc_types
 
 from bridge.core.events import OscArg, OscMessage
+from bridge.core.finite import first_refusal, reason
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +74,10 @@ class PacketParser:
     CACHE_SIZE = 1024
 
     def __init__(self) -> None:
-        self._headers: dict[bytes, tuple[str, struct.Struct]] = {}
+        # header → (address, layout, whether the layout holds a float or a double)
+        self._headers: dict[bytes, tuple[str, struct.Struct, bool]] = {}
+        self.refused: Counter[str] = Counter()
+        """Well-formed messages left out for a non-finite number, by reason (nan, inf)."""
 
     def parse(self, data: bytes, t: float, source: str) -> list[OscMessage]:
         """Every message of one datagram (bundles flattened), or PacketError."""
@@ -92,8 +100,9 @@ class PacketParser:
         out: list[OscMessage],
     ) -> None:
         if data.startswith(b"/"):
-            address, args = self._message(data)
-            out.append(OscMessage(t, source, address, args, timetag))
+            message = self._message(data)
+            if message is not None:
+                out.append(OscMessage(t, source, message[0], message[1], timetag))
         elif data.startswith(BUNDLE_PREFIX):
             if depth >= MAX_BUNDLE_DEPTH:
                 raise PacketError("too_deep")
@@ -114,19 +123,34 @@ class PacketParser:
         else:
             raise PacketError("not_osc")
 
-    def _message(self, data: bytes) -> tuple[str, tuple[OscArg, ...]]:
+    def _message(self, data: bytes) -> tuple[str, tuple[OscArg, ...]] | None:
+        """The message's address and arguments, or None when it was refused (and counted)."""
         # Both strings start on a multiple of 4 and end padded to the next one.
         end = data.find(0, (data.find(0) & ~3) + 4) & ~3
         head = data[: end + 4] if end >= 0 else b""
         hit = self._headers.get(head)
         if hit is not None and len(data) - len(head) == hit[1].size:
-            return hit[0], hit[1].unpack_from(data, len(head))
+            args = hit[1].unpack_from(data, len(head))
+            if hit[2]:  # only layouts with a float or double can hold NaN or inf
+                for x in args:
+                    if x - x:  # NaN or ±inf (x - x is NaN, which is truthy); 0 otherwise
+                        self.refused[reason(x) or "nan"] += 1
+                        return None
+            return hit[0], args
         address, args, simple, args_at = _full_message(data)
         if simple is not None and args_at == len(head):
             if len(self._headers) >= self.CACHE_SIZE:
                 self._headers.clear()  # a sender inventing addresses: start over, stay bounded
-            self._headers[head] = (address, simple)
+            self._headers[head] = (address, simple, _has_float(simple))
+        why = first_refusal(args)
+        if why is not None:
+            self.refused[why] += 1
+            return None
         return address, args
+
+
+def _has_float(layout: struct.Struct) -> bool:
+    return "f" in layout.format or "d" in layout.format
 
 
 # parse_packet's memory: bounded, and only ever a function of the bytes it has seen.

@@ -196,7 +196,7 @@ async def test_burst_of_paced_messages_all_arrive() -> None:
 
 osc_args = st.one_of(
     st.integers(-(2**31), 2**31 - 1),
-    st.floats(width=32, allow_nan=False),
+    st.floats(width=32, allow_nan=False, allow_infinity=False),
     st.text(max_size=20).filter(lambda s: "\x00" not in s),
     st.binary(min_size=1, max_size=20),  # python-osc cannot build an empty blob
     st.booleans(),

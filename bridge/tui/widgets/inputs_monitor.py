@@ -7,7 +7,7 @@ keys (space, n, b...) are never swallowed by a text box the performer forgot abo
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -84,7 +84,45 @@ class InputsPanel(Panel):
         head.append(f"  OSC malformed {malformed}", style="bold red" if malformed else "grey50")
         if words:
             head.append(f"  showing {len(shown)}", style="grey70")
+        heads = [head, *loss_lines(snap.extra)]
         lines = [Text(e, no_wrap=True, overflow="ellipsis") for e in shown]
         if not lines:
             lines = [Text("no matching events" if words else "no events yet", style="grey50")]
-        return [head, *clip(lines, self.rows() - 1, keep="tail")]
+        return [*heads, *clip(lines, self.rows() - len(heads), keep="tail")]
+
+
+def loss_lines(extra: dict[str, Any]) -> list[Text]:
+    """One line per OSC input that lost or refused anything (by reason), and one for the
+    non-finite numbers other sources sent."""
+    lines = []
+    osc: dict[str, dict[str, Any]] = extra.get("osc") or {}
+    for name, o in osc.items():
+        parts = []
+        if o.get("malformed_total"):
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(o["malformed"].items()))
+            parts.append(f"bad {o['malformed_total']} ({reasons})")
+        if o.get("not_allowed"):
+            parts.append(f"not allowed {o['not_allowed']} (last {o['last_not_allowed']})")
+        kernel = o.get("kernel_drops")
+        if kernel:
+            parts.append(f"kernel drops {kernel}")
+        if o.get("refused_total"):
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(o["refused"].items()))
+            parts.append(f"refused {reasons}")
+        if parts:
+            if kernel is None:
+                parts.append("kernel drops unknown")
+            text = Text(f"{name}: ", style="bold red", no_wrap=True, overflow="ellipsis")
+            text.append(" · ".join(parts), style="red")
+            lines.append(text)
+    refused: dict[str, dict[str, int]] = extra.get("refused") or {}
+    others = [
+        f"{source} " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
+        for source, reasons in refused.items()
+        if source not in osc
+    ]
+    if others:
+        text = Text("refused: " + " · ".join(others), style="red", no_wrap=True)
+        text.overflow = "ellipsis"
+        lines.append(text)
+    return lines
