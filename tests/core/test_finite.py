@@ -11,14 +11,11 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.config.load import load_show
 from bridge.config.model import Show
 from bridge.core import events as ev
 from bridge.core.beats import BeatClock
@@ -28,13 +25,9 @@ from bridge.core.pacer import Pacer
 from bridge.core.payload import PayloadBuilder
 from bridge.core.state import Change, ShowState
 from bridge.core.targets import spec_of
+from tests.core.showkit import hostile_show
 
 NAN, INF = float("nan"), float("inf")
-
-
-@cache
-def hostile_show() -> Show:
-    return load_show(Path(__file__).with_name("hostile-show.toml"))
 
 
 def rig() -> tuple[ShowState, Engine]:
