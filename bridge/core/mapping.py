@@ -12,7 +12,9 @@ Rules of this module:
   smoothing along;
 - ``feed`` is total: no event raises, and no change carries a non-finite number. The edges
   refuse NaN and ±inf (`bridge.core.finite`); whatever gets here anyway is refused again and
-  counted in ``refused``, never turned into a value (inf is not "the top of the range").
+  counted in ``refused``, never turned into a value (inf is not "the top of the range"). A
+  binding with a non-finite number in the show file is left out, so that every value path,
+  fed finite numbers, computes finite ones without a check per value.
 """
 
 from __future__ import annotations
@@ -98,6 +100,16 @@ def _live(b: Binding) -> Live:
     return Live(b, spec, in_lo, in_hi, out_lo, out_hi, Chain(b.transforms), takeover)
 
 
+def _config_refusal(b: Binding) -> str | None:
+    """Why a binding's own numbers cannot be used (NaN or ±inf in the show file), or None."""
+    numbers: list[object] = [*(b.in_range or ()), *(b.out_range or ()), *b.values]
+    numbers += [b.value, b.tolerance, b.step, b.acceleration, b.source.period_s, b.source.phase]
+    for t in b.transforms:
+        numbers += [t.lo, t.hi, t.amount, t.width, t.step, t.ms, t.per_s]
+        numbers += [x for point in t.points for x in point]
+    return first_refusal(numbers)
+
+
 class Engine:
     """Turns events into changes for one show. Reads the state for relative moves."""
 
@@ -113,6 +125,10 @@ class Engine:
         self.t0: float | None = None
         for live in self.lives:
             src = live.binding.source
+            why = _config_refusal(live.binding)
+            if why is not None:  # never listens: nothing it computed would be a number
+                self.refused[f"mapping {live.binding.id}", why] += 1
+                continue
             if src.kind == "lfo":
                 self.lfos.append(live)
             elif src.kind == "midi":
@@ -444,9 +460,6 @@ class Engine:
         self._emit(live, choices[index % len(choices)], out)
 
     def _emit(self, live: Live, value: float | str, out: list[Change]) -> None:
-        if isinstance(value, float) and value - value:  # from a show file's NaN range or value
-            self._refuse(f"mapping {live.binding.id}", value)
-            return
         if live.spec.kind == "continuous":
             b = live.binding
             same = (

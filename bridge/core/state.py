@@ -131,20 +131,25 @@ class ShowState:
     # -- changing ----------------------------------------------------------------------
     def apply(self, change: Change) -> None:
         spec = spec_of(change.target)
-        target, value = change.target, change.value
-        # NaN or ±inf (x - x is NaN, which is truthy): never a value, a scene or an index
-        if spec is None or (not isinstance(value, str) and value - value):
+        if spec is None:
             return
-        self.version += 1
+        target, value = change.target, change.value
         # a tuple, not ``float | int``: isinstance is about twice as fast with one, on every change
         if spec.kind == "continuous" and isinstance(value, (float, int)):
+            if value - value:  # NaN or ±inf (x - x is NaN, which is truthy): never stored
+                return
+            self.version += 1
             if change.merge == "set":
                 self.base[target] = clamp(float(value), spec.lo, spec.hi)
             else:
                 self.mods.setdefault(target, {})[change.origin] = (change.merge, float(value))
                 self.base.setdefault(target, spec.lo if change.merge == "add" else spec.hi)
             self._mark(target)
-        elif spec.kind == "oneshot":
+            return
+        if not isinstance(value, str) and value - value:  # nor a scene or an index
+            return
+        self.version += 1
+        if spec.kind == "oneshot":
             self.reset_pending += 1
             self.dirty.add("reset_cache")
         elif target == "scene":

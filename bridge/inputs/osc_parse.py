@@ -16,13 +16,13 @@ import struct
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from pythonosc.osc_message import OscMessage as ParsedOscMessage
 from pythonosc.parsing import osc_types
 
 from bridge.core.events import OscArg, OscMessage
-from bridge.core.finite import first_refusal, reason
+from bridge.core.finite import first_refusal
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +74,8 @@ class PacketParser:
     CACHE_SIZE = 1024
 
     def __init__(self) -> None:
-        # header → (address, layout, whether the layout holds a float or a double)
-        self._headers: dict[bytes, tuple[str, struct.Struct, bool]] = {}
+        # header → (address, layout, which arguments can hold NaN or inf: see _float_check)
+        self._headers: dict[bytes, tuple[str, struct.Struct, int]] = {}
         self.refused: Counter[str] = Counter()
         """Well-formed messages left out for a non-finite number, by reason (nan, inf)."""
 
@@ -100,9 +100,11 @@ class PacketParser:
         out: list[OscMessage],
     ) -> None:
         if data.startswith(b"/"):
-            message = self._message(data)
-            if message is not None:
-                out.append(OscMessage(t, source, message[0], message[1], timetag))
+            try:  # free unless raised (Python 3.11): the check costs nothing per message
+                address, args = self._message(data)
+            except _Refused:
+                return
+            out.append(OscMessage(t, source, address, args, timetag))
         elif data.startswith(BUNDLE_PREFIX):
             if depth >= MAX_BUNDLE_DEPTH:
                 raise PacketError("too_deep")
@@ -123,34 +125,48 @@ class PacketParser:
         else:
             raise PacketError("not_osc")
 
-    def _message(self, data: bytes) -> tuple[str, tuple[OscArg, ...]] | None:
-        """The message's address and arguments, or None when it was refused (and counted)."""
+    def _message(self, data: bytes) -> tuple[str, tuple[OscArg, ...]]:
+        """The message's address and arguments; _Refused (counted) for a non-finite number."""
         # Both strings start on a multiple of 4 and end padded to the next one.
         end = data.find(0, (data.find(0) & ~3) + 4) & ~3
         head = data[: end + 4] if end >= 0 else b""
         hit = self._headers.get(head)
         if hit is not None and len(data) - len(head) == hit[1].size:
             args = hit[1].unpack_from(data, len(head))
-            if hit[2]:  # only layouts with a float or double can hold NaN or inf
-                for x in args:
-                    if x - x:  # NaN or ±inf (x - x is NaN, which is truthy); 0 otherwise
-                        self.refused[reason(x) or "nan"] += 1
-                        return None
+            check = hit[2]
+            if check:  # x - x is 0 for a finite number, NaN (truthy) for NaN and ±inf
+                x = args[0]  # the usual fader's one float: no loop
+                if x - x or (check == _SOME_FLOATS and first_refusal(args)):
+                    self._refuse(args)
             return hit[0], args
         address, args, simple, args_at = _full_message(data)
         if simple is not None and args_at == len(head):
             if len(self._headers) >= self.CACHE_SIZE:
                 self._headers.clear()  # a sender inventing addresses: start over, stay bounded
-            self._headers[head] = (address, simple, _has_float(simple))
-        why = first_refusal(args)
-        if why is not None:
-            self.refused[why] += 1
-            return None
+            self._headers[head] = (address, simple, _float_check(simple))
+        if first_refusal(args) is not None:
+            self._refuse(args)
         return address, args
 
+    def _refuse(self, args: tuple[OscArg, ...]) -> NoReturn:
+        self.refused[first_refusal(args) or "nan"] += 1
+        raise _Refused
 
-def _has_float(layout: struct.Struct) -> bool:
-    return "f" in layout.format or "d" in layout.format
+
+class _Refused(Exception):
+    """A message left out for a non-finite number (already counted)."""
+
+
+_NO_FLOAT, _ONE_FLOAT, _SOME_FLOATS = 0, 1, 2
+
+
+def _float_check(layout: struct.Struct) -> int:
+    """What a remembered layout needs checked: nothing (integers only), its one float
+    argument, or every argument."""
+    codes = layout.format.lstrip(">")
+    if codes in ("f", "d"):
+        return _ONE_FLOAT
+    return _SOME_FLOATS if "f" in codes or "d" in codes else _NO_FLOAT
 
 
 # parse_packet's memory: bounded, and only ever a function of the bytes it has seen.

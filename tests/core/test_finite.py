@@ -290,3 +290,35 @@ def test_beat_clock_never_raises_nor_holds_for_ever(
     else:
         assert math.isfinite(now)
         assert now <= release + 0.05 <= now + 2 * 4 * 60.0 / 20.0 + 0.05
+
+
+NAN_CONFIG = """
+schema = 1
+[[prompts]]
+id = "p1"
+text = "one"
+[devices.osc.host]
+port = 9001
+[[mappings]]
+id = "bad-in"
+source = { osc = "host", address = "/in" }
+target = "prompt.p1.weight"
+in = [nan, 1.0]
+[[mappings]]
+id = "good"
+source = { osc = "host", address = "/good" }
+target = "prompt.p1.weight"
+"""
+
+
+def test_a_mapping_with_nan_in_the_show_file_is_left_out(show_from: Callable[[str], Show]) -> None:
+    """A NaN range in the show file makes that mapping silent (counted once), not a source of
+    NaN values; the other mappings work."""
+    show = show_from(NAN_CONFIG)
+    state = ShowState(show)
+    engine = Engine(show, state)
+    assert engine.refused == Counter({("mapping bad-in", "nan"): 1})
+    assert engine.feed(ev.OscMessage(0.0, "host", "/in", (0.5,))) == []
+    assert engine.feed(ev.OscMessage(0.0, "host", "/good", (0.5,))) == [
+        Change("prompt.p1.weight", 0.5, "set", "good")
+    ]
