@@ -282,11 +282,8 @@ class Devices:
             )
         return views
 
-    def malformed(self) -> int:
-        """Datagrams that were not usable OSC (allow-list refusals are counted apart)."""
-        return sum(listener.losses().malformed_total for listener in self.osc.values())
-
     def osc_losses(self) -> dict[str, OscLosses]:
+        """Each OSC input's counts: bad packets by reason, not allowed, kernel drops, refused."""
         return {name: listener.losses() for name, listener in self.osc.items()}
 
     def external_tempo(self, event: Event) -> TempoBeat | None:
