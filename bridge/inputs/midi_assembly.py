@@ -224,7 +224,7 @@ class ClockTempo:
         if len(times) < 2 or not times[-1] > times[0]:
             return None
         bpm = 60.0 * (len(times) - 1) / (TICKS_PER_BEAT * (times[-1] - times[0]))
-        return bpm if math.isfinite(bpm) else None  # ticks a few picoseconds apart: no tempo
+        return bpm if math.isfinite(bpm) else None  # ticks too close together to measure
 
     def feed(self, clock: MidiClock) -> list[TempoBeat]:
         """Take one clock event; return the tempo events it produces (often none)."""
