@@ -11,7 +11,9 @@ Rules of this module:
   onsets, tempo, console actions, ticks): the bridge screens each before anything reads it;
   OSC arguments are screened where they are parsed (`bridge.inputs.osc_parse`), where the
   layout of a message says whether it holds a float at all; MIDI carries only integers;
-- an audio frame keeps its finite features; any other event is refused whole.
+- an audio frame keeps its finite features; any other event is refused whole;
+- a mapping with a non-finite number in the show file is refused once, when the engine is
+  built (`binding_refusal`), so the value paths need no check of their own results.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from bridge.config.model import Binding
 from bridge.core import events as ev
 
 Refusals = Counter[tuple[str, str]]
@@ -27,7 +30,7 @@ Refusals = Counter[tuple[str, str]]
 
 
 def reason(x: float) -> str | None:
-    """ "nan" or "inf" for a non-finite number, None for a finite one (or an int)."""
+    """Why a number is refused ("nan" or "inf"), or None for a finite one (ints included)."""
     # x - x is 0 for every finite number and NaN for NaN and ±inf (NaN is truthy): the
     # cheapest test there is, and it runs for every value that reaches a mapping.
     if not x - x:
@@ -96,26 +99,27 @@ def _audio(event: ev.Event, refused: Refusals) -> ev.Event | None:
     return ev.AudioFeatures(event.t, event.source, kept) if kept else None
 
 
-def _ui(event: ev.Event, refused: Refusals) -> ev.Event | None:
-    assert isinstance(event, ev.UiAction)
-    why = first_refusal((event.t, event.value))
-    if why is None:
-        return event
-    _refuse(refused, event.source, why)
-    return None
-
-
 _SCREENS: dict[type, Callable[[ev.Event, Refusals], ev.Event | None]] = {
     ev.AudioFeatures: _audio,
     ev.AudioOnset: _fields("t", "strength"),
     ev.TempoBeat: _fields("t", "bpm", "beat_phase", "bar_phase", "confidence"),
-    ev.UiAction: _ui,
+    ev.UiAction: _fields("t", "value"),  # a text edit's value is a string: it passes
     ev.Tick: _fields("t"),
 }
 
 
 SCREENED = frozenset(_SCREENS)
 """The event types `screen` checks (for a cheap ``type(e) in SCREENED`` on the hot path)."""
+
+
+def binding_refusal(b: Binding) -> str | None:
+    """Why a binding's own numbers cannot be used (NaN or ±inf in the show file), or None."""
+    numbers: list[object] = [*(b.in_range or ()), *(b.out_range or ()), *b.values]
+    numbers += [b.value, b.tolerance, b.step, b.acceleration, b.source.period_s, b.source.phase]
+    for t in b.transforms:
+        numbers += [t.lo, t.hi, t.amount, t.width, t.step, t.ms, t.per_s]
+        numbers += [x for point in t.points for x in point]
+    return first_refusal(numbers)
 
 
 def by_source(refused: Refusals) -> dict[str, dict[str, int]]:

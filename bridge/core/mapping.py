@@ -28,7 +28,7 @@ from bridge.config.model import Binding, Show
 from bridge.core import events as ev
 from bridge.core.beats import BeatClock
 from bridge.core.encoders import accelerated, decode
-from bridge.core.finite import Refusals, first_refusal, number_reason, reason
+from bridge.core.finite import Refusals, binding_refusal, first_refusal, number_reason, reason
 from bridge.core.state import Change, ShowState
 from bridge.core.takeover import Takeover
 from bridge.core.targets import TargetSpec, clamp, spec_of
@@ -100,16 +100,6 @@ def _live(b: Binding) -> Live:
     return Live(b, spec, in_lo, in_hi, out_lo, out_hi, Chain(b.transforms), takeover)
 
 
-def _config_refusal(b: Binding) -> str | None:
-    """Why a binding's own numbers cannot be used (NaN or ±inf in the show file), or None."""
-    numbers: list[object] = [*(b.in_range or ()), *(b.out_range or ()), *b.values]
-    numbers += [b.value, b.tolerance, b.step, b.acceleration, b.source.period_s, b.source.phase]
-    for t in b.transforms:
-        numbers += [t.lo, t.hi, t.amount, t.width, t.step, t.ms, t.per_s]
-        numbers += [x for point in t.points for x in point]
-    return first_refusal(numbers)
-
-
 class Engine:
     """Turns events into changes for one show. Reads the state for relative moves."""
 
@@ -125,7 +115,7 @@ class Engine:
         self.t0: float | None = None
         for live in self.lives:
             src = live.binding.source
-            why = _config_refusal(live.binding)
+            why = binding_refusal(live.binding)
             if why is not None:  # never listens: nothing it computed would be a number
                 self.refused[f"mapping {live.binding.id}", why] += 1
                 continue
