@@ -136,7 +136,7 @@ class PacketParser:
             check = hit[2]
             if check:  # x - x is 0 for a finite number, NaN (truthy) for NaN and ±inf
                 x = args[0]  # the usual fader's one float: no loop
-                if x - x or (check == _SOME_FLOATS and first_refusal(args)):
+                if x - x or (check > 1 and first_refusal(args)):  # 2: several to check
                     self._refuse(args)
             return hit[0], args
         address, args, simple, args_at = _full_message(data)
@@ -157,16 +157,13 @@ class _Refused(Exception):
     """A message left out for a non-finite number (already counted)."""
 
 
-_NO_FLOAT, _ONE_FLOAT, _SOME_FLOATS = 0, 1, 2
-
-
 def _float_check(layout: struct.Struct) -> int:
-    """What a remembered layout needs checked: nothing (integers only), its one float
-    argument, or every argument."""
+    """What a remembered layout needs checked: 0 nothing (integers only), 1 its one float
+    argument, 2 every argument."""
     codes = layout.format.lstrip(">")
     if codes in ("f", "d"):
-        return _ONE_FLOAT
-    return _SOME_FLOATS if "f" in codes or "d" in codes else _NO_FLOAT
+        return 1
+    return 2 if "f" in codes or "d" in codes else 0
 
 
 # parse_packet's memory: bounded, and only ever a function of the bytes it has seen.
