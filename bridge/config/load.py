@@ -10,6 +10,7 @@ Every file is read as `bridge.config.files` allows: a regular file of at most 1 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -45,7 +46,7 @@ from bridge.config.model import (
     ServerSinkSpec,
     Show,
 )
-from bridge.config.reader import Node
+from bridge.config.reader import Node, locate
 from bridge.config.sources import read_binding
 from bridge.errors import ConfigError
 
@@ -81,7 +82,7 @@ def _parse(path: Path, reading: Reading | None) -> tuple[dict[str, Any], str]:
         at_line = text.count("\n", 0, deep.start()) + 1
         raise ConfigError(str(path), "", "has a key nested more than 64 levels deep", at_line)
     try:
-        return tomllib.loads(text), text
+        data = tomllib.loads(text)
     except RecursionError:
         raise ConfigError(str(path), "", "nests arrays or tables too deeply") from None
     except tomllib.TOMLDecodeError as exc:
@@ -89,6 +90,30 @@ def _parse(path: Path, reading: Reading | None) -> tuple[dict[str, Any], str]:
         line = int(m.group(1)) if m else None
         message = re.sub(r"\s*\(at .*\)$", "", str(exc))
         raise ConfigError(str(path), "", f"not valid TOML: {message}", line) from exc
+    bad = _non_finite(data, "")
+    if bad is not None:
+        raise ConfigError(
+            str(path), bad, "must be a finite number (not nan or inf)", locate(text, bad)
+        )
+    return data, text
+
+
+def _non_finite(value: Any, path: str) -> str | None:
+    """The key path of the first nan or inf anywhere in the parsed file (TOML allows them;
+    no setting of a show means one), or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if isinstance(value, dict):
+        items: Any = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        found = _non_finite(item, key)
+        if found is not None:
+            return found
+    return None
 
 
 def _collect(

@@ -79,6 +79,19 @@ CASES = [
         "must be one of off, pickup",
     ),
     (
+        '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "prompt.p1.weight"\n'
+        "in = [nan, 127]\n",
+        "mappings[0].in[0]",
+        11,
+        "finite number",
+    ),
+    (
+        '[[mappings]]\nsource = { lfo = "sine", period_s = inf }\ntarget = "prompt.p1.weight"\n',
+        "mappings[0].source.period_s",
+        9,
+        "finite number",
+    ),
+    (
         '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "warp"\n',
         "mappings[0].target",
         10,
