@@ -15,7 +15,7 @@ from pathlib import Path
 from bridge.config.addresses import shown_url, url_problem
 from bridge.config.load import load_show
 from bridge.config.model import Show
-from bridge.errors import BridgeError, ConfigError
+from bridge.errors import BridgeError, ConfigError, ConfigErrors
 from bridge.sim.options import add_options as add_sim_options
 from bridge.sim.options import from_args
 
@@ -26,6 +26,12 @@ def _check(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             show = load_show(path, fragment=True, resolve=True)
+        except ConfigErrors as exc:  # every mistake, one line each, then how many
+            for error in exc.errors:
+                print(f"error: {error}", file=sys.stderr)
+            print(f"{path}: {len(exc.errors)} errors", file=sys.stderr)
+            failed += 1
+            continue
         except BridgeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1

@@ -2,6 +2,7 @@
 
     BridgeError                 a sentence a performer can act on; never a traceback
     ├── ConfigError             a show or mapping file is wrong (file, line, key path)
+    │   └── ConfigErrors        several independent mistakes, found in one reading
     ├── ScopeError              talking to Scope failed
     │   ├── ScopeUnreachable    refused, DNS, TLS, timeout
     │   └── ScopeRejected       4xx/5xx with the server's reason
@@ -12,6 +13,8 @@ Lower-layer errors are translated at the boundary with ``raise X from exc``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class BridgeError(Exception):
@@ -29,6 +32,22 @@ class ConfigError(BridgeError):
         where = f"{file}:{line}" if line is not None else file
         at = f" at {key}" if key else ""
         super().__init__(f"{where}{at}: {message}")
+
+
+class ConfigErrors(ConfigError):
+    """Every mistake one reading of a show found; it reads as the first where one line is
+    shown (a reload's Problems line), and `scope-bridge check` prints them all."""
+
+    def __init__(self, errors: Sequence[ConfigError]) -> None:
+        flat = [e for error in errors for e in getattr(error, "errors", (error,))]
+        if not flat:
+            raise ValueError("ConfigErrors needs at least one error")
+        self.errors: tuple[ConfigError, ...] = tuple(flat)
+        first = self.errors[0]
+        super().__init__(first.file, first.key, first.detail, first.line)
+        if len(self.errors) > 1:
+            more = len(self.errors) - 1
+            self.args = (f"{self.args[0]} (and {more} more: `scope-bridge check` lists all)",)
 
 
 class ScopeError(BridgeError):

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bridge.config.addresses import shown_url, url_problem
+from bridge.config import show_tables as tables_of
 from bridge.config.device_tables import (
     audio_device,
     check_osc_ports,
@@ -33,6 +33,7 @@ from bridge.config.device_tables import (
 )
 from bridge.config.files import read_show_text
 from bridge.config.merge import Where, merge_value
+from bridge.config.mistakes import Mistakes, did_you_mean
 from bridge.config.model import (
     AudioDevice,
     Binding,
@@ -48,24 +49,12 @@ from bridge.config.model import (
 )
 from bridge.config.reader import Node, locate
 from bridge.config.sources import read_binding
+from bridge.config.syntax import explain
 from bridge.errors import ConfigError
 
 SCHEMA = 1
 _TABLES = ("scope", "output", "transition", "devices")
 """Top-level tables that merge across files (named [[sinks]] merge too, by name)."""
-_INITIAL_KEYS = {
-    "input_mode",
-    "prompt_interpolation_method",
-    "denoising_step_list",
-    "manage_cache",
-    "kv_cache_attention_bias",
-    "noise_scale",
-    "noise_controller",
-    "vace_context_scale",
-    "recording",
-    "output_sinks",
-    "lora_scales",
-}
 _DEEP_KEY = re.compile(r"(?<![\w\"'-])(?:[\w\"'-]+[ \t]*\.[ \t]*){64}")
 """64 dotted key parts in a row: tomllib's time and memory grow with the square of the depth
 (20,000 parts, a 40 KB line, took 14 s and 1.5 GB), so such a file is refused unparsed."""
@@ -88,7 +77,7 @@ def _parse(path: Path, reading: Reading | None) -> tuple[dict[str, Any], str]:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line = int(m.group(1)) if m else None
-        message = re.sub(r"\s*\(at .*\)$", "", str(exc))
+        message = explain(text, re.sub(r"\s*\(at .*\)$", "", str(exc)), line)
         raise ConfigError(str(path), "", f"not valid TOML: {message}", line) from exc
     bad = _non_finite(data, "")
     if bad is not None:
@@ -149,7 +138,8 @@ def load_show(
     resolve: bool = False,
     reading: Reading | None = None,
 ) -> Show:
-    """Read and validate a show file with its includes; raises ConfigError.
+    """Read and validate a show file with its includes; raises ConfigError (ConfigErrors
+    when it found more than one mistake: every entry is read even after one failed).
 
     ``fragment=True`` accepts a file meant to be included (a controller profile, a host
     preset) that declares no prompt slots of its own. ``resolve=True`` also asks this
@@ -157,7 +147,9 @@ def load_show(
     ours): what `check` and a reload do before anything is opened; it may wait on DNS.
     """
     files: list[Path] = []
-    nodes = _collect(Path(path), files, (), reading)
+    nodes = _collect(Path(path), files, (), reading)  # a file that cannot be read ends it
+    mistakes = Mistakes()
+    attempt = mistakes.attempt
     merged: dict[str, Any] = {}
     merged_at: dict[str, Where] = {}
     sink_tables: dict[str, Any] = {}
@@ -168,52 +160,44 @@ def load_show(
     raw_bindings: list[Node] = []
     server_sinks: list[ServerSinkSpec] = []
     start_scene = ""
-    presets: tuple[tuple[int, ...], ...] = ()
+    denoising: tuple[tuple[int, ...], ...] = ()
     for node in nodes:
         for key in _TABLES:
             if node.has(key):
-                at = node.where(key)
-                merge_value(merged, merged_at, key, node.get(key, dict), at)
-        start_scene = node.get("start_scene", str, start_scene)
+                attempt(_merge_table, node, key, merged, merged_at)
+        start_scene = attempt(node.get, "start_scene", str, start_scene) or start_scene
         if node.has("denoising_presets"):
-            presets = _presets(node)
-        prompts += [_prompt(n) for n in node.tables("prompts")]
-        scenes += [_scene(n) for n in node.tables("scenes")]
-        loras += [_lora(n) for n in node.tables("loras")]
-        raw_bindings += node.tables("mappings")
-        for n in node.tables("sinks"):
-            name = ident(n, "name")
-            at = Where(n.file, n.text, n.path)
-            merge_value(sink_tables, sinks_at, name, {"name": name, **n.data}, at)
-        server_sinks += [server_sink(n) for n in node.tables("server_sinks")]
-        node.done()
+            denoising = attempt(tables_of.presets, node) or denoising
+        # an entry that failed stays as a placeholder of its name: what names it is fine
+        prompts.extend(
+            attempt(tables_of.prompt, n) or PromptSlot(_name_of(n, "id"), "")
+            for n in attempt(node.tables, "prompts") or []
+        )
+        scenes.extend(
+            attempt(tables_of.scene, n) or Scene(_name_of(n, "name"), {})
+            for n in attempt(node.tables, "scenes") or []
+        )
+        loras.extend(
+            attempt(tables_of.lora, n) or LoraSlot(_name_of(n, "id"), "")
+            for n in attempt(node.tables, "loras") or []
+        )
+        raw_bindings += attempt(node.tables, "mappings") or []
+        for n in attempt(node.tables, "sinks") or []:
+            attempt(_merge_sink, n, sink_tables, sinks_at)
+        for n in attempt(node.tables, "server_sinks") or []:
+            spec = attempt(server_sink, n)
+            if spec is not None:
+                server_sinks.append(spec)
+        attempt(node.done)
     top = nodes[-1]
     tables = Node(merged, top.file, top.text, "", merged_at)
-    scope = _scope_fields(tables.table("scope"))
-    output = _output_fields(tables.table("output"))
-    transition = _transition_fields(tables.table("transition"))
-    devices = tables.table("devices")
-    midi: dict[str, MidiDevice] = {}
-    for name, d in named(devices.table("midi")):
-        midi[name] = midi_device(name, d)
-    osc: dict[str, OscDevice] = {}
-    osc_nodes: dict[str, Node] = {}
-    for name, d in named(devices.table("osc")):
-        osc[name], osc_nodes[name] = osc_device(name, d), d
-    audio: dict[str, AudioDevice] = {}
-    audio_nodes: dict[str, Node] = {}
-    for name, d in named(devices.table("audio")):
-        audio[name], audio_nodes[name] = audio_device(name, d), d
-    devices.done()
-    tables.done()
-    check_osc_ports(osc, osc_nodes)
-    for name, dev in audio.items():
-        if dev.osc and dev.osc not in osc:
-            known = ", ".join(osc) or "none"
-            raise audio_nodes[name].error(
-                "osc", f"no OSC device {dev.osc!r} (OSC devices: {known})"
-            )
+    scope = attempt(tables_of.fields, tables.table("scope"), tables_of.SCOPE) or {}
+    output = attempt(tables_of.fields, tables.table("output"), tables_of.OUTPUT) or {}
+    transition = attempt(tables_of.fields, tables.table("transition"), tables_of.TRANSITION) or {}
+    midi, osc, audio, osc_ok = _devices(tables.table("devices"), mistakes)
+    attempt(tables.done)
     sinks_node = Node(sink_tables, top.file, top.text, "", sinks_at)
+    sinks = [attempt(sink, sinks_node.table(name)) for name in sink_tables]
     show = Show(
         path=str(Path(os.path.realpath(path))),
         files=tuple(str(f) for f in files),
@@ -222,159 +206,114 @@ def load_show(
         prompts=tuple(prompts),
         scenes=tuple(scenes),
         loras=tuple(loras),
-        midi=tuple(midi.values()),
-        osc=tuple(osc.values()),
-        audio=tuple(audio.values()),
+        midi=midi,
+        osc=osc,
+        audio=audio,
         bindings=(),
-        sinks=tuple(sink(sinks_node.table(name)) for name in sink_tables),
+        sinks=tuple(s for s in sinks if s is not None),
         server_sinks=tuple(server_sinks),
         transition_steps=transition.get("num_steps", 8),
         transition_method=transition.get("method", "linear"),
         quantize=transition.get("quantize", "off"),
         lookahead_ms=transition.get("lookahead_ms", 375.0),
         start_scene=start_scene,
-        denoising_presets=presets,
+        denoising_presets=denoising,
     )
-    bindings = tuple(read_binding(n, i, show) for i, n in enumerate(raw_bindings))
-    _check_references(show, top, fragment)
-    show = _replace_bindings(show, bindings)
+    bindings = _bindings(raw_bindings, show, mistakes)
+    _check_references(show, top, fragment, mistakes)
     if resolve:
-        check_reachable(osc, osc_nodes)
-    return show
-
-
-def _replace_bindings(show: Show, bindings: tuple[Binding, ...]) -> Show:
-    seen: dict[str, Binding] = {}
-    for b in bindings:
-        if b.id in seen:
-            raise ConfigError(b.origin[0], b.origin[1], f"mapping id {b.id!r} is used twice")
-        seen[b.id] = b
+        attempt(check_reachable, *osc_ok)
+    mistakes.raise_any(show.files)
     return replace(show, bindings=bindings)
 
 
-def _scope_fields(n: Node) -> dict[str, Any]:
-    f: dict[str, Any] = {}
-    if n.has("url"):
-        url = n.get("url", str)
-        problem = url_problem(url)
-        if problem:
-            raise n.error("url", f"{shown_url(url)!r} {problem}")
-        f["url"] = url.rstrip("/")
-    if n.has("pipeline"):
-        f["pipeline"] = n.get("pipeline", str)
-    for dim in ("width", "height"):
-        if n.has(dim):
-            value = n.integer(dim, 0, 64, 4096)
-            if value % 64:
-                raise n.error(dim, f"must be a multiple of 64 (Scope's rule); got {value}")
-            f[dim] = value
-    if n.has("transport"):
-        f["transport"] = n.choice("transport", ("webrtc", "rest"))
-    if n.has("token_env"):
-        f["token_env"] = n.get("token_env", str)
-    if n.has("frames_per_chunk"):
-        f["frames_per_chunk"] = n.integer("frames_per_chunk", 12, 1, 240)
-    if n.has("chunk_rate_hz"):
-        f["chunk_rate_hz"] = n.number("chunk_rate_hz", 0.0, 0.0, 60.0)
-    if n.has("idle_chunk_rate_hz"):
-        f["idle_chunk_rate_hz"] = n.number("idle_chunk_rate_hz", 1.3, 0.1, 60.0)
-    if n.has("watchdog_s"):
-        f["watchdog_s"] = n.number("watchdog_s", 2.0, 0.2, 60.0)
-    if n.has("ice_servers"):
-        urls = n.list_of("ice_servers", lambda v: isinstance(v, str), "a STUN/TURN URL")
-        f["ice_servers"] = tuple(urls)
-    if n.has("initial"):
-        initial = n.table("initial")
-        for key in initial.data:
-            if key not in _INITIAL_KEYS:
-                raise initial.error(key, f"not a Scope parameter this bridge sends ({key!r})")
-        if "noise_scale" in initial.data and initial.data.get("input_mode", "text") == "text":
-            raise initial.error("noise_scale", "Scope ignores noise_scale in text mode")
-        f["initial"] = dict(initial.data)
-        initial.data.clear()
-    n.done()
-    return f
+def _name_of(n: Node, key: str) -> str:
+    """An entry's name as written, read before the entry (which may fail) consumes it."""
+    value = n.data.get(key)
+    return value if isinstance(value, str) else ""
 
 
-def _output_fields(n: Node) -> dict[str, Any]:
-    f: dict[str, Any] = {}
-    if n.has("max_rate_hz"):
-        f["max_rate_hz"] = n.number("max_rate_hz", 30.0, 0.5, 30.0)
-    if n.has("inflight_budget"):
-        f["inflight_budget"] = n.integer("inflight_budget", 1, 1, 6)
-    if n.has("weight_quantum"):
-        f["weight_quantum"] = n.number("weight_quantum", 0.01, 0.0001, 0.1)
-    n.done()
-    return f
+def _merge_table(node: Node, key: str, merged: dict[str, Any], at: dict[str, Where]) -> None:
+    merge_value(merged, at, key, node.get(key, dict), node.where(key))
 
 
-def _transition_fields(n: Node) -> dict[str, Any]:
-    f: dict[str, Any] = {}
-    if n.has("num_steps"):
-        f["num_steps"] = n.integer("num_steps", 8, 0, 64)
-    if n.has("method"):
-        f["method"] = n.choice("method", ("linear", "slerp"))
-    if n.has("quantize"):
-        f["quantize"] = n.choice("quantize", ("off", "beat", "bar"))
-    if n.has("lookahead_ms"):
-        f["lookahead_ms"] = n.number("lookahead_ms", 375.0, 0.0, 4000.0)
-    n.done()
-    return f
-
-
-def _presets(n: Node) -> tuple[tuple[int, ...], ...]:
-    raw = n.get("denoising_presets", list)
-    presets = []
-    for i, steps in enumerate(raw):
-        ok = isinstance(steps, list) and steps and all(isinstance(s, int) for s in steps)
-        if not ok or any(not 0 <= s <= 1000 for s in steps) or steps != sorted(steps)[::-1]:
-            raise n.error(
-                f"denoising_presets[{i}]", "each preset is a descending list of ints in 0..1000"
-            )
-        if len(set(steps)) != len(steps):
-            raise n.error(f"denoising_presets[{i}]", "steps must be strictly descending")
-        presets.append(tuple(steps))
-    return tuple(presets)
-
-
-def _prompt(n: Node) -> PromptSlot:
-    slot = PromptSlot(ident(n, "id"), n.get("text", str), n.number("weight", 1.0, 0.0, 1.0))
-    n.done()
-    return slot
-
-
-def _scene(n: Node) -> Scene:
+def _merge_sink(n: Node, tables: dict[str, Any], at: dict[str, Where]) -> None:
     name = ident(n, "name")
-    weights = n.table("weights")
-    pairs = dict(weights.items(float))
-    for k, v in pairs.items():
-        if not 0.0 <= v <= 1.0:
-            raise weights.error(k, f"a weight is between 0 and 1; got {v:g}")
-    texts = dict(n.table("texts").items(str))
-    steps = n.integer("num_steps", -1, -1, 64) if n.has("num_steps") else None
-    method = n.choice("method", ("linear", "slerp")) if n.has("method") else None
-    n.done()
-    return Scene(name, pairs, texts, steps, method)  # type: ignore[arg-type]
+    merge_value(tables, at, name, {"name": name, **n.data}, Where(n.file, n.text, n.path))
 
 
-def _lora(n: Node) -> LoraSlot:
-    slot = LoraSlot(ident(n, "id"), n.get("path", str), n.number("scale", 1.0, -10.0, 10.0))
-    n.done()
-    return slot
+OscChecked = tuple[dict[str, OscDevice], dict[str, Node]]
 
 
-def _check_references(show: Show, root: Node, fragment: bool) -> None:
-    ids = [p.id for p in show.prompts]
-    for dup in {i for i in ids if ids.count(i) > 1}:
-        raise root.error("prompts", f"prompt id {dup!r} is declared twice")
-    names = [s.name for s in show.scenes]
-    for dup in {s for s in names if names.count(s) > 1}:
-        raise root.error("scenes", f"scene {dup!r} is declared twice")
+def _devices(
+    devices: Node, mistakes: Mistakes
+) -> tuple[tuple[MidiDevice, ...], tuple[OscDevice, ...], tuple[AudioDevice, ...], OscChecked]:
+    """Every device; one that failed stays as a placeholder of its name (so a mapping
+    naming it is not a second mistake), but only the good OSC ones are checked further."""
+    attempt = mistakes.attempt
+    midi: dict[str, MidiDevice] = {}
+    for name, d in attempt(named, devices.table("midi")) or []:
+        midi[name] = attempt(midi_device, name, d) or MidiDevice(name, "")
+    osc: dict[str, OscDevice] = {}
+    good: dict[str, OscDevice] = {}
+    osc_nodes: dict[str, Node] = {}
+    for name, d in attempt(named, devices.table("osc")) or []:
+        osc_nodes[name] = d
+        dev = attempt(osc_device, name, d)
+        if dev is not None:
+            good[name] = dev
+        osc[name] = dev or OscDevice(name)
+    audio: dict[str, AudioDevice] = {}
+    for name, d in attempt(named, devices.table("audio")) or []:
+        dev_a = attempt(audio_device, name, d)
+        audio[name] = dev_a or AudioDevice(name)
+        if dev_a is not None and dev_a.osc and dev_a.osc not in osc:
+            known = ", ".join(osc) or "none"
+            hint = did_you_mean(dev_a.osc, osc)
+            mistakes.add(
+                d.error("osc", f"no OSC device {dev_a.osc!r} (OSC devices: {known}){hint}")
+            )
+    attempt(devices.done)
+    attempt(check_osc_ports, good, osc_nodes)
+    return tuple(midi.values()), tuple(osc.values()), tuple(audio.values()), (good, osc_nodes)
+
+
+def _bindings(raw: list[Node], show: Show, mistakes: Mistakes) -> tuple[Binding, ...]:
+    """Every mapping, each named by its id in errors; an id used twice is a mistake."""
+    bindings: list[Binding] = []
+    first: dict[str, Node] = {}
+    for i, n in enumerate(raw):
+        mapping_id = _name_of(n, "id") or f"m{i + 1}"
+        n.named(f"mappings[{mapping_id}]")
+        if mapping_id in first:
+            earlier = first[mapping_id]
+            line = locate(earlier.text, earlier.path)
+            where = f"line {line}" if earlier.file == n.file else f"{earlier.file}:{line}"
+            mistakes.add(
+                n.error("id", f"mapping id {mapping_id!r} is used twice (first at {where})")
+            )
+        first.setdefault(mapping_id, n)
+        binding = mistakes.attempt(read_binding, n, i, show)  # its other mistakes too
+        if binding is not None:
+            bindings.append(binding)
+    return tuple(bindings)
+
+
+def _check_references(show: Show, root: Node, fragment: bool, mistakes: Mistakes) -> None:
+    ids = [p.id for p in show.prompts if p.id]  # a slot that failed with no id is said already
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        mistakes.add(root.error("prompts", f"prompt id {dup!r} is declared twice"))
+    names = [s.name for s in show.scenes if s.name]
+    for dup in sorted({s for s in names if names.count(s) > 1}):
+        mistakes.add(root.error("scenes", f"scene {dup!r} is declared twice"))
     for i, scene in enumerate(show.scenes):
         for slot in (*scene.weights, *scene.texts):
             if slot not in ids:
-                raise root.error(f"scenes[{i}]", f"scene {scene.name!r} names no prompt {slot!r}")
+                hint = did_you_mean(slot, ids)
+                message = f"scene {scene.name!r} names no prompt {slot!r}{hint}"
+                mistakes.add(root.error(f"scenes[{i}]", message))
     if show.start_scene and show.start_scene not in names:
-        raise root.error("start_scene", f"no scene named {show.start_scene!r}")
+        hint = did_you_mean(show.start_scene, names)
+        mistakes.add(root.error("start_scene", f"no scene named {show.start_scene!r}{hint}"))
     if not show.prompts and not fragment:
-        raise root.error("prompts", "a show needs at least one prompt slot ([[prompts]])")
+        mistakes.add(root.error("prompts", "a show needs at least one prompt slot ([[prompts]])"))

@@ -9,14 +9,17 @@ where the key stands there when a scan of that file's text can find it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
 from bridge.config.merge import Where
-from bridge.errors import ConfigError
+from bridge.config.mistakes import did_you_mean
+from bridge.errors import ConfigError, ConfigErrors
 
 T = TypeVar("T")
 _MISSING: Any = object()
+
+UNKNOWN_HINT = " (check its spelling in mappings/README.md)"
 
 _TYPE_NAMES = {
     bool: "true or false",
@@ -62,7 +65,9 @@ class Node:
     """A TOML table being read, with the file and key path it came from.
 
     ``keys`` says where keys set by other files came from (a merged table); a key it does
-    not list was set in ``file``.
+    not list was set in ``file``. ``alias`` names an entry for people: errors say
+    ``mappings[fader-1]`` where the line is looked up by ``mappings[3]`` (its place in the
+    file); entries read from this one inherit it.
     """
 
     def __init__(
@@ -78,6 +83,27 @@ class Node:
         self.text = text
         self.path = path
         self.keys = keys if keys is not None else {}
+        self.alias: tuple[str, str] | None = None
+        self.asked: set[str] = set()
+        """Every key a reader looked for: what a misspelt key is compared with."""
+
+    def named(self, label: str) -> Node:
+        """Call this entry ``label`` in errors (``mappings[fader-1]``); returns itself."""
+        self.alias = (self.path, label)
+        return self
+
+    def shown(self, key: str) -> str:
+        """A key path as errors show it (with the entry's alias, if it has one)."""
+        if self.alias is None:
+            return key
+        real, label = self.alias
+        if key == real or key.startswith((f"{real}.", f"{real}[")):
+            return label + key[len(real) :]
+        return key
+
+    def _child(self, node: Node) -> Node:
+        node.alias = self.alias
+        return node
 
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
@@ -95,13 +121,15 @@ class Node:
     def error(self, name: str, message: str) -> ConfigError:
         at = self.where(name) if name else Where(self.file, self.text, self.path)
         key = at.path
-        return ConfigError(at.file, key, message, locate(at.text, key) if key else None)
+        return ConfigError(at.file, self.shown(key), message, locate(at.text, key) if key else None)
 
     def has(self, name: str) -> bool:
+        self.asked.add(name)
         return name in self.data
 
     def get(self, name: str, kind: type[T], default: T = _MISSING) -> T:
         """Read (and consume) one value of one type; int is accepted where float is asked."""
+        self.asked.add(name)
         if name not in self.data:
             if default is _MISSING:
                 raise self.error(name, f"is required ({_TYPE_NAMES.get(kind, kind.__name__)})")
@@ -130,12 +158,13 @@ class Node:
     def choice(self, name: str, options: tuple[str, ...], default: str | None = None) -> str:
         value = self.get(name, str, cast(str, _MISSING) if default is None else default)
         if value not in options:
-            raise self.error(name, f"must be one of {', '.join(options)}; got {value!r}")
+            hint = did_you_mean(value, options)
+            raise self.error(name, f"must be one of {', '.join(options)}; got {value!r}{hint}")
         return value
 
     def table(self, name: str) -> Node:
         at = self.where(name)
-        return Node(self.get(name, dict, {}), at.file, at.text, at.path, at.keys)
+        return self._child(Node(self.get(name, dict, {}), at.file, at.text, at.path, at.keys))
 
     def tables(self, name: str) -> list[Node]:
         at = self.where(name)
@@ -144,8 +173,9 @@ class Node:
         for i, item in enumerate(items):
             key = f"{at.path}[{i}]"
             if not isinstance(item, dict):
-                raise ConfigError(at.file, key, "expected a table", locate(at.text, at.path))
-            nodes.append(Node(item, at.file, at.text, key))
+                line = locate(at.text, at.path)
+                raise ConfigError(at.file, self.shown(key), "expected a table", line)
+            nodes.append(self._child(Node(item, at.file, at.text, key)))
         return nodes
 
     def items(self, kind: type[T]) -> list[tuple[str, T]]:
@@ -159,7 +189,19 @@ class Node:
                 raise self.error(name, f"every element must be {what}; got {value!r}")
         return values
 
-    def done(self) -> None:
-        """Reject any key nobody read."""
+    def misspelt(self, words: Sequence[str]) -> None:
+        """Raise for a key that is a misspelling of one of ``words`` (`ccc` for `cc`), when
+        a table must name one of them and names none: a better error than "names none"."""
         for name in self.data:
-            raise self.error(name, "unknown key (check its spelling in mappings/README.md)")
+            hint = did_you_mean(name, words)
+            if hint:
+                raise self.error(name, "unknown key" + hint)
+
+    def done(self) -> None:
+        """Reject every key nobody read, each with the nearest key that would have been."""
+        errors = [
+            self.error(name, "unknown key" + (did_you_mean(name, self.asked) or UNKNOWN_HINT))
+            for name in self.data
+        ]
+        if errors:
+            raise ConfigErrors(errors) if len(errors) > 1 else errors[0]

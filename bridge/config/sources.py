@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+from bridge.config.mistakes import Mistakes, did_you_mean
 from bridge.config.model import Binding, Show, Source, Transform
 from bridge.config.reader import Node
-from bridge.core.targets import spec_of
+from bridge.core.targets import FIXED, TargetSpec, spec_of
 
 AUDIO_FEATURES = (
     "level",
@@ -34,6 +36,8 @@ _MIDI_KINDS = (
     "poly_aftertouch",
     "program",
 )
+TAKEOVERS = ("off", "pickup", "pickup_tolerant", "catchup")
+PADS = ("momentary", "toggle", "trigger", "radio", "cycle")
 _NUMBER_LIMITS = {
     "cc": 127,
     "cc14": 31,
@@ -46,15 +50,21 @@ _NUMBER_LIMITS = {
 
 def read_source(n: Node, show: Show) -> Source:
     kinds = [k for k in ("midi", "osc", "lfo", "audio", "tempo") if n.has(k)]
+    if not kinds:
+        n.misspelt(("midi", "osc", "lfo", "audio", "tempo"))
     if len(kinds) != 1:
         raise n.error("", "a source names exactly one of midi, osc, lfo, audio, tempo")
     kind = kinds[0]
     if kind == "midi":
         device = n.get("midi", str)
-        if device not in {d.name for d in show.midi}:
-            raise n.error("midi", f"no MIDI device {device!r} in [devices.midi]")
+        names = [d.name for d in show.midi]
+        if device not in names:
+            hint = did_you_mean(device, names)
+            raise n.error("midi", f"no MIDI device {device!r} in [devices.midi]{hint}")
         channel = n.integer("channel", 0, 1, 16) if n.has("channel") else None
         controls = [k for k in _MIDI_KINDS if n.has(k)]
+        if not controls:
+            n.misspelt(_MIDI_KINDS)
         if len(controls) != 1:
             raise n.error("", f"a MIDI source names exactly one of {', '.join(_MIDI_KINDS)}")
         control = controls[0]
@@ -67,8 +77,10 @@ def read_source(n: Node, show: Show) -> Source:
         src = Source("midi", device, channel, control, number)  # type: ignore[arg-type]
     elif kind == "osc":
         device = n.get("osc", str)
-        if device not in {d.name for d in show.osc}:
-            raise n.error("osc", f"no OSC device {device!r} in [devices.osc]")
+        names = [d.name for d in show.osc]
+        if device not in names:
+            hint = did_you_mean(device, names)
+            raise n.error("osc", f"no OSC device {device!r} in [devices.osc]{hint}")
         address = n.get("address", str)
         if not address.startswith("/"):
             raise n.error("address", f"an OSC address starts with '/'; got {address!r}")
@@ -90,8 +102,10 @@ def read_source(n: Node, show: Show) -> Source:
     elif kind == "audio":
         feature = n.choice("audio", AUDIO_FEATURES)
         device = n.get("device", str, "")
-        if device and device not in {d.name for d in show.audio}:
-            raise n.error("device", f"no audio device {device!r} in [devices.audio]")
+        names = [d.name for d in show.audio]
+        if device and device not in names:
+            hint = did_you_mean(device, names)
+            raise n.error("device", f"no audio device {device!r} in [devices.audio]{hint}")
         src = Source("audio", device, feature=feature)
     else:
         src = Source("tempo", feature=n.choice("tempo", TEMPO_FEATURES))
@@ -102,6 +116,8 @@ def read_source(n: Node, show: Show) -> Source:
 def read_transform(n: Node) -> Transform:
     kinds = ["range", "invert", "curve", "deadzone", "quantize", "smooth", "slew"]
     present = [k for k in kinds if n.has(k)]
+    if not present:
+        n.misspelt(kinds)
     if len(present) != 1:
         raise n.error("", f"a transform names exactly one of {', '.join(kinds)}")
     kind = present[0]
@@ -155,76 +171,116 @@ def target_problem(target: str, show: Show) -> str | None:
     """Why ``target`` names nothing this show can drive (a clause), or None."""
     spec = spec_of(target)
     if spec is None:
-        return f"unknown target {target!r} (see mappings/README.md)"
+        known = [*FIXED, *(f"prompt.{p.id}.weight" for p in show.prompts)]
+        hint = did_you_mean(target, known) or " (see mappings/README.md)"
+        return f"unknown target {target!r}{hint}"
     slot = target.split(".")[1] if spec.slot else ""
-    if spec.slot == "prompt" and slot not in {p.id for p in show.prompts}:
-        return f"no prompt slot {slot!r}"
-    if spec.slot == "lora" and slot not in {lo.id for lo in show.loras}:
-        return f"no LoRA slot {slot!r} in [[loras]]"
+    prompts = [p.id for p in show.prompts]
+    if spec.slot == "prompt" and slot not in prompts:
+        return f"no prompt slot {slot!r}{did_you_mean(slot, prompts)}"
+    loras = [lo.id for lo in show.loras]
+    if spec.slot == "lora" and slot not in loras:
+        return f"no LoRA slot {slot!r} in [[loras]]{did_you_mean(slot, loras)}"
     if target == "denoising_steps" and not show.denoising_presets:
         return "denoising_steps needs denoising_presets = [[...], ...]"
     return None
 
 
-def read_binding(n: Node, index: int, show: Show) -> Binding:
-    """Validate one [[mappings]] entry against the rest of the show."""
-    mapping_id = n.get("id", str, f"m{index + 1}")
-    source = read_source(n.table("source"), show)
+def _target(n: Node, show: Show) -> tuple[str, TargetSpec]:
     target = n.get("target", str)
     problem = target_problem(target, show)
     if problem:
         raise n.error("target", problem)
     spec = spec_of(target)
     assert spec is not None  # target_problem said it exists
-    transforms = tuple(read_transform(t) for t in n.tables("transforms"))
-    fields: dict[str, Any] = {}
-    if n.has("in"):
-        fields["in_range"] = _pair(n, "in")
-    if n.has("out"):
-        lo, hi = _pair(n, "out")
-        if spec.kind == "continuous" and not (spec.lo <= min(lo, hi) and max(lo, hi) <= spec.hi):
-            raise n.error("out", f"{target} takes {spec.lo:g}..{spec.hi:g}; got [{lo:g}, {hi:g}]")
-        fields["out_range"] = (lo, hi)
-    fields["merge"] = n.choice("merge", ("set", "add", "multiply"), "set")
-    if fields["merge"] != "set" and spec.kind != "continuous":
+    return target, spec
+
+
+def _out(n: Node, target: str, spec: TargetSpec | None) -> tuple[float, float]:
+    lo, hi = _pair(n, "out")
+    if (
+        spec
+        and spec.kind == "continuous"
+        and not (spec.lo <= min(lo, hi) <= max(lo, hi) <= spec.hi)
+    ):
+        raise n.error("out", f"{target} takes {spec.lo:g}..{spec.hi:g}; got [{lo:g}, {hi:g}]")
+    return lo, hi
+
+
+def _merge(n: Node, target: str, spec: TargetSpec | None) -> str:
+    merge = n.choice("merge", ("set", "add", "multiply"), "set")
+    if merge != "set" and spec and spec.kind != "continuous":
         raise n.error("merge", f"add/multiply need a continuous target; {target} is {spec.kind}")
-    fields["takeover"] = n.choice(
-        "takeover", ("off", "pickup", "pickup_tolerant", "catchup"), "off"
-    )
-    fields["tolerance"] = n.number("tolerance", 0.03, 0.0, 0.5)
-    if n.has("encoder"):
-        if source.kind != "midi" or source.control not in ("cc", "nrpn"):
-            raise n.error("encoder", "relative encoders are MIDI cc (or nrpn) sources")
-        fields["encoder"] = n.choice(
-            "encoder", ("twos_complement", "binary_offset", "sign_magnitude")
-        )
-    fields["step"] = n.number("step", 0.01, 0.0001, 1.0)
-    fields["acceleration"] = n.number("acceleration", 0.0, 0.0, 10.0)
-    if n.has("pad"):
-        fields["pad"] = n.choice("pad", ("momentary", "toggle", "trigger", "radio", "cycle"))
-    if n.has("value"):
-        value = n.data.pop("value")
-        if not isinstance(value, int | float | str) or isinstance(value, bool):
-            raise n.error("value", f"expected a number or a string; got {value!r}")
-        fields["value"] = float(value) if isinstance(value, int) else value
-    if n.has("values"):
-        values = n.list_of("values", lambda v: isinstance(v, int | float | str), "a value")
-        if not values:
-            raise n.error("values", "give at least one value")
-        fields["values"] = tuple(float(v) if isinstance(v, int) else v for v in values)
-    fields["group"] = n.get("group", str, "")
-    fields["feedback"] = n.get("feedback", bool, True)
-    _check_values(n, target, spec.kind, show, fields)
-    binding = Binding(
+    return merge
+
+
+def _encoder(n: Node, source: Source | None) -> str:
+    if source and (source.kind != "midi" or source.control not in ("cc", "nrpn")):
+        raise n.error("encoder", "relative encoders are MIDI cc (or nrpn) sources")
+    return n.choice("encoder", ("twos_complement", "binary_offset", "sign_magnitude"))
+
+
+def _value(n: Node) -> float | str:
+    value = n.get("value", object)
+    if not isinstance(value, int | float | str) or isinstance(value, bool):
+        raise n.error("value", f"expected a number or a string; got {value!r}")
+    return float(value) if isinstance(value, int) else value
+
+
+def _values(n: Node) -> tuple[float | str, ...]:
+    values = n.list_of("values", lambda v: isinstance(v, int | float | str), "a value")
+    if not values:
+        raise n.error("values", "give at least one value")
+    return tuple(float(v) if isinstance(v, int) else v for v in values)
+
+
+def read_binding(n: Node, index: int, show: Show) -> Binding:
+    """Validate one [[mappings]] entry against the rest of the show. Its keys are read
+    one by one and every mistake in the entry is raised together: a wrong target does not
+    hide a misspelt `takeovr` below it."""
+    mistakes = Mistakes()
+    attempt = mistakes.attempt
+    mapping_id = attempt(n.get, "id", str, f"m{index + 1}")
+    source_table = attempt(n.table, "source")
+    source = attempt(read_source, source_table, show) if source_table else None
+    target, spec = attempt(_target, n, show) or ("", None)
+    transforms = [attempt(read_transform, t) for t in attempt(n.tables, "transforms") or []]
+    fields: dict[str, Any] = {}
+    readers: list[tuple[str, str, Callable[[], Any]]] = [
+        ("in", "in_range", lambda: _pair(n, "in")),
+        ("out", "out_range", lambda: _out(n, target, spec)),
+        ("merge", "merge", lambda: _merge(n, target, spec)),
+        ("takeover", "takeover", lambda: n.choice("takeover", TAKEOVERS, "off")),
+        ("tolerance", "tolerance", lambda: n.number("tolerance", 0.03, 0.0, 0.5)),
+        ("encoder", "encoder", lambda: _encoder(n, source)),
+        ("step", "step", lambda: n.number("step", 0.01, 0.0001, 1.0)),
+        ("acceleration", "acceleration", lambda: n.number("acceleration", 0.0, 0.0, 10.0)),
+        ("pad", "pad", lambda: n.choice("pad", PADS)),
+        ("value", "value", lambda: _value(n)),
+        ("values", "values", lambda: _values(n)),
+        ("group", "group", lambda: n.get("group", str)),
+        ("feedback", "feedback", lambda: n.get("feedback", bool)),
+    ]
+    for key, name, read in readers:
+        if n.has(key):
+            value = attempt(read)
+            if value is not None:
+                fields[name] = value
+    if spec is not None:
+        attempt(_check_values, n, target, spec.kind, show, fields)
+    attempt(n.done)
+    mistakes.raise_any()
+    assert mapping_id is not None  # each of these failing was a mistake, raised above
+    assert source is not None
+    assert spec is not None
+    return Binding(
         id=mapping_id,
         source=source,
         target=target,
-        transforms=transforms,
+        transforms=tuple(t for t in transforms if t is not None),
         origin=(n.file, n.path),
         **fields,
     )
-    n.done()
-    return binding
 
 
 def _check_values(n: Node, target: str, kind: str, show: Show, f: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from tomlkit.items import AoT, Table
 
 from bridge.config.load import load_show
 from bridge.config.model import Show
-from bridge.errors import ConfigError
+from bridge.errors import ConfigError, ConfigErrors
 
 
 def _inline(value: Mapping[str, Any]) -> tomlkit.items.InlineTable:
@@ -39,9 +39,12 @@ def _commit(path: Path, text: str) -> Show:
         show = load_show(temp)
     except ConfigError as exc:
         temp.unlink(missing_ok=True)
-        if Path(exc.file) != Path(os.path.realpath(temp)):
-            raise  # an include is wrong: it names itself
-        raise ConfigError(str(path), exc.key, exc.detail, exc.line) from None
+        tried = Path(os.path.realpath(temp))
+        named = [  # an include that is wrong names itself
+            ConfigError(str(path), e.key, e.detail, e.line) if Path(e.file) == tried else e
+            for e in getattr(exc, "errors", (exc,))
+        ]
+        raise (ConfigErrors(named) if len(named) > 1 else named[0]) from None
     os.replace(temp, path)
     checked, real = os.path.realpath(temp), os.path.realpath(path)
     files = tuple(real if f == checked else f for f in show.files)

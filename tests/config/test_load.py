@@ -55,26 +55,26 @@ CASES = [
     ("[output]\nmax_rate_hz = 60\n", "output.max_rate_hz", 9, "between 0.5 and 30"),
     (
         '[[mappings]]\nsource = { midi = "ctl", cc = 200 }\ntarget = "prompt.p1.weight"\n',
-        "mappings[0].source.cc",
+        "mappings[m1].source.cc",
         9,
         "between 0 and 127",
     ),
     (
         '[[mappings]]\nsource = { midi = "nope", cc = 1 }\ntarget = "prompt.p1.weight"\n',
-        "mappings[0].source.midi",
+        "mappings[m1].source.midi",
         9,
         "no MIDI device 'nope'",
     ),
     (
         '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "prompt.p9.weight"\n',
-        "mappings[0].target",
+        "mappings[m1].target",
         10,
         "no prompt slot 'p9'",
     ),
     (
         '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "prompt.p1.weight"\n'
         'takeover = "sometimes"\n',
-        "mappings[0].takeover",
+        "mappings[m1].takeover",
         11,
         "must be one of off, pickup",
     ),
@@ -93,14 +93,14 @@ CASES = [
     ),
     (
         '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "warp"\n',
-        "mappings[0].target",
+        "mappings[m1].target",
         10,
         "unknown target 'warp'",
     ),
     (
         '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "prompt.p1.weight"\n'
         "out = [0.0, 2.0]\n",
-        "mappings[0].out",
+        "mappings[m1].out",
         11,
         "takes 0..1",
     ),
