@@ -223,7 +223,7 @@ def load_show(
     _check_references(show, top, fragment, mistakes)
     if resolve:
         attempt(check_reachable, *osc_ok)
-    mistakes.raise_any(show.files)
+    mistakes.raise_any(n.file for n in nodes)  # includes first, as read
     return replace(show, bindings=bindings)
 
 

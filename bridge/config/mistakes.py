@@ -23,10 +23,16 @@ CLOSE_ENOUGH = 0.6
 'width' is never offered for 'scene' (0.2)."""
 
 
+def nearest(word: str, options: Iterable[str]) -> str | None:
+    """The option closest to ``word``, if one is close enough to be what was meant."""
+    close = difflib.get_close_matches(word, sorted(set(options)), n=1, cutoff=CLOSE_ENOUGH)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, options: Iterable[str]) -> str:
     """`` (did you mean 'takeover'?)`` for the closest option, or "" when none is close."""
-    close = difflib.get_close_matches(word, sorted(set(options)), n=1, cutoff=CLOSE_ENOUGH)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    close = nearest(word, options)
+    return f" (did you mean {close!r}?)" if close else ""
 
 
 class Mistakes:

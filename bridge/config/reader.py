@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
 from bridge.config.merge import Where
-from bridge.config.mistakes import did_you_mean
+from bridge.config.mistakes import did_you_mean, nearest
 from bridge.errors import ConfigError, ConfigErrors
 
 T = TypeVar("T")
@@ -132,7 +132,13 @@ class Node:
         self.asked.add(name)
         if name not in self.data:
             if default is _MISSING:
-                raise self.error(name, f"is required ({_TYPE_NAMES.get(kind, kind.__name__)})")
+                what = f"is required ({_TYPE_NAMES.get(kind, kind.__name__)})"
+                typo = nearest(name, (k for k in self.data if k not in self.asked))
+                if typo:  # said here: not again as an unknown key
+                    self.data.pop(typo)
+                raise self.error(
+                    name, f"{what}; is {typo!r} a misspelling of it?" if typo else what
+                )
             return default
         value = self.data.pop(name)
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
