@@ -139,40 +139,76 @@ def build_parser() -> argparse.ArgumentParser:
         prog="scope-bridge", description="Live control for Daydream Scope."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="validate show and mapping files")
-    check.add_argument("files", nargs="+")
+    check = sub.add_parser(
+        "check",
+        help="validate show and mapping files",
+        description="Validate show files as `run` would (includes, devices, this machine's "
+        "addresses) and list every mistake with its file, line and key.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="show or profile TOML files")
     check.set_defaults(func=_check)
 
     run = sub.add_parser("run", help="run a show (the console, or --headless)")
-    run.add_argument("show")
+    run.add_argument("show", help="the show's TOML file")
     run.add_argument("--headless", action="store_true", help="no console: log lines only")
-    run.add_argument("--status-file", help="where headless mode writes its status JSON")
-    run.add_argument("--scope-url", help="use this Scope instead of the show's [scope] url")
-    run.add_argument("-v", "--verbose", action="store_true")
+    run.add_argument(
+        "--status-file",
+        metavar="PATH",
+        help="where headless mode writes its status JSON, twice a second "
+        "(default: scope-bridge-$UID/status.json in $XDG_RUNTIME_DIR or the temp dir)",
+    )
+    run.add_argument(
+        "--scope-url",
+        metavar="URL",
+        help="use this Scope instead of the show's [scope] url "
+        "(default: the show's, else http://127.0.0.1:8000)",
+    )
+    run.add_argument("-v", "--verbose", action="store_true", help="debug log lines")
     run.set_defaults(func=_run)
 
     sim = sub.add_parser("sim", help="run the built-in Scope stand-in")
     add_sim_options(sim)
-    sim.add_argument("-v", "--verbose", action="store_true")
+    sim.add_argument("-v", "--verbose", action="store_true", help="debug log lines")
     sim.set_defaults(func=_sim)
 
     mon = sub.add_parser("monitor", help="print what a show's MIDI and OSC devices send")
-    mon.add_argument("show")
-    mon.add_argument("--seconds", type=float, help="stop after this long")
+    mon.add_argument("show", help="the show's TOML file (its devices are opened)")
+    mon.add_argument(
+        "--seconds",
+        type=float,
+        metavar="S",
+        help="stop after this many seconds (default: run until Ctrl-C)",
+    )
     mon.set_defaults(func=_monitor)
 
     lrn = sub.add_parser("learn", help="bind the next control moved to a target, in the file")
-    lrn.add_argument("show")
+    lrn.add_argument("show", help="the show's TOML file (the mapping is written into it)")
     lrn.add_argument("target", help="e.g. prompt.forest.weight, scene.next, paused")
-    lrn.add_argument("--timeout", type=float, default=60.0)
+    lrn.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="give up after this many seconds with nothing moved (default: %(default)s)",
+    )
     lrn.set_defaults(func=_learn)
 
     ports = sub.add_parser("ports", help="list MIDI ports")
-    ports.add_argument("--api", help="UNIX_JACK, LINUX_ALSA, MACOSX_CORE, WINDOWS_MM")
+    ports.add_argument(
+        "--api",
+        metavar="API",
+        help="UNIX_JACK, LINUX_ALSA, MACOSX_CORE or WINDOWS_MM "
+        "(default: $MIDO_BACKEND's, else the platform's own)",
+    )
     ports.set_defaults(func=_ports)
 
     status = sub.add_parser("status", help="print a running bridge's snapshot as JSON")
-    status.add_argument("--status-file")
+    status.add_argument(
+        "--status-file",
+        metavar="PATH",
+        help="the file `run --headless --status-file` writes "
+        "(default: scope-bridge-$UID/status.json in $XDG_RUNTIME_DIR or the temp dir)",
+    )
     status.set_defaults(func=_status)
     return parser
 

@@ -33,27 +33,44 @@ class SimOptions:
 def add_options(parser: argparse.ArgumentParser) -> None:
     """The stand-in's switches, shared with ``scope-bridge sim``."""
     defaults = SimOptions()
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="TCP port to listen on (default: %(default)s)"
+    )
     parser.add_argument(
         "--scope-version",
         "--version",
         dest="version",
         default=defaults.version,
-        help="the Scope release whose API shapes to speak (0.1.4 ... 0.2.4)",
+        help="the Scope release whose API shapes to speak, 0.1.4 ... 0.2.4 (default: %(default)s)",
     )
     parser.add_argument(
-        "--fps", type=float, default=None, help="frames per second for every pipeline"
+        "--fps",
+        type=float,
+        default=None,
+        help="frames generated per second by every pipeline (default: each pipeline's own)",
     )
     parser.add_argument(
         "--chunk-frames",
         type=int,
         default=None,
-        help="frames per pipeline call for every pipeline (otherwise: 12 for the Wan "
-        "pipelines, 4 for streamdiffusionv2, 1 for controller-viz)",
+        help="frames per pipeline call, one parameter update applied per call (default: 12 "
+        "for the Wan pipelines, 4 for streamdiffusionv2, 1 for controller-viz)",
     )
-    parser.add_argument("--queue-size", type=int, default=defaults.queue_size)
-    parser.add_argument("--load-time", type=float, default=defaults.load_time_s)
+    parser.add_argument(
+        "--queue-size",
+        type=int,
+        default=defaults.queue_size,
+        help="parameter updates Scope queues before dropping the newest (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--load-time",
+        type=float,
+        default=defaults.load_time_s,
+        help="seconds a pipeline takes to load (default: %(default)s)",
+    )
     parser.add_argument(
         "--no-frontend",
         dest="frontend",
