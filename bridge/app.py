@@ -94,8 +94,9 @@ class Bridge:
             if screened is None:
                 return
             event = screened
-        self.event_count += 1
-        self.recent.append(event)
+        if type(event) is not Tick:  # 60 clock ticks a second would push inputs out of view
+            self.event_count += 1
+            self.recent.append(event)
         state = self.state
         try:
             changes = self.engine.feed(event)

@@ -21,13 +21,14 @@ from bridge.core.events import UiAction, UiActionName
 from bridge.snapshot import Snapshot
 from bridge.tui.host import ConsoleHost
 from bridge.tui.keys import KEYS
+from bridge.tui.saving import save_question
 from bridge.tui.screens.confirm import ConfirmScreen
 from bridge.tui.screens.edit import EditScreen
 from bridge.tui.screens.help import HelpScreen
 from bridge.tui.screens.learn import LearnScreen
 from bridge.tui.screens.pick import PickScreen
 from bridge.tui.widgets.inputs_monitor import InputsPanel
-from bridge.tui.widgets.panel import Panel
+from bridge.tui.widgets.panel import Panel, PanelScroll
 from bridge.tui.widgets.problems import ProblemsPanel
 from bridge.tui.widgets.prompts import PromptsPanel
 
@@ -37,6 +38,20 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 UI_SOURCE = "ui"
+LEARNABLE = ("midi in", "osc in")
+"""Device kinds a control can be learned from (as the Devices panel names them)."""
+
+
+def nothing_to_learn_from(snap: Snapshot | None) -> str:
+    """Why learning cannot work in this show ("" when it can): no MIDI or OSC input."""
+    if snap is None:
+        return ""
+    if not any(d.kind in LEARNABLE for d in snap.devices):
+        return (
+            "This show has no MIDI or OSC input to learn from: add one under "
+            "[devices.midi] or [devices.osc] in the show file, then learn."
+        )
+    return ""
 
 
 class ConsoleCommands(App[None]):
@@ -89,7 +104,22 @@ class ConsoleCommands(App[None]):
         self.send("prev_scene")
 
     def action_reset_cache(self) -> None:
-        self.send("reset_cache")
+        """Asks first: a reset is a hard visual cut, and `r` sits next to the scene keys."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send("reset_cache")
+
+        self.ask(
+            ConfirmScreen(
+                "Reset Scope's cache now?",
+                "Reset",
+                "Keep",
+                detail="The picture cuts hard to a fresh start (a visible jump). "
+                "To cut on a beat, map reset_cache to a pad.",
+            ),
+            answered,
+        )
 
     def action_select_scene(self) -> None:
         scenes = list(self.snap.extra.get("scenes") or []) if self.snap else []
@@ -129,6 +159,10 @@ class ConsoleCommands(App[None]):
         )
 
     def action_learn(self) -> None:
+        missing = nothing_to_learn_from(self.snap)
+        if missing:
+            self.say(missing, title="Learn", severity="warning", timeout=10)
+            return
         targets = self._call("listing learn targets", self.host.learn_targets)
         if not targets:
             if targets is not None:
@@ -159,9 +193,22 @@ class ConsoleCommands(App[None]):
         self.push_screen(PickScreen("Learn which target?", [(t, t) for t in targets]), picked)
 
     def action_save(self) -> None:
-        message = self._call("saving", self.host.save)
-        if message is not None:
-            self.say(message, title="Save", timeout=8)
+        """Asks first, naming the file (and saying when it is a shipped example)."""
+        if self.snap is None or not self.snap.show:
+            self.say("No show is loaded yet: nothing to save.", timeout=5)
+            return
+        q = save_question(self.snap.show)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                message = self._call("saving prompts", self.host.save)
+                if message is not None:
+                    self.say(message, title="Save prompts", timeout=8)
+
+        self.ask(
+            ConfirmScreen(q.question, "Save", "Cancel", detail=q.detail, warning=q.warning),
+            answered,
+        )
 
     def action_reload(self) -> None:
         try:
@@ -171,7 +218,7 @@ class ConsoleCommands(App[None]):
             error = f"reload failed: {type(exc).__name__}: {exc}"
         if error is None:
             self.problems.clear("reload")
-            self.say("Mappings reloaded.", title="Reload", timeout=4)
+            self.say("Show reloaded from its file.", title="Reload", timeout=4)
         else:
             self.problems.note("reload", error)
             self.say(error, title="Reload failed", severity="error", timeout=20)
@@ -192,8 +239,29 @@ class ConsoleCommands(App[None]):
         self.push_screen(PickScreen("Turn which output on/off?", [(s, s) for s in sinks]), picked)
 
     def action_reconnect(self) -> None:
-        self._call("reconnecting", self.host.reconnect)
-        self.say("Reconnecting to Scope…", timeout=3)
+        """Asks first: a reconnect drops the video for about a second."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._call("reconnecting", self.host.reconnect)
+                self.say("Reconnecting to Scope…", timeout=3)
+
+        self.ask(
+            ConfirmScreen(
+                "Reconnect to Scope now?",
+                "Reconnect",
+                "Stay",
+                detail="The session restarts: about a second without video, then the "
+                "show's state is sent again.",
+            ),
+            answered,
+        )
+
+    def ask(self, screen: ConfirmScreen, answered: Callable[[bool | None], None]) -> None:
+        """Open a confirmation unless one is already open (a second key press waits)."""
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        self.push_screen(screen, answered)
 
     # -- console-only actions ------------------------------------------------------------
     def action_toggle_panel(self, panel_id: str) -> None:
@@ -209,7 +277,16 @@ class ConsoleCommands(App[None]):
 
     def action_filter_inputs(self) -> None:
         self.inputs.display = True
-        self.inputs.filter.focus()
+        self.inputs.filter.open()
+
+    def action_scroll_controls(self, direction: int) -> None:
+        controls = self.panels["controls"]
+        controls.display = True
+        for scroller in controls.query(PanelScroll):
+            if direction > 0:
+                scroller.scroll_page_down(animate=False)
+            else:
+                scroller.scroll_page_up(animate=False)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -13,17 +13,19 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer
 from textual.worker import Worker
 
 from bridge.errors import BridgeError
 from bridge.snapshot import Snapshot
 from bridge.tui.actions import ConsoleCommands
+from bridge.tui.footer import ConsoleFooter
 from bridge.tui.host import ConsoleHost
-from bridge.tui.keys import bindings
+from bridge.tui.keys import COLUMNS, PANELS, bindings
+from bridge.tui.layout import share
 from bridge.tui.widgets.audio import AudioPanel
 from bridge.tui.widgets.connection import ConnectionPanel
 from bridge.tui.widgets.controls import ControlsPanel
@@ -48,6 +50,10 @@ def describe(exc: BaseException) -> str:
 
 PREVIEW_EVERY = 3
 """Redraw the preview on every third refresh (about 3 frames a second)."""
+TALL = 30
+"""Below this many rows the headline takes one row instead of three."""
+WIDE = 100
+"""Below this many columns the middle column (prompts, controls) gets a larger share."""
 
 
 class ConsoleApp(ConsoleCommands):
@@ -85,16 +91,20 @@ class ConsoleApp(ConsoleCommands):
 
     # -- layout and the refresh loop -----------------------------------------------------
     def compose(self) -> ComposeResult:
-        p = self.panels
+        for number, (pid, _) in enumerate(PANELS, start=1):
+            self.panels[pid].numbered(number)
         yield self.status
         with Horizontal(id="columns"):
-            with Vertical(id="left"):
-                yield from (p["connection"], p["output"], p["devices"])
-            with Vertical(id="middle"):
-                yield from (p["prompts"], p["controls"], p["inputs"])
-            with Vertical(id="right"):
-                yield from (p["preview"], p["audio"], p["problems"])
-        yield Footer()
+            for column, ids in COLUMNS.items():
+                with Vertical(id=column, classes="column"):
+                    yield from (self.panels[pid] for pid in ids)
+        yield ConsoleFooter()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Small terminals get the compact look (a one-row headline, tighter columns)."""
+        self.set_class(event.size.height < TALL, "-short")
+        self.set_class(event.size.width < WIDE, "-narrow")
+        self.call_after_refresh(self.arrange)
 
     def on_mount(self) -> None:
         self.preview.use_color = not self.no_color
@@ -149,5 +159,19 @@ class ConsoleApp(ConsoleCommands):
             # the preview is the costliest panel to draw: a few frames a second show motion
             skip = panel is self.preview and self.refreshes % PREVIEW_EVERY
             if panel.display and not skip:
-                panel.show(snap)
+                panel.update_lines(snap)
+        self.arrange()
+        for panel in self.panels.values():
+            if panel.display:
+                panel.draw_lines()
         self.refreshes += 1
+
+    def arrange(self) -> None:
+        """Share each column's rows between its shown panels (`bridge.tui.layout`)."""
+        for column in self.query(".column").results(Vertical):
+            rows = column.content_size.height
+            if rows <= 0:
+                continue  # not laid out yet
+            shown = [p for p in column.children if isinstance(p, Panel) and p.display]
+            for panel, height in zip(shown, share(rows, [p.need() for p in shown]), strict=True):
+                panel.allot(height)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from textual.pilot import Pilot
 
 from bridge.app import Bridge
 from bridge.config.load import load_show
@@ -69,7 +70,7 @@ class FakeHost:
         self.submitted: list[ev.UiAction] = []
         self.connection: dict[str, Any] | None = connected()
         self.devices: list[DeviceView] = [
-            DeviceView("apc", "midi", "connected", "APC mini mk2"),
+            DeviceView("apc", "midi in", "connected", "APC mini mk2"),
             DeviceView("ndi", "sink", "failed", "NDI runtime missing"),
         ]
         self.extra: dict[str, Any] = {"osc_malformed": 3, "sinks": ["ndi", "rec"]}
@@ -175,3 +176,25 @@ def screen_text(app: ConsoleApp) -> str:
     svg = app.export_screenshot()
     text = re.sub(r"<[^>]+>", "", svg.split("<g", 1)[1] if "<g" in svg else svg)
     return html.unescape(text).replace("\xa0", " ")
+
+
+SETTLE_ROUNDS = 20
+"""Refreshes allowed for the console's layout to settle (bounded, whatever the machine)."""
+
+
+async def settled(pilot: Pilot[None]) -> str:
+    """What a person sees once the layout stopped changing: a panel's height follows its
+    content one refresh later, so one pause can catch a half-done screen on a busy machine.
+    Refreshes (and pauses) until two screens in a row agree, then returns that screen."""
+    app = pilot.app
+    assert isinstance(app, ConsoleApp)
+    await pilot.pause()
+    before = screen_text(app)
+    for _ in range(SETTLE_ROUNDS):
+        app.refresh_panels()
+        await pilot.pause()
+        now = screen_text(app)
+        if now == before:
+            return now
+        before = now
+    raise AssertionError(f"the screen still changed after {SETTLE_ROUNDS} refreshes")

@@ -18,7 +18,6 @@ from tests.tui.conftest import SIZE, FakeHost, screen_text
         ("space", "toggle_pause"),
         ("n", "next_scene"),
         ("b", "prev_scene"),
-        ("r", "reset_cache"),
     ],
 )
 async def test_show_keys_submit_ui_actions(
@@ -54,13 +53,13 @@ async def test_space_freezes_output_and_says_so(app: ConsoleApp, host: FakeHost)
         assert "OUTPUT FROZEN" in screen_text(app)
 
 
-async def test_save_reload_reconnect_call_the_host(app: ConsoleApp, host: FakeHost) -> None:
-    """ctrl+s saves, ctrl+r reloads, c reconnects; the save sentence is shown."""
+async def test_reload_calls_the_host_at_once(app: ConsoleApp, host: FakeHost) -> None:
+    """ctrl+r reloads without asking (it only reads the file); nothing goes to the show."""
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("ctrl+s", "ctrl+r", "c")
+        await pilot.press("ctrl+r")
         await pilot.pause()
-        assert [name for name, _ in host.calls] == ["save", "reload", "reconnect"]
-        assert "Saved the show to /tmp/show.toml." in screen_text(app)
+        assert [name for name, _ in host.calls] == ["reload"]
+        assert "Show reloaded from its file." in screen_text(app)
     assert host.submitted == []
 
 
@@ -133,11 +132,11 @@ async def test_quit_asks_first(app: ConsoleApp, host: FakeHost) -> None:
 
 
 async def test_show_keys_are_off_in_dialogs_except_freeze(app: ConsoleApp, host: FakeHost) -> None:
-    """With a dialog open, n/b/r do nothing, but space still freezes the output."""
+    """With a dialog open, n/b/r/c do nothing, but space still freezes the output."""
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
-        await pilot.press("n", "b", "r", "space")
+        await pilot.press("n", "b", "r", "c", "space")
         await pilot.pause()
     assert [e.action for e in host.submitted] == ["toggle_pause"]
 

@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from bridge.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
 from bridge.tui.app import PREVIEW_EVERY, ConsoleApp
 from bridge.tui.host import PreviewImage
+from bridge.tui.screens.confirm import ConfirmScreen
 from bridge.tui.screens.help import HelpScreen
 from bridge.tui.screens.learn import LearnScreen
 from tests.tui.conftest import SIZE, FakeHost, connected
@@ -28,6 +29,9 @@ SnapCompare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare` fixture (the plugin ships no types)."""
 
 NARROW = (80, 24)
+MEDIUM = (100, 30)
+SIZES = [NARROW, MEDIUM, SIZE]
+SIZE_IDS = ["80x24", "100x30", "120x40"]
 SETTLE_ROUNDS = 12
 """Refreshes allowed for the layout to stop changing: fitted panels change their height on
 the first refresh, which changes the rows the list panels below them can show."""
@@ -96,7 +100,7 @@ def live_show(connection: dict[str, Any] | None, problems: tuple[str, ...] = ())
         ),
         connection=connection,
         devices=(
-            DeviceView("apc", "midi", "connected", "APC mini mk2"),
+            DeviceView("apc", "midi in", "connected", "APC mini mk2"),
             DeviceView("td", "osc", "listening", "127.0.0.1:9000"),
             DeviceView("ndi", "sink", "sending", "Scope Bridge"),
         ),
@@ -133,6 +137,69 @@ def disconnected() -> dict[str, Any]:
         "reconnect_in_s": 3.2,
         "last_error": "ConnectError: Scope at http://127.0.0.1:8000 refused the connection",
     }
+
+
+def crowded_show() -> Snapshot:
+    """A show written from scratch for a Launch Control XL and Resolume: long device, OSC and
+    target names, more mappings than any screen holds, a controller that is not plugged in,
+    a problem, tempo from Resolume, and Scope behind a long RunPod URL."""
+    base = live_show(
+        {**connected(), "url": "https://a1b2c3d4e5f6g7-8000.proxy.runpod.net"},
+        problems=(
+            "midi lcxl-left-hand: no MIDI input matches 'Launch Control XL*' (ports seen: "
+            "Midi Through Port-0)",
+        ),
+    )
+    controls = [
+        ControlView(
+            f"fader-{n}",
+            f"lcxl-left-hand ch9 cc{76 + n}",
+            f"prompt.{slot}.weight",
+            f"{0.1 * n:.2f}",
+            "turn down to pick up" if n == 2 else "",
+        )
+        for n, slot in enumerate(("forest_at_dawn", "neon_city_rain", "ocean_violet"), start=1)
+    ]
+    controls += [
+        ControlView(
+            f"pad-{n}",
+            "resolume /composition/layers/1/clips/" + str(n) + "/connect",
+            "scene.next" if n % 2 else "scene",
+            "" if n % 2 else "sunrise-over-the-harbour",
+            "",
+        )
+        for n in range(1, 9)
+    ]
+    controls += [
+        ControlView("steps", "lcxl-left-hand ch9 cc13", "transition.num_steps", "4", ""),
+        ControlView("bias", "td /kv_cache", "kv_cache_attention_bias", "0.30", ""),
+        ControlView("my-own-pad", "apc ch1 note 36", "prompt.forest_at_dawn.text", "dusk", ""),
+    ]
+    return replace(
+        base,
+        prompts=(
+            PromptView("forest_at_dawn", "a misty pine forest at dawn, volumetric light", 0.6, 0.7),
+            PromptView("neon_city_rain", "a neon city street in the rain, reflections", 0.3, 0.3),
+            PromptView(
+                "ocean_violet", "deep ocean waves under a violet sky, long exposure", 0.0, 0.1
+            ),
+        ),
+        scene="sunrise-over-the-harbour",
+        controls=tuple(controls),
+        devices=(
+            DeviceView("lcxl-left-hand", "midi in", "missing", "Launch Control XL*"),
+            DeviceView("lcxl-left-hand", "midi out", "missing", "Launch Control XL*"),
+            DeviceView("resolume", "osc in", "listening", "127.0.0.1:7001 tempo resolume"),
+            DeviceView("td", "osc in", "listening", "127.0.0.1:9000"),
+            DeviceView("rec", "sink", "sending", "recordings/set-2026-12-02-2130.mkv"),
+        ),
+        events=(
+            "resolume /composition/layers/1/clips/2/connect 1",
+            "resolume /composition/tempocontroller/tempo 0.4375",
+            "td /kv_cache 0.3",
+        ),
+        extra={**base.extra, "audio": {}, "tempo": {"bpm": 140.0, "beat_phase": 0.5}},
+    )
 
 
 @pytest.fixture
@@ -194,9 +261,21 @@ def shoot(
     return snap_compare(app, terminal_size=size, run_before=then(*keys, expect=expect))
 
 
-def test_full_console_connected(snap_compare: SnapCompare, console: ConsoleApp) -> None:
-    """120x40, connected: every panel filled, a transition at 40%, a control to pick up."""
-    assert shoot(snap_compare, console)
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_demo(snap_compare: SnapCompare, console: ConsoleApp, size: tuple[int, int]) -> None:
+    """Connected, every panel filled, a transition at 40%, a control to pick up: all nine
+    numbered panels and the footer's Help and Quit at every size."""
+    assert shoot(snap_compare, console, size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_crowded_show(
+    snap_compare: SnapCompare, console: ConsoleApp, host: FakeHost, size: tuple[int, int]
+) -> None:
+    """Long names shortened in the middle (never the URL), Controls scrolling, the missing
+    controller and its problem kept on screen first."""
+    host.fixed = crowded_show()
+    assert shoot(snap_compare, console, size)
 
 
 def test_full_console_reconnecting(
@@ -210,23 +289,30 @@ def test_full_console_reconnecting(
 
 
 def test_output_frozen(snap_compare: SnapCompare, console: ConsoleApp, host: FakeHost) -> None:
-    """Frozen output: the red banner in the headline and on top of the Output panel."""
+    """Frozen output: the red banner in the headline and on top of the Output panel, and
+    the frame count saying the picture repeats."""
     assert host.fixed is not None
     host.fixed = replace(host.fixed, output=replace(host.fixed.output, paused=True))
     assert shoot(snap_compare, console)
 
 
-def test_narrow_terminal(snap_compare: SnapCompare, console: ConsoleApp) -> None:
-    """80x24: the same show squeezed; lists clip with "… n more" instead of scrolling."""
-    assert shoot(snap_compare, console, NARROW)
+@pytest.mark.parametrize("size", [NARROW, SIZE], ids=["80x24", "120x40"])
+def test_help_screen(snap_compare: SnapCompare, console: ConsoleApp, size: tuple[int, int]) -> None:
+    """? opens every key with its sentence over the dimmed console; at 80x24 it scrolls."""
+    assert shoot(snap_compare, console, size, keys=["question_mark"], expect=HelpScreen)
 
 
-def test_help_screen(snap_compare: SnapCompare, console: ConsoleApp) -> None:
-    """? opens every key with its sentence over the dimmed console."""
-    assert shoot(snap_compare, console, keys=["question_mark"], expect=HelpScreen)
+def test_help_screen_scrolled_to_its_end(snap_compare: SnapCompare, console: ConsoleApp) -> None:
+    """80x24, End: the last keys, ctrl+p and the marks' legend come into view."""
+    assert shoot(snap_compare, console, NARROW, keys=["question_mark", "end"], expect=HelpScreen)
 
 
 def test_learn_dialog(snap_compare: SnapCompare, console: ConsoleApp, host: FakeHost) -> None:
     """l, Enter on the first target: the dialog shows the control that moved, in green."""
     host.candidate = "apc ch1 cc50 (moved to 87)"
     assert shoot(snap_compare, console, keys=["l", "enter"], expect=LearnScreen)
+
+
+def test_save_question_at_80x24(snap_compare: SnapCompare, console: ConsoleApp) -> None:
+    """ctrl+s over the shipped demo: the file, what is written, the warning, both buttons."""
+    assert shoot(snap_compare, console, NARROW, keys=["ctrl+s"], expect=ConfirmScreen)

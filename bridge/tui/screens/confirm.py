@@ -1,4 +1,5 @@
-"""A yes/no dialog; the console uses it so a stray "q" cannot end a show."""
+"""A yes/no dialog: a stray "q", "r" or "c" (or ctrl+s) must not end a show, cut the
+picture, drop the video or write a file without a second key."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from bridge.tui.screens.dialog import Dialog
 class ConfirmScreen(Dialog[bool]):
     """Answers True for y (or the confirm button), False for n, Escape or the other button.
 
-    Focus starts on the safe button, so a reflexive Enter keeps the show running.
+    Focus starts on the safe button, so a reflexive Enter keeps the show running as it was.
+    ``detail`` says more under the question; ``warning`` stands out in red.
     """
 
     AUTO_FOCUS = "#no"
@@ -24,15 +26,29 @@ class ConfirmScreen(Dialog[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str, yes: str = "Quit", no: str = "Stay") -> None:
+    def __init__(
+        self,
+        question: str,
+        yes: str = "Quit",
+        no: str = "Stay",
+        *,
+        detail: str = "",
+        warning: str = "",
+    ) -> None:
         super().__init__()
         self.question = question
         self.yes = yes
         self.no = no
+        self.detail = detail
+        self.warning = warning
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(self.question, classes="dialog-title", markup=False)
+            if self.detail:
+                yield Label(self.detail, classes="dialog-text", markup=False)
+            if self.warning:
+                yield Label(self.warning, classes="dialog-warning", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.no} (n)", id="no", variant="primary")
                 yield Button(f"{self.yes} (y)", id="yes", variant="error")

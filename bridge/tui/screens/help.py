@@ -1,4 +1,6 @@
-"""The help screen: every key, from the same table as the footer and the command palette."""
+"""The help screen: every key, from the same table as the footer and the command palette,
+and what the console's marks mean. It scrolls: on an 80x24 terminal the last keys and
+"Esc closes" are below the fold."""
 
 from __future__ import annotations
 
@@ -7,15 +9,15 @@ from typing import ClassVar
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from bridge.tui.keys import KEYS
+from bridge.tui.keys import KEYS, LEGEND, MORE_HELP
 from bridge.tui.screens.dialog import Dialog
 
 
 class HelpScreen(Dialog[None]):
-    """Any of Escape, ? or q closes it."""
+    """Any of Escape, ? or q closes it; ↑↓, PgUp/PgDn and the mouse wheel scroll it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
 
@@ -23,16 +25,25 @@ class HelpScreen(Dialog[None]):
         super().__init__()
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold yellow", no_wrap=True)
-        table.add_column(style="bright_white")
+        keys = Table.grid(padding=(0, 2))
+        keys.add_column(style="bold yellow", no_wrap=True)
+        keys.add_column(style="bright_white")
         for k in KEYS:
-            table.add_row(k.shown, k.help)
-        table.add_row("ctrl+p", "Command palette (every action above, by name)")
-        with Vertical(classes="dialog-box wide"):
-            yield Label("Scope Bridge keys", classes="dialog-title")
-            yield Static(table, id="help-keys")
-            yield Label("Esc closes", classes="dialog-hint")
+            keys.add_row(k.shown, k.help)
+        for key, sentence in MORE_HELP:
+            keys.add_row(key, sentence)
+        marks = Table.grid(padding=(0, 2))
+        marks.add_column(style="bold bright_white", no_wrap=True)
+        marks.add_column(style="bright_white")
+        for mark, sentence in LEGEND:
+            marks.add_row(mark, sentence)
+        with Vertical(classes="dialog-box wide help-box"):
+            yield Label("Scope Bridge keys · Esc closes · ↑↓ scroll", classes="dialog-title")
+            with VerticalScroll(id="help-scroll"):
+                yield Static(keys, id="help-keys")
+                yield Label("Marks", classes="dialog-title help-marks")
+                yield Static(marks, id="help-marks")
+            yield Label("Esc, ? or q closes", classes="dialog-hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -30,7 +30,7 @@ class AudioPanel(Panel):
     """Meters when audio analysis runs; a dim line saying it is off otherwise."""
 
     TITLE = "Audio and tempo"
-    FIT = True
+    PRIORITY = 30
 
     def build(self, snap: Snapshot) -> Lines:
         audio: Mapping[str, Any] = snap.extra.get("audio") or {}

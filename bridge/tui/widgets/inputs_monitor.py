@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from bridge.snapshot import Snapshot
+from bridge.tui.widgets.names import middle
 from bridge.tui.widgets.panel import Lines, Panel, clip
 
 
@@ -30,9 +31,27 @@ class PauseToggle(Static):
 
 
 class FilterInput(Input):
-    """The filter box; Enter or Escape hands the keys back to the console."""
+    """The filter box; Enter or Escape hands the keys back to the console.
+
+    It takes focus only when opened ("/" or a click), never by Tab: a box holding the keys
+    unseen would turn space (freeze) into a typed space.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "done", "Done")]
+
+    def on_mount(self) -> None:
+        self.can_focus = False
+
+    def open(self) -> None:
+        """Take the keys, to type a filter."""
+        self.can_focus = True
+        self.focus()
+
+    def on_click(self, event: events.Click) -> None:
+        self.open()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self.can_focus = False
 
     def action_done(self) -> None:
         self.screen.set_focus(None)
@@ -46,6 +65,9 @@ class InputsPanel(Panel):
     """Recent events (newest last), filtered by a case-insensitive substring."""
 
     TITLE = "Inputs monitor"
+    PRIORITY = 20
+    GROW = True
+    EXTRA_ROWS = 1  # the filter and pause toolbar
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -54,6 +76,8 @@ class InputsPanel(Panel):
         self.filter = FilterInput(placeholder="filter (/)", id="inputs-filter", compact=True)
         self.pause_label = PauseToggle(" live (p) ", id="inputs-pause")
         self._label_paused = False
+        self.heads = 1
+        """Lines at the top that stay however short the panel (the counters)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="toolbar"):
@@ -80,15 +104,22 @@ class InputsPanel(Panel):
         words = self.filter.value.strip().lower()
         shown = [e for e in snap.events if words in e.lower()] if words else list(snap.events)
         malformed = int(snap.extra.get("osc_malformed", 0) or 0)
-        head = Text(f"events {snap.event_count}", style="grey70")
-        head.append(f"  OSC malformed {malformed}", style="bold red" if malformed else "grey50")
+        head = Text(f"events {snap.event_count}", style="grey70", no_wrap=True)
+        head.append(f"  bad OSC {malformed}", style="bold red" if malformed else "grey50")
         if words:
             head.append(f"  showing {len(shown)}", style="grey70")
         heads = [head, *loss_lines(snap.extra)]
-        lines = [Text(e, no_wrap=True, overflow="ellipsis") for e in shown]
+        self.heads = len(heads)
+        width = self.width()  # a long OSC address keeps its end, where the value is
+        lines = [Text(middle(e, width), no_wrap=True) for e in shown]
         if not lines:
             lines = [Text("no matching events" if words else "no events yet", style="grey50")]
-        return [*heads, *clip(lines, self.rows() - len(heads), keep="tail")]
+        return [*heads, *lines]
+
+    def fit(self, lines: Lines, rows: int) -> Lines:
+        """The counters (and what each OSC input lost), then the newest events that fit."""
+        heads = min(self.heads, rows)
+        return [*lines[:heads], *clip(lines[self.heads :], rows - heads, keep="tail")]
 
 
 def loss_lines(extra: dict[str, Any]) -> list[Text]:

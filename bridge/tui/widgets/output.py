@@ -25,9 +25,12 @@ class OutputPanel(Panel):
     """Messages per second, in flight against the budget, drops, the last payload, FROZEN."""
 
     TITLE = "Output"
-    FIT = True
+    PRIORITY = 40
     MAX_ROWS = 8
     CALM_S = 0.3
+
+    def fit(self, lines: Lines, rows: int) -> Lines:
+        return self.first_rows(lines, rows)  # FROZEN, the rate and the budget come first
 
     def urgent(self, snap: Snapshot) -> object:
         o = snap.output
@@ -35,21 +38,24 @@ class OutputPanel(Panel):
 
     def build(self, snap: Snapshot) -> Lines:
         o = snap.output
-        lines = []
+        lines: Lines = []
         if o.paused:
             lines.append(Text(" OUTPUT FROZEN (space resumes) ", style="bold white on red"))
-        rate = Text("sent ", style="grey70")
+        rate = Text("sent ", style="grey70", no_wrap=True)
         rate.append(f"{o.per_s:4.1f}/s", style="bold")
         rate.append(f"  total {o.sent_total}", style="grey70")
         lines.append(rate)
-        flight = Text("in flight ", style="grey70")
+        flight = Text("in flight ", style="grey70", no_wrap=True)
         over = o.inflight > o.budget
         flight.append(f"{o.inflight}/{o.budget}", style="bold red" if over else "bold green")
-        flight.append("  chunks ", style="grey70")
-        flight.append(f"{o.chunk_hz:.2f} Hz", style="bold")
         lines.append(flight)
+        chunks = Text("chunks ", style="grey70", no_wrap=True)
+        chunks.append(f"{o.chunk_hz:.2f} Hz", style="bold")
+        lines.append(chunks)
         lines.append(drops_line(snap.extra.get("scope_drops"), o.budget))
-        last = Text("last ", style="grey70", overflow="fold")
+        last = Text("last ", style="grey70")
         last.append(o.last_payload or "–", style="grey85")
-        lines.append(last)
+        # wrapped here, row by row, so a short panel shows its start instead of nothing
+        wrapped = last.wrap(self.app.console, self.width(), overflow="fold")
+        lines += [Text.assemble(row, no_wrap=True) for row in wrapped]
         return lines

@@ -5,6 +5,12 @@ with the wrong type, a bug in one panel), the error is drawn inside that panel a
 once, and the other panels, the refresh timer and the bridge worker carry on: a broken
 meter must never take the show console down in the middle of a set.
 
+A panel builds all its lines; the console then shares each column's rows between its panels
+(`bridge.tui.layout`) from what each asks for (`need`), and each panel fits its lines into
+the rows it got (`fit`): a list keeps its head or its tail with "… n more", or scrolls
+(`SCROLL`: the mouse wheel, or Tab to it and the arrow keys), so nothing is ever out of
+reach. The title carries the panel's number key, in screen order.
+
 Redrawing is the console's main cost, so a panel repaints only when its lines changed, and
 asks for a new layout only when its height changed (a full layout of every panel at 12 Hz
 cost more than half a core). A panel whose numbers tick all the time (frame counters, fps)
@@ -21,10 +27,11 @@ from typing import ClassVar
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from bridge.snapshot import Snapshot
+from bridge.tui.layout import Need
 
 log = logging.getLogger("bridge.tui")
 
@@ -52,31 +59,64 @@ class Calm:
         return False
 
 
+class PanelScroll(VerticalScroll):
+    """A scrolling body: the mouse wheel scrolls it, and Tab reaches it for the arrow keys
+    (space still freezes the output: this container does not take it)."""
+
+
 class Panel(Vertical):
     """A titled panel; subclasses implement `build` (and may compose more children).
 
-    With ``FIT = True`` the panel sizes itself to its lines (up to ``MAX_ROWS``); otherwise
-    the stylesheet sizes it and long lists are clipped to fit.
+    Class settings, used when the screen is too short for everything: ``PRIORITY`` (who
+    gets rows first), ``LEAST`` (content rows kept however short the screen), ``MAX_ROWS``
+    (never more), ``GROW`` (takes rows left over in its column), ``SCROLL`` (scrolls
+    instead of clipping), ``KEEP`` ("head" or "tail": which end a clipped list keeps).
     """
 
     TITLE: ClassVar[str] = "Panel"
-    FIT: ClassVar[bool] = False
-    MAX_ROWS: ClassVar[int] = 20
+    PRIORITY: ClassVar[int] = 0
+    LEAST: ClassVar[int] = 1
+    MAX_ROWS: ClassVar[int] = 60
+    GROW: ClassVar[bool] = False
+    SCROLL: ClassVar[bool] = False
+    KEEP: ClassVar[str] = "head"
+    EXTRA_ROWS: ClassVar[int] = 0
+    """Rows of the panel's own besides the body (a toolbar)."""
     CALM_S: ClassVar[float] = 0.0
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="panel")
+        self.number = 0
         self.border_title = self.TITLE
         self.body = Static(classes="body")
         self.failure: str | None = None
         self._logged: str | None = None
         self._drawn: tuple[object, ...] | None = None
-        self._rows: int | None = None
+        self._measured: tuple[int, int] | None = None
+        self._height: int | None = None
         self.lines: Lines = []
+        """Every line the panel built (the screen may show fewer)."""
+        self.shown: Lines = []
+        """The lines on screen now."""
+        self.want = 1
         self._calm = Calm(self.CALM_S)
 
+    def numbered(self, number: int) -> None:
+        """Show the panel's number key in its title: ``2 Devices and sinks``."""
+        self.number = number
+        self.border_title = f"{number} {self.TITLE}"
+
     def compose(self) -> ComposeResult:
-        yield self.body
+        if self.SCROLL:
+            with PanelScroll(classes="scroller"):
+                yield self.body
+        else:
+            yield self.body
+
+    @property
+    def allotted(self) -> int | None:
+        """The body rows the console gave this panel (None before the first sharing)."""
+        return None if self._height is None else self.rows()
 
     def build(self, snap: Snapshot) -> Lines:
         """The lines to draw for this snapshot (may raise: `show` contains it)."""
@@ -87,7 +127,12 @@ class Panel(Vertical):
         return None
 
     def show(self, snap: Snapshot) -> None:
-        """Redraw from a snapshot; an exception becomes a red line in this panel only."""
+        """Rebuild from a snapshot and draw; an exception becomes a red line in this panel."""
+        self.update_lines(snap)
+        self.draw_lines()
+
+    def update_lines(self, snap: Snapshot) -> None:
+        """Rebuild the lines (not yet drawn); a failure is kept to this panel."""
         try:
             if self.CALM_S and not self._calm.due(self.urgent(snap)):
                 return
@@ -103,36 +148,84 @@ class Panel(Vertical):
             self.failure = None
             self._logged = None
             self.remove_class("-failed")
-        self.draw(lines)
+        self.lines = lines
 
-    def draw(self, lines: Lines) -> None:
-        """Repaint if the lines changed; resize (a layout pass) only if the height changed."""
+    # -- sharing the column ------------------------------------------------------------
+    def need(self) -> Need:
+        """What this panel asks of its column, from the lines it built."""
+        width = self.width()
+        key = (width, id(self.lines))
+        if key != self._measured:
+            self._measured = key
+            self.want = self.rows_of(self.lines, width)
+        return Need(
+            FRAME_ROWS + self.EXTRA_ROWS,
+            self.LEAST,
+            min(self.want, self.MAX_ROWS),
+            self.PRIORITY,
+            self.GROW,
+        )
+
+    def allot(self, height: int) -> None:
+        """Take this height (frame included); a layout pass only when it changed."""
+        if height != self._height:
+            self._height = height
+            self.styles.height = height
+
+    def fit(self, lines: Lines, rows: int) -> Lines:
+        """The lines that fit in ``rows`` (a list says how many it left out)."""
+        if self.SCROLL:
+            return lines
+        return clip(lines, rows, keep=self.KEEP)
+
+    def draw_lines(self) -> None:
+        """Draw what fits of the lines; repaint only if that changed."""
         width = self.body.content_size.width
+        lines = self.fit(self.lines, self.rows())
         drawn = (width, *((t.plain, str(t.style), tuple(t.spans)) for t in lines))
         if drawn == self._drawn:
             return
         self._drawn = drawn
-        self.lines = lines
-        if self.FIT:
-            rows = min(self._height(lines, width), self.MAX_ROWS) + FRAME_ROWS
-            if rows != self._rows:
-                self._rows = rows
-                self.styles.height = rows
-        self.body.update(Group(*lines), layout=False)
+        self.shown = lines
+        self.body.update(Group(*lines), layout=self.SCROLL)
+        if self.SCROLL and self.KEEP == "tail":  # follow the newest line, unless scrolled up
+            scroller = self.query_one(PanelScroll)
+            if scroller.scroll_y >= scroller.max_scroll_y:
+                scroller.call_after_refresh(scroller.scroll_end, animate=False)
 
     @property
     def text(self) -> str:
-        """The panel's current content as plain text (for status dumps and tests)."""
+        """Every line the panel built, as plain text (for status dumps and tests)."""
         return "\n".join(line.plain for line in self.lines)
 
-    def _height(self, lines: Lines, width: int) -> int:
+    @property
+    def visible_text(self) -> str:
+        """What the panel shows on screen now, as plain text."""
+        return "\n".join(line.plain for line in self.shown)
+
+    def rows_of(self, lines: Lines, width: int) -> int:
+        """How many screen rows ``lines`` take at ``width`` (wrapped lines count each row)."""
         if width <= 0:
             return len(lines)
         console = self.app.console
         return sum(1 if t.no_wrap else len(t.wrap(console, width)) for t in lines)
 
+    def first_rows(self, lines: Lines, rows: int) -> Lines:
+        """The first lines that fit in ``rows`` screen rows (a wrapped line takes several)."""
+        width, kept, used = self.width(), [], 0
+        for line in lines:
+            used += self.rows_of([line], width)
+            if used > rows:
+                break
+            kept.append(line)
+        if not kept and lines and rows > 0:  # the first line, cropped, rather than nothing
+            kept = [Text.assemble(lines[0], no_wrap=True)]
+        return kept
+
     def rows(self) -> int:
         """How many text rows the body can show now (a default before the first layout)."""
+        if self._height is not None:
+            return max(self._height - FRAME_ROWS - self.EXTRA_ROWS, 0)
         height = self.body.content_size.height
         return height if height > 0 else DEFAULT_ROWS
 
@@ -142,7 +235,7 @@ class Panel(Vertical):
 
 
 def clip(lines: Lines, rows: int, *, keep: str = "head") -> Lines:
-    """Fit lines into rows, saying how many were left out rather than scrolling mid-show."""
+    """Fit lines into rows, saying how many were left out."""
     if len(lines) <= rows:
         return lines
     shown = max(rows - 1, 0)

@@ -9,6 +9,7 @@ becomes a block shade of its two pixels' mean brightness, so the picture still r
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,7 @@ from rich.text import Span, Text
 
 from bridge.snapshot import Snapshot
 from bridge.tui.host import PreviewImage
+from bridge.tui.layout import Need
 from bridge.tui.widgets.panel import Lines, Panel
 
 SHADES = " ░▒▓█"
@@ -82,11 +84,18 @@ def half_blocks(
     return lines
 
 
+def _rows_at(shape: tuple[int, ...], width: int) -> int:
+    """Cell rows an image of ``shape`` takes when fitted to ``width`` columns."""
+    height, cols = shape[0], shape[1]
+    scale = min(width / cols, (MAX_CELL_ROWS * 2) / height, 1.0)
+    return max(min(round(height * scale / 2), MAX_CELL_ROWS), 1)
+
+
 class PreviewPanel(Panel):
     """Asks the host for the latest small frame on every refresh."""
 
     TITLE = "Preview"
-    FIT = True
+    PRIORITY = 10
     MAX_ROWS = MAX_CELL_ROWS
 
     def __init__(self, source: Callable[[], PreviewImage | None], *, id: str | None = None) -> None:
@@ -95,15 +104,27 @@ class PreviewPanel(Panel):
         self.use_color = True
         self.palette: Palette = {}
         self._last: tuple[bytes, int, bool, Lines] | None = None
+        self.natural = 1
+        """Rows the image takes at the panel's full width (what it asks its column for)."""
+
+    def need(self) -> Need:
+        need = super().need()
+        return replace(need, want=max(need.want, self.natural))
 
     def build(self, snap: Snapshot) -> Lines:
         image = self.source()
         if image is None:
+            self.natural = 1
             return [Text("no video yet", style="grey50")]
         array = np.asarray(image, dtype=np.uint8)
         if array.ndim != 3 or array.shape[2] < 3 or 0 in array.shape:
             raise ValueError(f"the preview must be an HxWx3 image, got shape {array.shape}")
-        fitted = fit(array[:, :, :3], self.width(64))
+        width = self.width(64)
+        self.natural = _rows_at(array.shape, width)
+        rows = self.allotted
+        fitted = fit(
+            array[:, :, :3], width, MAX_CELL_ROWS if rows is None else min(rows, MAX_CELL_ROWS)
+        )
         key = fitted.tobytes()
         if self._last is not None and self._last[:3] == (key, fitted.shape[1], self.use_color):
             return self._last[3]  # the same frame again: nothing to convert

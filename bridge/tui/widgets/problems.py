@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from bridge.snapshot import Snapshot
-from bridge.tui.widgets.panel import Lines, Panel, clip
+from bridge.tui.widgets.panel import Lines, Panel
 
 
 class ProblemsPanel(Panel):
@@ -13,6 +13,11 @@ class ProblemsPanel(Panel):
     console clears them, then the bridge's problems, newest last."""
 
     TITLE = "Problems"
+    PRIORITY = 100
+    LEAST = 2
+    GROW = True
+    SCROLL = True
+    KEEP = "tail"  # the newest problem is the last line: a scrolled list stays at its end
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -35,4 +40,4 @@ class ProblemsPanel(Panel):
         for m in messages:  # wrapped here, so clipping counts the rows each message takes
             wrapped = Text("• " + m, style="bold red").wrap(console, width, overflow="fold")
             lines.extend(Text(str(part), style="bold red", no_wrap=True) for part in wrapped)
-        return clip(lines, self.rows(), keep="tail")
+        return lines

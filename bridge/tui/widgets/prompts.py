@@ -1,4 +1,9 @@
-"""The Prompts and scenes panel: each slot's text and live weight, the scene, the transition."""
+"""The Prompts and scenes panel: each slot's text and live weight, the scene, the transition.
+
+On a short screen the prompt texts go first (the weights, the scene and the transition
+stay); a text too long for the column keeps its start and its end. The panel's bottom
+edge says what the marks mean.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,11 @@ from rich.text import Text
 
 from bridge.snapshot import Snapshot
 from bridge.tui.widgets.meters import bar
+from bridge.tui.widgets.names import middle
 from bridge.tui.widgets.panel import Lines, Panel
+
+LEGEND = "┃ base weight · ▸ e edits"
+SHORT_LEGEND = "┃ base · ▸ e"
 
 
 class PromptsPanel(Panel):
@@ -16,32 +25,46 @@ class PromptsPanel(Panel):
     """
 
     TITLE = "Prompts and scenes"
-    FIT = True
+    PRIORITY = 90
+    LEAST = 3
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.selected: str | None = None
+        self.texts: set[int] = set()
+        """Which of the built lines are prompt texts (the first to go on a short screen)."""
 
     def build(self, snap: Snapshot) -> Lines:
         width = self.width()
-        name_width = max((len(p.id) for p in snap.prompts), default=4)
+        self.border_subtitle = LEGEND if width >= len(LEGEND) + 6 else SHORT_LEGEND
+        longest = max((len(p.id) for p in snap.prompts), default=4)
+        name_width = min(longest, max(width - 16, width // 3, 4))  # a bar of 8 at least
         bar_width = max(width - name_width - 8, 4)
         lines: Lines = []
+        self.texts = set()
         for p in snap.prompts:
             chosen = p.id == self.selected
             head = Text("▸ " if chosen else "  ", style="bold yellow", no_wrap=True)
-            head.append(p.id.ljust(name_width), style="bold bright_white" if chosen else "bold")
+            name = middle(p.id, name_width).ljust(name_width)
+            head.append(name, style="bold bright_white" if chosen else "bold")
             head.append(f" {p.weight:4.2f} ", style="bold")
             head.append_text(bar(p.weight, bar_width, marker=p.base))
             lines.append(head)
-            lines.append(Text("   " + p.text, style="grey85", no_wrap=True, overflow="ellipsis"))
+            self.texts.add(len(lines))
+            lines.append(Text("   " + middle(p.text, width - 3), style="grey85", no_wrap=True))
         if not snap.prompts:
             lines.append(Text("no prompt slots in this show", style="yellow"))
-        scene = Text("scene ", style="grey70")
-        scene.append(snap.scene or "–", style="bold cyan")
+        scene = Text("scene ", style="grey70", no_wrap=True)
+        scene.append(middle(snap.scene or "–", width - 6), style="bold cyan")
         lines.append(scene)
         lines.append(self._transition(snap, width))
         return lines
+
+    def fit(self, lines: Lines, rows: int) -> Lines:
+        if len(lines) <= rows:
+            return lines
+        kept = [line for i, line in enumerate(lines) if i not in self.texts]
+        return kept[:rows] if len(kept) > rows else kept
 
     @staticmethod
     def _transition(snap: Snapshot, width: int) -> Text:
