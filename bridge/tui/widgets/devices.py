@@ -63,13 +63,20 @@ class DevicesPanel(Panel):
 
     @staticmethod
     def _narrow(d: DeviceView, width: int) -> Lines:
+        """Name and state on one row when both fit whole, else the state moves down."""
         style = state_style(d.state)
         failed = style == "bold red"
-        head = Text(no_wrap=True, style="red" if failed else "")
-        name = middle(d.name, max(width - len(d.state) - 1, 4))
-        head.append(name, style="bold")
-        head.append(" " * max(width - len(name) - len(d.state), 1))
-        head.append(d.state, style=style)
-        detail = f"  {d.kind}" + (f" {d.detail}" if d.detail else "")
-        tail = Text(middle(detail, width), style="red" if failed else "grey62", no_wrap=True)
+        colour = "red" if failed else ""
+        head = Text(no_wrap=True, style=colour)
+        tail = Text("  ", no_wrap=True, style=colour)
+        if len(d.name) + 1 + len(d.state) <= width:
+            head.append(d.name, style="bold")
+            head.append(" " * (width - len(d.name) - len(d.state)))
+            head.append(d.state, style=style)
+        else:
+            head.append(middle(d.name, width), style="bold")
+            tail.append(d.state, style=style)
+            tail.append(" ")
+        detail = d.kind + (f" {d.detail}" if d.detail else "")
+        tail.append(middle(detail, max(width - len(tail), 4)), style=colour or "grey62")
         return [head, tail]

@@ -8,16 +8,19 @@ A URL is never shortened (an `…` in it reads as a real address): it wraps inst
 from __future__ import annotations
 
 ELLIPSIS = "…"
+TAIL_FROM = 12
+"""From this much room on, two thirds go to the end: an OSC address's last parts
+(`/clips/14/connect`) and a file's name tell more than the device or folder before them."""
 
 
 def middle(text: str, width: int) -> str:
-    """``text`` in at most ``width`` cells, the cut in the middle (a bit more end kept)."""
+    """``text`` in at most ``width`` cells, the cut in the middle (more of the end kept)."""
     if len(text) <= width:
         return text
     if width <= 1:
         return text[:width]
     room = width - 1
-    tail = (room + 1) // 2
+    tail = room * 2 // 3 if room >= TAIL_FROM else (room + 1) // 2
     head = room - tail
     return f"{text[:head]}{ELLIPSIS}{text[len(text) - tail :]}"
 

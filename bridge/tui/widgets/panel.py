@@ -238,8 +238,10 @@ def clip(lines: Lines, rows: int, *, keep: str = "head") -> Lines:
     """Fit lines into rows, saying how many were left out."""
     if len(lines) <= rows:
         return lines
-    shown = max(rows - 1, 0)
+    if rows <= 1:  # one row: the line itself (the newest, or the first) says more than a count
+        return (lines[-1:] if keep == "tail" else lines[:1]) if rows == 1 else []
+    shown = rows - 1
     more = Text(f"… {len(lines) - shown} more", style="grey50")
     if keep == "tail":
-        return [more, *lines[len(lines) - shown :]] if shown else [more]
+        return [more, *lines[len(lines) - shown :]]
     return [*lines[:shown], more]

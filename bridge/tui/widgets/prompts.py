@@ -38,7 +38,7 @@ class PromptsPanel(Panel):
         width = self.width()
         self.border_subtitle = LEGEND if width >= len(LEGEND) + 6 else SHORT_LEGEND
         longest = max((len(p.id) for p in snap.prompts), default=4)
-        name_width = min(longest, max(width - 16, width // 3, 4))  # a bar of 8 at least
+        name_width = min(longest, max(width - 12, 4))  # a name whole before a long bar
         bar_width = max(width - name_width - 8, 4)
         lines: Lines = []
         self.texts = set()
