@@ -8,7 +8,7 @@ file (written beside it, then renamed), so a failed write never leaves a broken 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -58,8 +58,18 @@ def _document(path: Path) -> tomlkit.TOMLDocument:
         raise ConfigError(str(path), "", f"cannot rewrite this file: {exc}") from exc
 
 
-def add_binding(path: str | Path, binding: Mapping[str, Any], comment: str = "") -> Show:
-    """Append one ``[[mappings]]`` entry (source as an inline table) and validate."""
+def add_binding(
+    path: str | Path,
+    binding: Mapping[str, Any],
+    comment: str = "",
+    *,
+    remove: Sequence[int] = (),
+) -> Show:
+    """Append one ``[[mappings]]`` entry (source as an inline table) and validate.
+
+    ``remove`` lists entries of this file (their place among its ``[[mappings]]``) that go
+    in the same write: learning a control again *moves* it instead of binding it twice.
+    """
     path = Path(path)
     doc = _document(path)
     table = tomlkit.table()
@@ -73,6 +83,10 @@ def add_binding(path: str | Path, binding: Mapping[str, Any], comment: str = "")
         aot.append(table)
         doc.add("mappings", aot)
     elif isinstance(mappings, AoT):
+        for index in sorted(set(remove), reverse=True):
+            if not 0 <= index < len(mappings):
+                raise ConfigError(str(path), f"mappings[{index}]", "no such mapping to move")
+            del mappings[index]
         mappings.append(table)
     else:
         raise ConfigError(str(path), "mappings", "expected [[mappings]] tables")

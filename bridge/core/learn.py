@@ -6,9 +6,11 @@ one control, or a press), so a noisy fader resting elsewhere does not steal the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridge.config.model import Binding, Source
 from bridge.core import events as ev
 
 
@@ -78,3 +80,26 @@ class Learn:
         elif self.kind == "absolute" and self.target.endswith((".weight", ".scale")):
             table["takeover"] = "pickup"
         return table
+
+
+def _same_control(source: dict[str, Any], bound: Source) -> bool:
+    """Would a mapping with source ``bound`` also take the control ``source`` describes?"""
+    if "osc" in source:
+        return bound.kind == "osc" and (bound.device, bound.address) == (
+            source["osc"],
+            source["address"],
+        )
+    if bound.kind != "midi" or bound.device != source.get("midi"):
+        return False
+    if bound.channel is not None and bound.channel != source.get("channel"):
+        return False  # a mapping with no channel listens on every channel
+    control = bound.control or ""
+    if control not in source:
+        return False
+    return control in ("pitchbend", "aftertouch", "program") or source[control] == bound.number
+
+
+def already_mapped(source: dict[str, Any], bindings: Sequence[Binding]) -> list[Binding]:
+    """The show's mappings that the learned control already drives (learning it again
+    would make one control move two things)."""
+    return [b for b in bindings if _same_control(source, b.source)]

@@ -21,7 +21,7 @@ from bridge.core.events import UiAction, UiActionName
 from bridge.snapshot import Snapshot
 from bridge.tui.host import ConsoleHost
 from bridge.tui.keys import KEYS
-from bridge.tui.saving import save_question
+from bridge.tui.saving import save_question, shown_path
 from bridge.tui.screens.confirm import ConfirmScreen
 from bridge.tui.screens.edit import EditScreen
 from bridge.tui.screens.help import HelpScreen
@@ -185,8 +185,10 @@ class ConsoleCommands(App[None]):
             screen = LearnScreen(
                 target,
                 candidate=self.host.learn_candidate,
-                confirm=self.host.learn_confirm,
+                confirm=lambda move: self.host.learn_confirm(move),
                 cancel=self.host.learn_cancel,
+                conflicts=self.host.learn_conflicts,
+                where=shown_path(self.snap.show) if self.snap else "",
             )
             self.push_screen(screen, learned)
 

@@ -54,6 +54,7 @@ HOST_METHODS = frozenset(
         "learn_targets",
         "learn_start",
         "learn_candidate",
+        "learn_conflicts",
         "learn_confirm",
         "learn_cancel",
     }

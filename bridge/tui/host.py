@@ -59,8 +59,14 @@ class ConsoleHost(Protocol):
         """The control moved since `learn_start`, described for a person; None if none yet."""
         ...
 
-    def learn_confirm(self) -> str:
-        """Bind the candidate to the target; a sentence saying what was learned (or why not)."""
+    def learn_conflicts(self) -> list[str]:
+        """The mappings the moved control already drives ("'fader-2' → prompt.city.weight"),
+        so the console can warn before binding one control to two things."""
+        ...
+
+    def learn_confirm(self, move: bool = False) -> str:
+        """Bind the candidate to the target; a sentence saying what was learned (or why not).
+        With ``move``, the mappings it already drove (in the show file) go."""
         ...
 
     def learn_cancel(self) -> None:

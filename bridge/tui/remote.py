@@ -129,8 +129,11 @@ class RemoteHost:
     def learn_candidate(self) -> str | None:
         return cast("str | None", self.call("learn_candidate", timeout=SNAPSHOT_TIMEOUT_S))
 
-    def learn_confirm(self) -> str:
-        return str(self.call("learn_confirm"))
+    def learn_conflicts(self) -> list[str]:
+        return list(self.call("learn_conflicts", timeout=SNAPSHOT_TIMEOUT_S))
+
+    def learn_confirm(self, move: bool = False) -> str:
+        return str(self.call("learn_confirm", move))
 
     def learn_cancel(self) -> None:
         self.call("learn_cancel")

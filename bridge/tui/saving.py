@@ -32,7 +32,7 @@ class SaveQuestion:
 
 def save_question(path: str, shipped: Path = SHIPPED) -> SaveQuestion:
     """The confirmation for saving prompts into ``path`` (the running show's own file)."""
-    shown = _shown(path)
+    shown = shown_path(path)
     warning = ""
     if is_shipped(path, shipped):
         warning = (
@@ -48,7 +48,7 @@ def save_question(path: str, shipped: Path = SHIPPED) -> SaveQuestion:
     )
 
 
-def _shown(path: str) -> str:
+def shown_path(path: str) -> str:
     """The path relative to the working directory when it is under it (shorter, familiar)."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))

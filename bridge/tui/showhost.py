@@ -8,9 +8,13 @@ the console draws can hold up a controller's message. It never imports Textual.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from bridge.config.model import Binding
 from bridge.config.write import add_binding, save_prompts
 from bridge.core.events import Event
-from bridge.core.learn import Learn, describe
+from bridge.core.learn import Learn, already_mapped, describe
 from bridge.core.targets import FIXED
 from bridge.errors import BridgeError
 from bridge.runtime import Runtime
@@ -76,19 +80,58 @@ class ShowHost:
             return None
         return describe(self.learning.candidate)
 
-    async def learn_confirm(self) -> str:
+    def learn_conflicts(self) -> list[str]:
+        """The mappings the moved control already drives, one line each."""
+        if self.learning is None or self.learning.candidate is None:
+            return []
+        show = self.runtime.show
+        found = already_mapped(self.learning.candidate, show.bindings)
+        return [f"{b.id!r} → {b.target}" + _elsewhere(b, show.path) for b in found]
+
+    async def learn_confirm(self, move: bool = False) -> str:
+        """Bind the candidate; with ``move`` the mappings it already drove in the show file
+        go in the same write (those in an included file stay, and are named)."""
         learning, self.learning = self.learning, None
         binding = learning.binding() if learning else None
         if learning is None or binding is None:
             return "Nothing learned: no control moved."
+        show = self.runtime.show
+        old = already_mapped(binding["source"], show.bindings) if move else []
+        here = [b for b in old if b.origin[0] == show.path]
+        kept = [b for b in old if b.origin[0] != show.path]
         try:
-            add_binding(self.runtime.show.path, binding, comment=f"learned for {learning.target}")
+            add_binding(
+                show.path,
+                binding,
+                comment=f"learned for {learning.target}",
+                remove=[_place(b) for b in here],
+            )
         except BridgeError as exc:
             return f"Not learned: {exc}"
         error = await self.runtime.reload()
         if error:
             return f"Written, but the reload failed: {error}"
-        return f"Learned {describe(binding['source'])} → {learning.target}"
+        said = f"Learned {describe(binding['source'])} → {learning.target}"
+        if here:
+            said += f"; moved from {', '.join(repr(b.id) for b in here)}"
+        if kept:
+            names = ", ".join(f"{b.id!r} ({Path(b.origin[0]).name})" for b in kept)
+            said += f"; still mapped in an included file: {names}"
+        return said
 
     def learn_cancel(self) -> None:
         self.learning = None
+
+
+def _place(binding: Binding) -> int:
+    """Where a mapping stands among its file's [[mappings]] (its origin ``mappings[3]``)."""
+    found = re.fullmatch(r"mappings\[(\d+)\]", binding.origin[1])
+    if found is None:
+        raise BridgeError(f"cannot tell where mapping {binding.id!r} is in its file")
+    return int(found.group(1))
+
+
+def _elsewhere(binding: Binding, show_path: str) -> str:
+    """ " (in profile.toml)" for a mapping from an included file (learning cannot move it)."""
+    file = binding.origin[0]
+    return "" if not file or file == show_path else f" (in {Path(file).name})"

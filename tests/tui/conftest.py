@@ -79,6 +79,7 @@ class FakeHost:
         self.reload_error: str | None = None
         self.targets = ["prompt.forest.weight", "prompt.city.weight", "scene.next"]
         self.candidate: str | None = None
+        self.conflicts: list[str] = []
         self.image: PreviewImage | None = gradient()
         self.bridge_steps = 0
         self.bridge_running = False
@@ -126,9 +127,12 @@ class FakeHost:
     def learn_candidate(self) -> str | None:
         return self.candidate
 
-    def learn_confirm(self) -> str:
-        self.calls.append(("learn_confirm", self.candidate))
-        return f"Learned {self.candidate}."
+    def learn_conflicts(self) -> list[str]:
+        return list(self.conflicts) if self.candidate is not None else []
+
+    def learn_confirm(self, move: bool = False) -> str:
+        self.calls.append(("learn_move" if move else "learn_confirm", self.candidate))
+        return f"{'Moved' if move else 'Learned'} {self.candidate}."
 
     def learn_cancel(self) -> None:
         self.calls.append(("learn_cancel", None))
