@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.config.model import Show
-from bridge.core.events import Event, Tick
+from bridge.core.events import Event, TempoBeat, Tick
 from bridge.core.finite import SCREENED, Refusals, screen
 from bridge.core.mapping import Engine
 from bridge.core.pacer import Pacer
@@ -70,6 +70,8 @@ class Bridge:
         self.problems: deque[Problem] = deque(maxlen=64)
         self.sent_times: deque[float] = deque(maxlen=512)
         self.event_count = 0
+        self.tempo: TempoBeat | None = None
+        """The latest tempo from any source (an OSC host, MIDI clock, the audio tracker)."""
         self.on_sent: list[Callable[[dict[str, Any]], None]] = []
         self.on_event: list[Callable[[Event], None]] = []
         self.on_action: list[Callable[[str], None]] = []
@@ -97,6 +99,8 @@ class Bridge:
         if type(event) is not Tick:  # 60 clock ticks a second would push inputs out of view
             self.event_count += 1
             self.recent.append(event)
+            if type(event) is TempoBeat:
+                self.tempo = event
         state = self.state
         try:
             changes = self.engine.feed(event)

@@ -58,9 +58,17 @@ def summary_line(snap: Snapshot) -> str:
         f"{connection_line(snap)} · frames {frames} · sent {out.sent_total} "
         f"({out.per_s:.1f}/s, in flight {out.inflight}/{out.budget}{dropped}, "
         f"chunk {out.chunk_hz:.2f} Hz)"
-        f" · scene {snap.scene or '-'}{transition} · {weights}"
+        f" · scene {snap.scene or '-'}{transition}{tempo_part(snap)} · {weights}"
         + (" · PAUSED" if out.paused else "")
     )
+
+
+def tempo_part(snap: Snapshot) -> str:
+    """`` · tempo 140.0 bpm (resolume)`` when a tempo arrived, its source named."""
+    tempo = snap.extra.get("tempo") or {}
+    if "bpm" not in tempo:
+        return ""
+    return f" · tempo {float(tempo['bpm']):.1f} bpm ({tempo.get('source') or '?'})"
 
 
 async def watch(runtime: Runtime, status_file: Path, every_s: float = 5.0) -> None:

@@ -22,7 +22,7 @@ from bridge.app import Bridge
 from bridge.config.background import ShowReader
 from bridge.config.load import load_show
 from bridge.config.model import AudioDevice, Show
-from bridge.core.events import AudioFeatures, Event
+from bridge.core.events import AudioFeatures, Event, TempoBeat
 from bridge.core.finite import by_source
 from bridge.devices import Devices
 from bridge.errors import BridgeError, ScopeError
@@ -92,6 +92,8 @@ class Runtime:
         self._mtimes: dict[str, float] = {}
         self._reader = ShowReader(show.path)
         self._reloading = asyncio.Lock()
+        self.reloads = 0
+        """Reloads that applied (from a file edit or the console): the console says each."""
         self.bridge.add_task("watch-show", self._watch_files)
         self.audio: dict[str, LiveAudioInput | FileAudioInput] = {}
         self.audio_values: dict[str, float] = {}
@@ -156,6 +158,7 @@ class Runtime:
             needs_restart.append("devices")  # not running yet: nothing to swap on
         self._mtimes = await self._reader.times(show.files) or self._mtimes
         self._recheck.set()
+        self.reloads += 1
         log.info("reloaded %s", show.path)
         if needs_restart:
             self.bridge.report(
@@ -463,6 +466,10 @@ class Runtime:
         extra["refused"] = by_source(refused)
         extra["scope_drops"] = self.scope_drops
         extra["sinks"] = [s.name for s in self.router.status()]
+        extra["reloads"] = self.reloads
+        tempo = self.bridge.tempo
+        if tempo is not None:  # where it comes from and how fresh it is, for every view
+            extra["tempo"] = tempo_view(tempo, self.bridge.clock())
         return extra
 
     def snapshot(self) -> Snapshot:
@@ -489,6 +496,18 @@ class Runtime:
             await asyncio.gather(*swaps, return_exceptions=True)
             await self.router.close()
             await self.client.aclose()
+
+
+def tempo_view(tempo: TempoBeat, now: float) -> dict[str, Any]:
+    """The tempo as the console, the log and `status` show it: its source, its BPM, the
+    phase now (it moves on between beat events) and how old the last event is."""
+    beats = max(now - tempo.t, 0.0) * tempo.bpm / 60.0
+    return {
+        "source": tempo.source,
+        "bpm": round(tempo.bpm, 1),
+        "beat_phase": (tempo.beat_phase + beats) % 1.0,
+        "age_s": round(max(now - tempo.t, 0.0), 2),
+    }
 
 
 def _file_url(show: Show) -> str:

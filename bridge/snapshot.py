@@ -107,12 +107,26 @@ def describe_event(e: ev.Event) -> str:
         return f"{e.source} ch{e.channel} {e.kind} {e.number}={e.value}{e.delta:+d}"
     if isinstance(e, ev.UiAction):
         return f"console {e.action} {e.target} {e.value if e.value is not None else ''}".strip()
+    if isinstance(e, ev.TempoBeat):
+        mark = " downbeat" if e.downbeat else " beat" if e.beat else ""
+        return f"{e.source} tempo {e.bpm:.1f} bpm{mark}"
+    if isinstance(e, ev.AudioOnset):
+        return f"{e.source} onset {e.strength:.2f}"
     return f"{e.source} {type(e).__name__}"
 
 
+WHOLE = frozenset({"transition.num_steps"})
+"""Targets whose value is sent as a whole number: shown as one (4 steps, not 4.03)."""
+
+
 def _value_text(bridge: Bridge, target: str) -> str:
+    """A target's value as what it is: a whole number of steps, frozen or live, a name."""
     value = bridge.state.value(target)
     if value is not None:
+        if target in WHOLE:
+            return str(round(value))
+        if target == "paused":
+            return "frozen" if value >= 0.5 else "live"
         return f"{value:.2f}"
     choice = bridge.state.discrete(target)
     return "" if choice is None else str(choice)
@@ -136,7 +150,8 @@ def take(
         for p, w in zip(bridge.show.prompts, state.weights().values(), strict=True)
     )
     controls = []
-    for live in bridge.engine.lives:
+    own = bridge.show.path  # the show's own mappings (pads, learned controls) before a profile's
+    for live in sorted(bridge.engine.lives, key=lambda lv: lv.binding.origin[0] not in ("", own)):
         b = live.binding
         current = state.value(b.target)
         hint = live.takeover.hint(current) if live.takeover and current is not None else ""

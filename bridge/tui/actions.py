@@ -63,6 +63,7 @@ class ConsoleCommands(App[None]):
     prompts: PromptsPanel
     inputs: InputsPanel
     problems: ProblemsPanel
+    reloads_seen: int | None
 
     def refresh_panels(self) -> None:
         """Redraw from a fresh snapshot (the subclass implements it)."""
@@ -213,6 +214,7 @@ class ConsoleCommands(App[None]):
         )
 
     def action_reload(self) -> None:
+        self.reloads_seen = None  # this reload is said here, not again as a file edit's
         try:
             error = self.host.reload()
         except Exception as exc:

@@ -88,6 +88,8 @@ class ConsoleApp(ConsoleCommands):
         self.refreshes = 0
         self.bridge_worker: Worker[None] | None = None
         self._snapshot_error: str | None = None
+        self.reloads_seen: int | None = None
+        """The bridge's reload count last seen (None: take the next one as it is)."""
 
     # -- layout and the refresh loop -----------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -147,11 +149,12 @@ class ConsoleApp(ConsoleCommands):
             return
         self._snapshot_error = None
         self.snap = snap
+        self._notice_reload(snap)
         ids = [p.id for p in snap.prompts]
         if self.prompts.selected not in ids:
             self.prompts.selected = ids[0] if ids else None
         try:
-            self.status.show(snap)
+            self.status.show(snap, problems=len(self.problems.notes) + len(snap.problems))
         except Exception as exc:
             log.exception("status line failed")
             self.status.show(None, f"status line failed: {exc}")
@@ -165,6 +168,17 @@ class ConsoleApp(ConsoleCommands):
             if panel.display:
                 panel.draw_lines()
         self.refreshes += 1
+
+    def _notice_reload(self, snap: Snapshot) -> None:
+        """A reload the console did not ask for (the file was saved in an editor) is said
+        just as ctrl+r's is."""
+        reloads = snap.extra.get("reloads")
+        if not isinstance(reloads, int):
+            return
+        seen, self.reloads_seen = self.reloads_seen, reloads
+        if seen is not None and reloads > seen:
+            self.problems.clear("reload")
+            self.say("Show reloaded: its file changed on disk.", title="Reload", timeout=4)
 
     def arrange(self) -> None:
         """Share each column's rows between its shown panels (`bridge.tui.layout`)."""

@@ -1,8 +1,11 @@
-"""The Audio and tempo panel: level and band meters, tempo and beat phase.
+"""The Audio and tempo panel: level and band meters, the tempo, where it comes from, and a
+beat light.
 
 It reads ``snapshot.extra["audio"]``, a mapping of feature name to value (the keys of
 `AudioFeatures.values`: level, bass, mid, high in 0..1, bpm, beat_phase and bar_phase in
-0..1). Tempo may instead come from ``extra["tempo"]`` (MIDI clock, an OSC host).
+0..1), and ``extra["tempo"]``: the latest tempo from any source (Resolume or Ableton over
+OSC, MIDI clock, the audio tracker) with its source, BPM, phase now and age. A show with
+tempo but no audio still shows its tempo.
 """
 
 from __future__ import annotations
@@ -24,21 +27,36 @@ METERS = (
 )
 BEAT_FLASH = 0.15
 """The first part of each beat lights a dot, so the beat reads as a light, not a number."""
+STALE_S = 4.0
+"""A tempo heard no more for this long is shown dim, with its age."""
 
 
 class AudioPanel(Panel):
-    """Meters when audio analysis runs; a dim line saying it is off otherwise."""
+    """Meters when audio analysis runs; the tempo whenever one arrives; a dim line if none."""
 
     TITLE = "Audio and tempo"
     PRIORITY = 30
 
+    def fit(self, lines: Lines, rows: int) -> Lines:
+        return self.first_rows(lines, rows)  # the tempo comes first
+
     def build(self, snap: Snapshot) -> Lines:
         audio: Mapping[str, Any] = snap.extra.get("audio") or {}
-        tempo: Mapping[str, Any] = snap.extra.get("tempo") or audio
+        tempo: Mapping[str, Any] = snap.extra.get("tempo") or {}
+        if not tempo and "bpm" in audio:  # the analyser's own tempo
+            tempo = {"source": "audio", **audio}
         if not audio and not tempo:
-            return [Text("no audio input", style="grey50")]
+            return [Text("no audio or tempo input", style="grey50")]
         width = max(self.width(30) - 12, 4)
         lines = []
+        if "bpm" in tempo:
+            lines.append(self._tempo(tempo))
+        if "beat_phase" in tempo:
+            phase = float(tempo["beat_phase"])
+            line = Text("beat  ", style="grey70", no_wrap=True)
+            line.append_text(bar(phase, width, style="bold magenta"))
+            line.append(" ●" if phase < BEAT_FLASH else "  ", style="bold magenta")
+            lines.append(line)
         for name, style in METERS:
             if name in audio:
                 value = float(audio[name])
@@ -46,14 +64,21 @@ class AudioPanel(Panel):
                 line.append_text(bar(value, width, style=style))
                 line.append(f" {value:4.2f}", style="bold")
                 lines.append(line)
-        if "bpm" in tempo:
-            head = Text("tempo ", style="grey70")
-            head.append(f"{float(tempo['bpm']):6.1f} bpm", style="bold bright_white")
-            lines.append(head)
-        if "beat_phase" in tempo:
-            phase = float(tempo["beat_phase"])
-            line = Text("beat  ", style="grey70", no_wrap=True)
-            line.append_text(bar(phase, width, style="bold magenta"))
-            line.append(" ●" if phase < BEAT_FLASH else "  ", style="bold magenta")
-            lines.append(line)
+        if not audio:
+            lines.append(Text("no audio input", style="grey50"))
         return lines
+
+    @staticmethod
+    def _tempo(tempo: Mapping[str, Any]) -> Text:
+        age = float(tempo.get("age_s") or 0.0)
+        stale = age > STALE_S
+        head = Text("tempo ", style="grey70", no_wrap=True)
+        head.append(
+            f"{float(tempo['bpm']):.1f} bpm", style="grey50" if stale else "bold bright_white"
+        )
+        source = str(tempo.get("source") or "")
+        if source:
+            head.append(f" {source}", style="cyan")
+        if stale:
+            head.append(f" {age:.0f} s ago", style="yellow")
+        return head

@@ -2,7 +2,9 @@
 
 Green "CONNECTED · 16.0 fps", yellow "RECONNECTING in 2.1 s" (or CONNECTING while the
 pipeline loads), red "DISCONNECTED: <error>"; the scene and a frozen output ride along on
-the right, because those are the other two things a performer checks at a glance.
+the right, because those are the other two things a performer checks at a glance. When
+anything is wrong (the Problems panel is not empty), a yellow "⚠ 2 problems" badge says so
+from across the room, whatever panel is hidden or scrolled.
 """
 
 from __future__ import annotations
@@ -50,23 +52,31 @@ class StatusLine(Static):
     def __init__(self) -> None:
         super().__init__("starting…", id="status")
         self.state = LinkState("starting…", "wait")
-        self._shown: tuple[LinkState, str, bool] | None = None
+        self._shown: tuple[LinkState, str, bool, int] | None = None
+        self.problems = 0
         self._calm = Calm(0.5)  # the fps figure ticks; the tone, scene and freeze do not wait
 
-    def show(self, snap: Snapshot | None, error: str | None = None) -> None:
-        """Redraw from a snapshot, or show why there is none (repaints only on change)."""
+    def show(self, snap: Snapshot | None, error: str | None = None, problems: int = 0) -> None:
+        """Redraw from a snapshot, or show why there is none (repaints only on change).
+        ``problems`` counts the Problems panel's entries (the bridge's and the console's)."""
         if snap is None:
             state, scene, paused = LinkState(f"NO SNAPSHOT: {error}", "down"), "", False
         else:
             state, scene, paused = link_state(snap), snap.scene or "–", snap.output.paused
-        key = (state, scene, paused)
-        if key == self._shown or not self._calm.due((state.tone, scene, paused)):
+        key = (state, scene, paused, problems)
+        if key == self._shown or not self._calm.due((state.tone, scene, paused, problems)):
             return
         self._shown = key
         self.state = state
+        self.problems = problems
         for tone in ("ok", "wait", "down"):
             self.set_class(tone == state.tone, f"-{tone}")
-        right = Text(f"scene {scene}" if scene else "", style="bold")
+        right = Text()
+        if problems:
+            word = "problem" if problems == 1 else "problems"
+            right.append(f" ⚠ {problems} {word} ", style="bold black on #ffd000")
+            right.append("  ")
+        right.append(f"scene {scene}" if scene else "", style="bold")
         if paused:
             right.append("  ■ OUTPUT FROZEN ", style="bold white on red")
         grid = Table.grid(expand=True)
