@@ -47,6 +47,6 @@ async def test_the_monitor_shows_the_losses(app: ConsoleApp, host: FakeHost) -> 
         app.refresh_panels()
         await pilot.pause()
         text = app.inputs.text
-    assert "OSC malformed 3" in text
+    assert "bad OSC 3" in text
     assert "td: bad 3 (malformed 1, not_osc 2)" in text
     assert "refused: mic inf 2" in text
