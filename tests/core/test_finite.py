@@ -11,8 +11,10 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +27,7 @@ from bridge.core.pacer import Pacer
 from bridge.core.payload import PayloadBuilder
 from bridge.core.state import Change, ShowState
 from bridge.core.targets import spec_of
+from bridge.errors import ConfigError
 from tests.core.showkit import hostile_show
 
 NAN, INF = float("nan"), float("inf")
@@ -303,7 +306,7 @@ port = 9001
 id = "bad-in"
 source = { osc = "host", address = "/in" }
 target = "prompt.p1.weight"
-in = [nan, 1.0]
+in = [0.0, 1.0]
 [[mappings]]
 id = "good"
 source = { osc = "host", address = "/good" }
@@ -311,10 +314,14 @@ target = "prompt.p1.weight"
 """
 
 
-def test_a_mapping_with_nan_in_the_show_file_is_left_out(show_from: Callable[[str], Show]) -> None:
-    """A NaN range in the show file makes that mapping silent (counted once), not a source of
-    NaN values; the other mappings work."""
-    show = show_from(NAN_CONFIG)
+def test_a_mapping_with_nan_in_its_range_is_left_out(show_from: Callable[[str], Show]) -> None:
+    """The loader refuses nan in a file, but a show built in code can still carry one: that
+    mapping is silent (counted once), not a source of NaN values; the other mappings work."""
+    with pytest.raises(ConfigError, match="finite number"):
+        show_from(NAN_CONFIG.replace("in = [0.0, 1.0]", "in = [nan, 1.0]"))
+    loaded = show_from(NAN_CONFIG)
+    bad = replace(loaded.bindings[0], in_range=(math.nan, 1.0))
+    show = replace(loaded, bindings=(bad, *loaded.bindings[1:]))
     state = ShowState(show)
     engine = Engine(show, state)
     assert engine.refused == Counter({("mapping bad-in", "nan"): 1})
