@@ -4,13 +4,20 @@ Rules of this module (``architecture.md``, "The pacer"):
 - leading edge: with nothing in the way, a change goes out on the poll that sees it;
 - otherwise everything pending merges in the show state (latest wins per key);
 - never above the ceiling: two messages are at least ``1 / max_rate_hz`` apart (≤ 30 Hz);
-- a model of Scope's parameter queue (8 deep, drops the newest, one update taken per chunk):
-  message *i* is modelled as taken at ``max(sent_i, taken_{i-1}) + chunk_period`` — a bound
-  that is never earlier than the real server — and no message goes while that would put
-  more than ``inflight_budget`` in the queue, so Scope never drops one;
+- a model of Scope's parameter queue (8 deep, drops the newest, one update taken per
+  pipeline call). The model counts in *calls*, not seconds: message *i* is taken at call
+  ``max(calls_at_send_i, taken_{i-1}) + 1``, and no message goes while more than
+  ``inflight_budget`` would wait, so Scope never drops one;
+- the model is clocked by **evidence** that Scope works: the shell reports each pipeline
+  call it can see (frames received ÷ frames per call, or ``session/metrics``), with
+  `observe_calls`. A stalled server shows nothing, so nothing drains and a stall never
+  overfills the queue; a fast pipeline drains as fast as it really runs. Until the first
+  evidence arrives (or where none ever does) the calls are estimated from the clock at
+  the configured chunk rate;
 - ``paused`` is applied by Scope on receipt: a paused change goes at once, alone if the
   budget is spent (it still counts in the model, since it takes a queue slot);
-- the final state is always delivered: whatever stays dirty has a wake-up time;
+- the final state is always delivered: whatever stays dirty goes at the wake-up time, or
+  at the next evidence when the queue is full;
 - after a reconnect the queue model starts empty (the full state went as
   ``initialParameters``).
 Time is always an argument; this module never reads a clock.
@@ -18,6 +25,7 @@ Time is always an argument; this module never reads a clock.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +38,7 @@ MAX_RATE_HZ = 30.0
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """A message the pacer released, with the modelled time Scope takes it off its queue."""
+    """A message the pacer released, with the modelled call at which Scope takes it."""
 
     t: float
     taken: float
@@ -38,7 +46,8 @@ class Sent:
 
 
 class Pacer:
-    """Sans-IO pacing: call `poll(now)` after every input and at `next_wakeup(now)`."""
+    """Sans-IO pacing: call `poll(now)` after every input, at `next_wakeup(now)`, and after
+    every `observe_calls`."""
 
     def __init__(
         self,
@@ -54,33 +63,73 @@ class Pacer:
         self.budget = max(1, inflight_budget)
         self.chunk_period = 1.0 / chunk_rate_hz
         self.last_send = -1e18
+        self.calls = 0.0
+        """Pipeline calls Scope is known to have run (from evidence, or the clock before)."""
+        self.by_evidence = False
+        self._clock_at: float | None = None
         self.taken: deque[float] = deque()
+        """For each message not yet taken, the call (in `calls` units) that takes it."""
         self.sent_count = 0
         self.last_payload: dict[str, Any] = {}
 
-    def set_chunk_rate(self, hz: float) -> None:
-        """Update the estimated rate at which Scope takes updates (chunks per second)."""
-        if hz > 0.0:
+    # -- what Scope is doing ---------------------------------------------------------------
+    def set_chunk_rate(self, hz: float, now: float | None = None) -> None:
+        """The estimated pipeline calls per second (for transitions, and the clock model
+        before any evidence). With ``now``, the clock model's calls so far keep the old rate."""
+        if math.isfinite(hz) and hz > 0.0:
+            if now is not None:
+                self._tick(now)
             self.chunk_period = 1.0 / hz
 
+    def observe_calls(self, calls: float, now: float) -> None:
+        """Evidence that Scope ran ``calls`` more pipeline calls (frames seen ÷ frames per
+        call). From the first evidence on, only evidence drains the modelled queue."""
+        if not (math.isfinite(calls) and calls > 0.0):
+            return
+        if not self.by_evidence:
+            self._tick(now)
+            self.by_evidence = True
+        self.calls += calls
+
+    def _tick(self, now: float) -> None:
+        """Before any evidence: the calls the clock says Scope ran at the chunk rate."""
+        if self.by_evidence:
+            return
+        if self._clock_at is not None and now > self._clock_at:
+            self.calls += (now - self._clock_at) / self.chunk_period
+        if self._clock_at is None or now > self._clock_at:
+            self._clock_at = now
+
     def inflight(self, now: float) -> int:
-        while self.taken and self.taken[0] <= now:
+        """Messages the model says are still waiting in Scope's queue."""
+        self._tick(now)
+        while self.taken and self.taken[0] <= self.calls + 1e-9:
             self.taken.popleft()
         return len(self.taken)
 
-    def _free_at(self) -> float:
-        """When the modelled queue will have room under the budget again."""
+    def _free_at(self, now: float) -> float | None:
+        """When the modelled queue will have room under the budget again (None: when the
+        next evidence says so)."""
         excess = len(self.taken) - self.budget
-        return self.taken[excess] if excess >= 0 else -1e18
+        if excess < 0:
+            return -1e18
+        if self.by_evidence:
+            return None
+        return now + (self.taken[excess] - self.calls) * self.chunk_period
 
+    # -- sending ----------------------------------------------------------------------------
     def next_wakeup(self, now: float) -> float | None:
-        """The earliest time a poll could send something, or None when nothing waits."""
+        """The earliest time a poll could send something, or None when nothing waits (or
+        only evidence of Scope's progress can make room)."""
         if not self.state.dirty:
             return None
         self.inflight(now)
         at = self.last_send + self.min_gap
         if "paused" not in self.state.dirty:
-            at = max(at, self._free_at())
+            free = self._free_at(now)
+            if free is None:
+                return None
+            at = max(at, free)
         return max(at, now)
 
     def poll(self, now: float) -> dict[str, Any] | None:
@@ -98,8 +147,8 @@ class Pacer:
         payload = self.builder.build(self.state, keys, now, self.chunk_period)
         if not payload:
             return None
-        previous = self.taken[-1] if self.taken else now
-        self.taken.append(max(now, previous) + self.chunk_period)
+        previous = self.taken[-1] if self.taken else self.calls
+        self.taken.append(max(self.calls, previous) + 1.0)
         self.last_send = now
         self.sent_count += 1
         self.last_payload = payload
@@ -108,4 +157,5 @@ class Pacer:
     def reset(self, now: float) -> None:
         """After a (re)connect: Scope's queue is empty and the full state was just sent."""
         self.taken.clear()
+        self._tick(now)
         self.last_send = now
