@@ -4,7 +4,8 @@ Every input adapter calls `Bridge.submit(event)` on the loop thread. `submit` fe
 engine, applies the changes and, when the pacer allows, sends at once (the leading edge:
 no task switch between an OSC packet and the data channel's ``send``). A timer handle
 wakes the pacer for whatever is still dirty. Nothing here blocks; a failing mapping or
-transport becomes a line in `errors`, never an exception out of the loop.
+transport becomes a line in `problems`, never an exception out of the loop, and every
+long-lived task runs under `bridge.supervise` (restarted with backoff when it fails).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import asyncio
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bridge.config.model import Show
@@ -25,20 +25,16 @@ from bridge.core.pacer import Pacer
 from bridge.core.payload import PayloadBuilder
 from bridge.core.state import ShowState
 from bridge.errors import BridgeError
+from bridge.problems import ProblemBook
 from bridge.protocols import ParamTransport
+from bridge.scope.health import Backoff
+from bridge.supervise import RESTARTS, TaskFactory, TaskSpec, supervise
 
 log = logging.getLogger("bridge")
 
 TICK_HZ = 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something the performer should know about, with when it happened."""
-
-    t: float
-    where: str
-    message: str
+SEND_PROBLEM_S = 10.0
+"""How long a failed send stays in Problems when nothing fails again."""
 
 
 class Bridge:
@@ -50,8 +46,11 @@ class Bridge:
         transport: ParamTransport | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        restarts: Backoff = RESTARTS,
     ) -> None:
         self.show = show
+        self.restarts = restarts
+        """How long a failed task waits before it is started again (`bridge.supervise`)."""
         self.clock = clock
         self.state = ShowState(show)
         self.refused: Refusals = Counter()
@@ -67,7 +66,8 @@ class Bridge:
         )
         self.transport = transport
         self.recent: deque[Event] = deque(maxlen=256)
-        self.problems: deque[Problem] = deque(maxlen=64)
+        self.problems = ProblemBook(clock)
+        """What is wrong now, each problem by identity (see `bridge.problems`)."""
         self.sent_times: deque[float] = deque(maxlen=512)
         self.event_count = 0
         self.tempo: TempoBeat | None = None
@@ -79,7 +79,7 @@ class Bridge:
         self._timer: asyncio.TimerHandle | None = None
         self.extra_initial: dict[str, Any] = {}
         """Parameters every new session must start with besides the show (output_sinks)."""
-        self._tasks: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
+        self._tasks: list[TaskSpec] = []
         self._group: asyncio.TaskGroup | None = None
         self._running: dict[str, asyncio.Task[None]] = {}
 
@@ -130,8 +130,8 @@ class Bridge:
         if payload is not None:
             try:
                 transport.send(payload)
-            except BridgeError as exc:
-                self.report("scope", str(exc))
+            except BridgeError as exc:  # a send racing a drop: news for a moment, not a state
+                self.report("scope", str(exc), key="send", ttl=SEND_PROBLEM_S)
             else:
                 self.sent_times.append(now)
                 for listener in self.on_sent:
@@ -219,6 +219,7 @@ class Bridge:
         engine.t0 = self.engine.t0
         self.show, self.state, self.engine = show, state, engine
         self.pacer.state = state
+        self.problems.clear_where("mapping")  # those were failures of the old mappings
         self.pump()
 
     def initial_parameters(self) -> dict[str, Any]:
@@ -241,29 +242,38 @@ class Bridge:
             hz = scope.idle_chunk_rate_hz
         self.pacer.set_chunk_rate(hz)
 
-    def report(self, where: str, message: str) -> None:
-        if self.problems and self.problems[-1].message == message:
-            return
-        self.problems.append(Problem(self.clock(), where, message))
-        log.warning("%s: %s", where, message)
+    def report(self, where: str, message: str, *, key: str = "", ttl: float | None = None) -> None:
+        """Say what is wrong at (where, key): shown and logged once, until `clear`ed (or
+        ``ttl`` seconds after the last report, for one-off events)."""
+        self.problems.report(where, message, key=key, ttl=ttl)
+
+    def clear(self, where: str, key: str = "") -> None:
+        """The cause of the problem at (where, key) is gone."""
+        self.problems.clear(where, key)
 
     def messages_per_s(self, window: float = 2.0) -> float:
         now = self.clock()
         return sum(1 for t in self.sent_times if now - t <= window) / window
 
     # -- running -------------------------------------------------------------------------
-    def add_task(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        """A long-lived task to run in the bridge's TaskGroup (inputs, link, sinks).
+    def add_task(self, name: str, factory: TaskFactory, *, forever: bool = True) -> None:
+        """A long-lived task to run, supervised, in the bridge's TaskGroup (inputs, link).
 
+        ``forever``: the task is meant to run until cancelled, so returning is a fault
+        (reported, and it is started again); otherwise a return is its normal end.
         Added while the bridge runs (a reloaded device), it starts at once.
         """
-        self._tasks.append((name, factory))
+        spec = TaskSpec(name, factory, forever)
+        self._tasks.append(spec)
         if self._group is not None:
-            self._start(name, factory)
+            self._start(spec)
 
-    def _start(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    def _start(self, spec: TaskSpec) -> None:
         assert self._group is not None
-        self._running[name] = self._group.create_task(self._guarded(name, factory), name=name)
+        task = self._group.create_task(
+            supervise(spec, self.problems, backoff=self.restarts), name=spec.name
+        )
+        self._running[spec.name] = task
 
     @property
     def running(self) -> bool:
@@ -272,12 +282,14 @@ class Bridge:
     async def stop_tasks(self, names: Iterable[str]) -> None:
         """Stop these tasks and wait until their cleanup ran (sockets closed, ports freed)."""
         gone = set(names)
-        self._tasks = [(n, f) for n, f in self._tasks if n not in gone]
+        self._tasks = [t for t in self._tasks if t.name not in gone]
         tasks = [self._running.pop(n) for n in gone if n in self._running]
         for task in tasks:
             task.cancel()
         # a cancelled child leaves the TaskGroup running; only its own cleanup is awaited
         await asyncio.gather(*tasks, return_exceptions=True)
+        for name in gone:  # a task that is gone has no problem left
+            self.problems.clear_where(name)
 
     async def _ticks(self) -> None:
         """Drive LFOs and smoothing at TICK_HZ (deadline-paced), only while they need it."""
@@ -293,28 +305,17 @@ class Bridge:
                 self.submit(Tick(self.clock()))
 
     async def run(self) -> None:
-        """Run until cancelled: every long-lived task in one TaskGroup."""
+        """Run until cancelled: every long-lived task, supervised, in one TaskGroup.
+
+        A task that fails is restarted by its supervisor; only a fault in supervision
+        itself ends the group (and this call, with that error).
+        """
         try:
             async with asyncio.TaskGroup() as group:
                 self._group = group
-                group.create_task(self._ticks(), name="ticks")
-                for name, factory in self._tasks:
-                    self._start(name, factory)
+                self._start(TaskSpec("ticks", self._ticks))
+                for spec in self._tasks:
+                    self._start(spec)
         finally:
             self._group = None
             self._running.clear()
-
-    async def _guarded(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        """Restart a task that failed with a reported problem; bugs still surface in the log."""
-        delay = 0.5
-        while True:
-            try:
-                await factory()
-                return
-            except BridgeError as exc:
-                self.report(name, str(exc))
-            except Exception as exc:
-                log.exception("task %s failed", name)
-                self.report(name, f"{type(exc).__name__}: {exc} (restarting)")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 8.0)

@@ -71,8 +71,9 @@ class Snapshot:
     problems: tuple[str, ...]
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1, default=str)
+    def to_json(self, **head: Any) -> str:
+        """The snapshot as JSON, after ``head`` (who wrote it: the status file's pid)."""
+        return json.dumps({**head, **asdict(self)}, indent=1, default=str)
 
 
 def describe_source(src: Source) -> str:
@@ -191,6 +192,6 @@ def take(
         devices=tuple(d for provider in devices for d in provider()),
         events=tuple(describe_event(e) for e in recent if not isinstance(e, ev.Tick)),
         event_count=bridge.event_count,
-        problems=tuple(f"{p.where}: {p.message}" for p in bridge.problems),
+        problems=tuple(p.text for p in bridge.problems.present()),
         extra=extra() if extra else {},
     )
