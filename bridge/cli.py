@@ -1,13 +1,22 @@
-"""The `scope-bridge` command: run (console or headless), sim, check, status, monitor, learn."""
+"""The `scope-bridge` command: run (console or headless), sim, check, status, monitor, learn.
+
+Whatever goes wrong, a command says it in one sentence on stderr and exits non-zero: our
+own errors, an OS error (a port, a file), a bridge that stopped. A reader that closes the
+pipe (``status | head``) ends the command quietly, as it would `cat`. Only a bug prints
+more, and then only a pointer to where its traceback was written.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
+import os
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -75,9 +84,13 @@ def _run(args: argparse.Namespace) -> int:
         from bridge.headless import run_headless
 
         _logging(args.verbose)
+        from bridge.statusfile import status_path
+
+        # the runtime directory is checked before anything opens a port
+        status = Path(args.status_file) if args.status_file else status_path()
         runtime = Runtime(show)
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_headless(runtime, Path(args.status_file) if args.status_file else None))
+            asyncio.run(run_headless(runtime, status))
         return 0
     from bridge.tui.launch import run_console
 
@@ -88,21 +101,41 @@ def _sim(args: argparse.Namespace) -> int:
     from bridge.sim.server import run_sim
 
     _logging(args.verbose)
-    run_sim(args.host, args.port, **from_args(args))
+    if not 1 <= args.port <= 65535:
+        raise BridgeError(f"--port {args.port} is not a port number (1-65535)")
+    try:
+        run_sim(args.host, args.port, **from_args(args))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            from bridge.porthold import taken
+
+            why = taken(args.port, "tcp")
+        else:
+            why = exc.strerror or str(exc)
+        raise BridgeError(f"the stand-in cannot listen on {args.host}:{args.port}: {why}") from exc
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
-    from bridge.headless import default_status_file
+    from bridge.rundir import private_dir
+    from bridge.statusfile import STALE_S, choose, running
 
-    path = Path(args.status_file) if args.status_file else default_status_file()
+    if args.status_file:
+        path = Path(args.status_file)
+    else:
+        directory = private_dir()
+        if args.list:
+            for bridge in running(directory):
+                print(f"{bridge.pid}\t{bridge.show}\t{bridge.age_s:.1f} s ago")
+            return 0
+        path = choose(directory, args.pid).path
     try:
         age = time.time() - path.stat().st_mtime
         text = path.read_text(encoding="utf-8")
     except OSError:
         print(f"error: no running bridge (no status at {path})", file=sys.stderr)
         return 1
-    if age > 5.0:
+    if age > STALE_S:
         print(
             f"error: the status at {path} is {age:.0f} s old: is the bridge running?",
             file=sys.stderr,
@@ -154,8 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--status-file",
         metavar="PATH",
-        help="where headless mode writes its status JSON, twice a second "
-        "(default: scope-bridge-$UID/status.json in $XDG_RUNTIME_DIR or the temp dir)",
+        help="where headless mode writes its status JSON, twice a second (default: "
+        "status-<pid>.json in scope-bridge-$UID in $XDG_RUNTIME_DIR or the temp dir)",
     )
     run.add_argument(
         "--scope-url",
@@ -203,14 +236,57 @@ def build_parser() -> argparse.ArgumentParser:
     ports.set_defaults(func=_ports)
 
     status = sub.add_parser("status", help="print a running bridge's snapshot as JSON")
+    status.add_argument("--pid", type=int, help="the bridge to ask, when several run")
+    status.add_argument("--list", action="store_true", help="list the running bridges")
     status.add_argument(
         "--status-file",
         metavar="PATH",
-        help="the file `run --headless --status-file` writes "
-        "(default: scope-bridge-$UID/status.json in $XDG_RUNTIME_DIR or the temp dir)",
+        help="read this file (what `run --headless --status-file PATH` writes); by default "
+        "the running bridge's status-<pid>.json in scope-bridge-$UID in $XDG_RUNTIME_DIR "
+        "or the temp dir",
     )
     status.set_defaults(func=_status)
     return parser
+
+
+def _one_sentence(exc: BaseException) -> str | None:
+    """What to print for an expected failure (ours, or the system's), None for a bug."""
+    if isinstance(exc, BaseExceptionGroup):
+        parts = [_one_sentence(inner) for inner in exc.exceptions]
+        return None if None in parts else "; ".join(p for p in parts if p)
+    if isinstance(exc, BridgeError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}"
+    return None
+
+
+def _closed_pipe() -> int:
+    """The reader went away (``status | head``): stop quietly, as `cat` does."""
+    with contextlib.suppress(OSError):  # and keep the interpreter from flushing into it
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 141  # what a shell reports for a command ended by SIGPIPE
+
+
+def _bug(exc: BaseException) -> int:
+    """An unexpected error: one sentence here, the traceback in a file for the report."""
+    text = "".join(traceback.format_exception(exc))
+    try:
+        from bridge.rundir import private_dir, write_atomic
+
+        path = private_dir() / f"crash-{os.getpid()}.txt"
+        write_atomic(path, text)
+    except Exception:
+        print(text, file=sys.stderr)  # nowhere else to keep it
+        return 1
+    print(
+        f"error: scope-bridge failed unexpectedly ({type(exc).__name__}: {exc}); "
+        f"the details are in {path}",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -218,9 +294,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result: int = args.func(args)
-    except BridgeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        sys.stdout.flush()  # a closed pipe is noticed here, not in the interpreter's exit
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
+    except BaseException as exc:
+        if isinstance(exc, SystemExit | asyncio.CancelledError):
+            raise
+        sentence = _one_sentence(exc)
+        if sentence is None:
+            return _bug(exc)
+        print(f"error: {sentence}", file=sys.stderr)
+        return 1
     return result

@@ -1,7 +1,10 @@
 """Headless mode, for installations: the same runtime, readable log lines, a status file.
 
-It logs what changed (connection, scene, devices, problems) as it changes, a summary line
-every few seconds, and writes the snapshot as JSON for `scope-bridge status`.
+It logs each change once as it happens (the Scope connection going up or down, the scene,
+a device), a summary line every few seconds, and keeps the status file for `scope-bridge
+status` (`bridge.statusfile`). Problems log themselves, once each (`bridge.problems`); a
+device whose change is a problem, or its end, is left to that line. A countdown to the next
+reconnect is the console's to show, never a log line every half second.
 """
 
 from __future__ import annotations
@@ -9,28 +12,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
-import tempfile
 from pathlib import Path
 
+from bridge.errors import BridgeError
 from bridge.runtime import Runtime
 from bridge.snapshot import Snapshot
+from bridge.statusfile import keep_status, status_path
+from bridge.supervise import one_sentence
 
 log = logging.getLogger("bridge")
 
-
-def default_status_file() -> Path:
-    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
-    return Path(base) / f"scope-bridge-{os.getuid()}" / "status.json"
+SUMMARY_EVERY_S = 5.0
 
 
-def write_status(path: Path, snap: Snapshot) -> None:
-    """Atomically replace the status file (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_suffix(".tmp")
-    temp.write_text(snap.to_json(), encoding="utf-8")
-    os.replace(temp, path)
+class BridgeStopped(BridgeError):
+    """The bridge itself stopped (not its console, not a signal): the run failed."""
 
 
 def connection_line(snap: Snapshot) -> str:
@@ -47,6 +44,20 @@ def connection_line(snap: Snapshot) -> str:
     return f"connecting to {c.get('url')} · {c.get('load_state', '')} {c.get('webrtc_state', '')}"
 
 
+def scope_change(snap: Snapshot) -> tuple[str, str]:
+    """(state, line): the state changes only when Scope comes or goes, not with a countdown."""
+    c = snap.connection or {}
+    url = c.get("url")
+    if c.get("transport") == "rest":
+        ready = bool(c.get("ready"))
+        return ("ready" if ready else "not ready"), connection_line(snap)
+    if c.get("channel_open"):
+        return "up", f"connected to {url} ({c.get('server_version')})"
+    if c.get("last_error") or c.get("reconnect_in_s") is not None:
+        return "down", f"not connected to {url}; reconnecting until it answers"
+    return "starting", f"connecting to {url}"
+
+
 def summary_line(snap: Snapshot) -> str:
     out = snap.output
     weights = " ".join(f"{p.id}={p.weight:.2f}" for p in snap.prompts if p.weight > 0)
@@ -54,8 +65,10 @@ def summary_line(snap: Snapshot) -> str:
     transition = f" · transition {snap.transition}" if snap.transition else ""
     drops = snap.extra.get("scope_drops")
     dropped = f", {drops} dropped by Scope" if isinstance(drops, int) else ""
+    state, line = scope_change(snap)
+    scope = connection_line(snap) if state in ("up", "ready", "not ready") else line
     return (
-        f"{connection_line(snap)} · frames {frames} · sent {out.sent_total} "
+        f"{scope} · frames {frames} · sent {out.sent_total} "
         f"({out.per_s:.1f}/s, in flight {out.inflight}/{out.budget}{dropped}, "
         f"chunk {out.chunk_hz:.2f} Hz)"
         f" · scene {snap.scene or '-'}{transition}{tempo_part(snap)} · {weights}"
@@ -71,34 +84,32 @@ def tempo_part(snap: Snapshot) -> str:
     return f" · tempo {float(tempo['bpm']):.1f} bpm ({tempo.get('source') or '?'})"
 
 
-async def watch(runtime: Runtime, status_file: Path, every_s: float = 5.0) -> None:
-    """Log changes as they happen and a summary every ``every_s``; keep the status file."""
-    last_conn = last_scene = ""
+async def watch(runtime: Runtime, every_s: float = SUMMARY_EVERY_S) -> None:
+    """Log changes as they happen and a summary every ``every_s``."""
+    last_scope = last_scene = ""
     last_devices: dict[str, str] = {}
-    problems_seen = 0
+    troubled: set[str] = set()  # where problems were at the last look
     ticks = 0
     while True:
         snap = runtime.snapshot()
-        conn = connection_line(snap).split(" · ")[0]
-        if conn != last_conn:
-            log.info("scope: %s", connection_line(snap))
-            last_conn = conn
+        state, line = scope_change(snap)
+        if state != last_scope:
+            log.info("scope: %s", line)
+            last_scope = state
         if snap.scene != last_scene:
             log.info("scene: %s", snap.scene or "-")
             last_scene = snap.scene
+        now_troubled = {p.where for p in runtime.bridge.problems}
         for d in snap.devices:
             key = f"{d.kind} {d.name}"
             if last_devices.get(key) != d.state:
-                log.info("%s: %s%s", key, d.state, f" ({d.detail})" if d.detail else "")
+                named = {key, d.name}  # "midi in lcxl"; "MIDI" for the MIDI API itself
+                if not named & (now_troubled | troubled):
+                    log.info("%s: %s%s", key, d.state, f" ({d.detail})" if d.detail else "")
                 last_devices[key] = d.state
-        problems = list(runtime.bridge.problems)
-        for p in problems[problems_seen:] if len(problems) >= problems_seen else problems:
-            log.warning("problem: %s: %s", p.where, p.message)
-        problems_seen = len(problems)
+        troubled = now_troubled
         if ticks % max(1, round(every_s / 0.5)) == 0:
             log.info("%s", summary_line(snap))
-        with contextlib.suppress(OSError):
-            write_status(status_file, snap)
         ticks += 1
         await asyncio.sleep(0.5)
 
@@ -112,16 +123,38 @@ def cancel_on_signals() -> None:
             loop.add_signal_handler(sig, lambda: main.cancel() if main else None)
 
 
-async def run_headless(runtime: Runtime, status_file: Path | None = None) -> None:
-    """Run until Ctrl-C or SIGTERM; both shut down cleanly (session closed, DELETE sent)."""
-    path = status_file or default_status_file()
-    log.info("headless: show %s, status in %s", runtime.show.path, path)
-    runtime.bridge.add_task("headless-log", lambda: watch(runtime, path))
-    cancel_on_signals()
+def add_status_file(runtime: Runtime, path: Path) -> None:
+    """Keep ``path`` as this bridge's status file while it runs (headless or console)."""
+
+    def report(problem: str | None) -> None:
+        if problem is None:
+            runtime.bridge.clear("status", "write")
+        else:
+            runtime.bridge.report("status", problem, key="write")
+
+    runtime.bridge.add_task("status-file", lambda: keep_status(runtime.snapshot, path, report))
+
+
+async def run_until_stopped(runtime: Runtime) -> None:
+    """Run the bridge until cancelled; `BridgeStopped` (one sentence) if it ends by itself."""
     try:
         await runtime.run()
     except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.debug("the bridge stopped", exc_info=exc)  # -v shows the traceback
+        raise BridgeStopped(f"the bridge stopped: {one_sentence(exc)}") from exc
+    raise BridgeStopped("the bridge stopped: all its tasks ended")
+
+
+async def run_headless(runtime: Runtime, status_file: Path | None = None) -> None:
+    """Run until Ctrl-C or SIGTERM; both shut down cleanly (session closed, DELETE sent)."""
+    path = status_file or status_path()
+    log.info("headless: show %s, status in %s", runtime.show.path, path)
+    add_status_file(runtime, path)
+    runtime.bridge.add_task("headless-log", lambda: watch(runtime))
+    cancel_on_signals()
+    try:
+        await run_until_stopped(runtime)
+    except asyncio.CancelledError:
         log.info("headless: stopped")
-    finally:
-        with contextlib.suppress(OSError):
-            path.unlink()

@@ -4,17 +4,22 @@ Both open the show's MIDI and OSC inputs (the same adapters the bridge runs) and
 else. `monitor` prints every event with the mapping source to paste; after a few turns of a
 relative encoder it says which encoding the knob uses. `learn` binds the next control moved
 to a target and writes it into the show file, keeping its comments and layout.
+
+Both need the show's ports to themselves: while the show runs, an OSC port is taken, and
+the error says by whom (`bridge.porthold`). Every failure is one sentence, never a group of
+tracebacks; a reader that goes away (``monitor | head``) ends `monitor` quietly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bridge.config.model import Show
+from bridge.config.model import OscDevice, Show
 from bridge.config.sources import target_problem
 from bridge.config.write import add_binding
 from bridge.core.events import ControlChange, Event
@@ -25,6 +30,7 @@ from bridge.inputs.midi import MidiInputs
 from bridge.inputs.monitor import EncoderDetector
 from bridge.inputs.monitor import describe as monitor_line
 from bridge.inputs.osc import OscInput
+from bridge.porthold import taken
 
 
 def _inputs(
@@ -34,39 +40,69 @@ def _inputs(
     runs: list[Callable[[], Coroutine[Any, Any, None]]] = []
     if show.midi:
         runs.append(MidiInputs(midi_configs(show), emit, api=midi_api(show)).run)
-    runs.extend(OscInput(osc_config(d), emit).run for d in show.osc)
+    runs.extend(_osc_run(d, emit) for d in show.osc)
     return runs
 
 
+def _osc_run(
+    device: OscDevice, emit: Callable[[Event], None]
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def run() -> None:
+        try:
+            await OscInput(osc_config(device), emit).run()
+        except BridgeError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, OSError) and cause.errno == errno.EADDRINUSE:
+                raise BridgeError(
+                    f"OSC input {device.name} cannot listen on {device.host}:{device.port}: "
+                    f"{taken(device.port, 'udp')}; stop the running show first "
+                    "(learn and monitor open its devices themselves)"
+                ) from exc
+            raise
+
+    return run
+
+
 async def _listen(show: Show, emit: Callable[[Event], None], until: asyncio.Event) -> None:
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(run()) for run in _inputs(show, emit)]
-        if not tasks:
-            raise BridgeError("the show has no MIDI or OSC devices to listen to")
-        await until.wait()
-        for task in tasks:
-            task.cancel()
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(run()) for run in _inputs(show, emit)]
+            if not tasks:
+                raise BridgeError("the show has no MIDI or OSC devices to listen to")
+            await until.wait()
+            for task in tasks:
+                task.cancel()
+    except* BridgeError as group:  # one sentence, not a group of tracebacks
+        raise group.exceptions[0] from None
 
 
 def monitor(show: Show, seconds: float | None = None) -> int:
     """Print what arrives, until Ctrl-C (or for ``seconds``)."""
     detector = EncoderDetector()
     guessed: dict[tuple[str, int, int], str] = {}
+    stop = asyncio.Event()
+    closed: list[BrokenPipeError] = []
 
     def emit(event: Event) -> None:
         line = monitor_line(event)
-        if not line.sources:
+        if not line.sources or closed:
             return
-        print(f"{line.text:<40} source = {line.sources[0]}", flush=True)
-        if isinstance(event, ControlChange):
-            guess = detector.feed(event)
-            key = (event.source, event.channel, event.control)
-            if guess.encoding and guessed.get(key) != guess.encoding:
-                guessed[key] = guess.encoding
-                print(f'  ↳ looks like a relative encoder: encoder = "{guess.encoding}"')
+        try:
+            print(f"{line.text:<40} source = {line.sources[0]}", flush=True)
+            if isinstance(event, ControlChange):
+                guess = detector.feed(event)
+                key = (event.source, event.channel, event.control)
+                if guess.encoding and guessed.get(key) != guess.encoding:
+                    guessed[key] = guess.encoding
+                    print(
+                        f'  ↳ looks like a relative encoder: encoder = "{guess.encoding}"',
+                        flush=True,
+                    )
+        except BrokenPipeError as exc:  # the reader left (monitor | head): stop listening
+            closed.append(exc)
+            stop.set()
 
     async def main() -> None:
-        stop = asyncio.Event()
         if seconds is not None:
             asyncio.get_running_loop().call_later(seconds, stop.set)
         print(f"listening to {Path(show.path).name}'s devices (Ctrl-C stops)", flush=True)
@@ -74,6 +110,8 @@ def monitor(show: Show, seconds: float | None = None) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
+    if closed:
+        raise closed[0]  # the command line ends quietly, as after any closed pipe
     return 0
 
 

@@ -44,8 +44,8 @@ class TaskSpec:
 def one_sentence(exc: BaseException) -> str:
     """What a person reads about an error: our own sentence, or its type and first line;
     an exception group names its causes, not itself."""
-    if isinstance(exc, BaseExceptionGroup):
-        return "; ".join(one_sentence(inner) for inner in exc.exceptions)
+    if isinstance(exc, BaseExceptionGroup):  # each distinct cause once
+        return "; ".join(dict.fromkeys(one_sentence(inner) for inner in exc.exceptions))
     if isinstance(exc, BridgeError):
         return str(exc)
     lines = str(exc).strip().splitlines()

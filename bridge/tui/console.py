@@ -13,7 +13,11 @@ import argparse
 import logging
 import os
 import socket
+import sys
+from pathlib import Path
 
+from bridge.errors import BridgeError
+from bridge.rundir import open_append
 from bridge.tui.app import ConsoleApp
 from bridge.tui.remote import RemoteHost
 from bridge.tui.wire import HELLO_TIMEOUT_S, TOKEN_ENV, hello
@@ -35,9 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--headless", action="store_true", help="draw to nowhere (benchmarks)")
     parser.add_argument("--size", type=parse_size, help="WIDTHxHEIGHT when headless")
     args = parser.parse_args(argv)
-    if args.log:
+    if args.log:  # appended to, never through a symbolic link planted in its place
+        try:
+            stream = os.fdopen(open_append(Path(args.log)), "a", encoding="utf-8")
+        except BridgeError as exc:
+            print(f"scope-bridge console: {exc}", file=sys.stderr)
+            return 1
         logging.basicConfig(
-            filename=args.log,
+            stream=stream,
             level=logging.INFO,
             format="%(asctime)s %(levelname)-7s console %(name)s %(message)s",
         )

@@ -12,7 +12,12 @@ Why two processes: drawing the console is milliseconds of Python per refresh. On
 this process it held the interpreter lock while controller packets waited in the socket
 (p99 tens of ms under a storm); in its own process the OS schedules it on the other core and
 the control path never waits for it. If the console crashes, the show keeps running and a
-new console starts; after `CONSOLE_RESTARTS` failures the bridge carries on headless.
+new console starts; after `CONSOLE_RESTARTS` failures the bridge carries on headless. If the
+bridge itself stops, the console is closed and `run_with_console` raises `BridgeStopped`
+with the reason in one sentence (`scope-bridge run` prints it and exits non-zero).
+
+The console child gets this process's environment without the Scope token (the variable
+`[scope] token_env` names): only the bridge talks to Scope.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bridge.errors import BridgeError
+from bridge.headless import run_until_stopped, watch
 from bridge.runtime import Runtime
 from bridge.tui.showhost import ShowHost
 from bridge.tui.wire import (
@@ -76,7 +83,9 @@ class ConsoleServer:
         if self.bridge.cancelled():
             return ""
         exc = self.bridge.exception()
-        return "" if exc is None else f"{type(exc).__name__}: {exc}"
+        if exc is None:
+            return ""
+        return str(exc) if isinstance(exc, BridgeError) else f"{type(exc).__name__}: {exc}"
 
     async def answer(self, method: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
         if method == "bridge_state":
@@ -114,6 +123,13 @@ class ConsoleServer:
 
 def console_command(port: int, extra: Sequence[str] = ()) -> list[str]:
     return [sys.executable, "-m", "bridge.tui.console", "--port", str(port), *extra]
+
+
+def console_env(token: str, secrets_env: Sequence[str | None]) -> dict[str, str]:
+    """The console's environment: ours, with its one-time token, without Scope's token."""
+    env = {k: v for k, v in os.environ.items() if k not in secrets_env}
+    env[TOKEN_ENV] = token
+    return env
 
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -170,37 +186,48 @@ async def run_with_console(
     ``started`` is told each console's PID (benchmarks measure its CPU).
     """
     host = ShowHost(runtime)
-    bridge = asyncio.create_task(runtime.run(), name="bridge")
+    bridge = asyncio.create_task(run_until_stopped(runtime), name="bridge")
     server = ConsoleServer(host, bridge)
+    secret = runtime.show.scope.token_env
     failures = 0
     try:
         while failures <= restarts:
-            code = await _one_console(server, console_args, stdout, stderr, started)
+            hidden = (secret, runtime.show.scope.token_env)
+            code = await _one_console(server, console_args, stdout, stderr, started, hidden)
+            if bridge.done():
+                bridge.result()  # raises why it stopped (BridgeStopped)
             if code == 0 or server.quit.is_set():
                 return 0
             failures += 1
             log.error("the console stopped (exit code %s); the show goes on", code)
         log.error("the console failed %d times: running headless until stopped", failures)
-        await _headless(runtime, stderr)
+        await _headless(runtime, stderr, bridge)
         return 1
     finally:
-        bridge.cancel()
+        if not bridge.done():
+            bridge.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await bridge
 
 
-async def _headless(runtime: Runtime, terminal: int | None) -> None:
-    """Carry on without a console, logging to the terminal so the performer sees the show."""
-    from bridge.headless import default_status_file, watch
-
+async def _headless(runtime: Runtime, terminal: int | None, bridge: asyncio.Task[None]) -> None:
+    """Carry on without a console, logging to the terminal so the performer sees the show;
+    until cancelled, or until the bridge stops (raising why)."""
     handler: logging.Handler | None = None
     if terminal is not None and terminal >= 0:  # a real descriptor, not DEVNULL or PIPE
         handler = logging.StreamHandler(os.fdopen(os.dup(terminal), "w", buffering=1))
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
         logging.getLogger("bridge").addHandler(handler)
+    watching = asyncio.create_task(watch(runtime), name="headless-log")
     try:
-        await watch(runtime, default_status_file())
+        await asyncio.wait({bridge, watching}, return_when=asyncio.FIRST_COMPLETED)
+        if bridge.done():
+            bridge.result()
+        watching.result()  # the log itself failed: say so rather than go quiet
     finally:
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await watching
         if handler is not None:
             logging.getLogger("bridge").removeHandler(handler)
             handler.close()
@@ -212,13 +239,15 @@ async def _one_console(
     stdout: int | None,
     stderr: int | None,
     started: Callable[[int], None] | None,
+    hidden: Sequence[str | None] = (),
 ) -> int:
+    """Run one console until it exits (its exit code) or the bridge stops (it is closed)."""
     door = ConsoleDoor(secrets.token_hex(16))
     port = await door.open()
     try:
         proc = await asyncio.create_subprocess_exec(
             *console_command(port, args),
-            env={**os.environ, TOKEN_ENV: door.token},
+            env=console_env(door.token, hidden),
             stdout=stdout,
             stderr=stderr,
         )
@@ -230,12 +259,16 @@ async def _one_console(
     exited = asyncio.create_task(proc.wait(), name="console-exit")
     serving: asyncio.Task[None] | None = None
     try:
-        first: set[asyncio.Future[Any]] = {door.connected, exited}
+        first: set[asyncio.Future[Any]] = {door.connected, exited, server.bridge}
         await asyncio.wait(first, return_when=asyncio.FIRST_COMPLETED)
         door.close()
         if door.connected.done():
             serving = asyncio.create_task(server.serve(*door.connected.result()))
-        code = await exited
+        # the bridge stopping ends the console too (closing our end below tells it)
+        await asyncio.wait({exited, server.bridge}, return_when=asyncio.FIRST_COMPLETED)
+        if not exited.done():
+            return -1
+        code = exited.result()
         log.info("console %d exited with code %s", proc.pid, code)
         return code
     finally:

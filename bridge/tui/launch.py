@@ -11,37 +11,38 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 from bridge.config.model import Show
-from bridge.headless import cancel_on_signals
+from bridge.errors import BridgeError
+from bridge.headless import add_status_file, cancel_on_signals
+from bridge.rundir import open_append, private_dir
 from bridge.runtime import Runtime
+from bridge.statusfile import status_path
 from bridge.tui.engine import run_with_console
 
 log = logging.getLogger("bridge")
 
 
 def log_file() -> Path:
-    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
-    return base / f"scope-bridge-{os.getuid()}" / "console.log"
+    """The console log in the private runtime directory (checked; `RuntimeDirError` if not)."""
+    return private_dir() / "console.log"
 
 
 def run_console(show: Show) -> int:
+    """Run the show with its console; the exit code (`BridgeStopped` if the bridge died)."""
     path = log_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        filename=path,
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s %(message)s",
-    )
+    handler = logging.StreamHandler(os.fdopen(open_append(path), "a", encoding="utf-8"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     for noisy in ("aioice", "aiortc", "httpx", "httpcore", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    log.info("console: show %s", show.path)
+    log.info("console: show %s (pid %d)", show.path, os.getpid())
     terminal_out, terminal_err = os.dup(1), os.dup(2)
-    with open(path, "ab", buffering=0) as sink:
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
+    sink = open_append(path)
+    os.dup2(sink, 1)
+    os.dup2(sink, 2)
+    os.close(sink)
     try:
         return asyncio.run(_main(show, path, terminal_out, terminal_err))
     except KeyboardInterrupt:
@@ -55,10 +56,15 @@ def run_console(show: Show) -> int:
 
 async def _main(show: Show, path: Path, stdout: int, stderr: int) -> int:
     cancel_on_signals()
+    runtime = Runtime(show)
+    add_status_file(runtime, status_path())  # `scope-bridge status` works here too
     try:
         return await run_with_console(
-            Runtime(show), console_args=("--log", str(path)), stdout=stdout, stderr=stderr
+            runtime, console_args=("--log", str(path)), stdout=stdout, stderr=stderr
         )
     except asyncio.CancelledError:
         log.info("console: stopped by a signal")
         return 0
+    except BridgeError as exc:  # the terminal gets the sentence; the log keeps the detail
+        log.error("%s", exc, exc_info=exc.__cause__)
+        raise

@@ -72,6 +72,8 @@ class RemoteHost:
                 late = f"the bridge did not answer ({method}) within {timeout:g} s"
                 raise BridgeError(late) from None
             self.gone = f"the bridge process went away ({exc})"
+            if self.on_gone is not None:  # whichever call notices first closes the console
+                self.on_gone()
             raise BridgeGone(self.gone) from exc
 
     def _receive(self, deadline: float, method: str) -> None:
@@ -141,15 +143,14 @@ class RemoteHost:
     async def run_bridge(self) -> None:
         """Watch the bridge process: return when it finished, raise what stopped it.
 
-        When the process itself goes away (it was told to stop), the console closes too.
+        When the process itself goes away (it was told to stop, or the bridge stopped), the
+        console closes too: `on_gone` is called by whichever call notices it first.
         """
         while True:
             await asyncio.sleep(POLL_S)
             try:
                 state = self.call("bridge_state", timeout=1.0)
             except BridgeGone:
-                if self.on_gone is not None:
-                    self.on_gone()
                 raise
             except BridgeError:
                 continue  # busy for a moment: the status line already says so
