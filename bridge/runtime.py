@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from av import VideoFrame
 
+from bridge import conditions
 from bridge.app import Bridge
 from bridge.config.background import ShowReader
 from bridge.config.load import load_show
@@ -53,6 +54,13 @@ class Runtime:
         self.bridge = Bridge(show)
         scope = show.scope
         headers = auth_headers_from_env(scope.token_env) if scope.token_env else {}
+        if scope.token_env and not headers:
+            self.bridge.report(
+                "scope",
+                f"[scope] token_env names {scope.token_env}, which is not set: "
+                "connecting without a token",
+                key="token",
+            )
         self.client = ScopeClient(ScopeEndpoint(scope.url, headers))
         self.latest_frame: VideoFrame | None = None
         self.server_messages = 0
@@ -84,11 +92,11 @@ class Runtime:
         self.bridge.add_task("chunk-rate", self._follow_chunk_rate)
         self.scope_drops: int | None = None
         """Updates Scope dropped, where the server tells (only the stand-in does)."""
-        self.bridge.add_task("scope-drops", self._watch_drops)
+        self.bridge.add_task("scope-drops", self._watch_drops, forever=False)
         self._recheck = asyncio.Event()
         self.pipeline_notes: list[str] | None = None
         """What the last pipeline check found (None until Scope described its pipelines)."""
-        self.bridge.add_task("pipeline-check", self._check_pipeline)
+        self.bridge.add_task("pipeline-check", self._check_pipeline, forever=False)
         self._mtimes: dict[str, float] = {}
         self._reader = ShowReader(show.path)
         self._reloading = asyncio.Lock()
@@ -105,7 +113,8 @@ class Runtime:
         self._devices.append(lambda: self.devices.lines())  # the current one, after a reload
         self._swaps: set[asyncio.Task[None]] = set()
         if show.server_sinks and self.link is not None:
-            self.bridge.add_task("server-sinks", self._server_sinks)
+            self.bridge.add_task("server-sinks", self._server_sinks, forever=False)
+        self.bridge.add_task("conditions", self._watch_conditions)
 
     # -- hot reload ----------------------------------------------------------------------
     async def reload(self) -> str | None:
@@ -130,7 +139,7 @@ class Runtime:
         try:
             show = await self._reader.load()
         except BridgeError as exc:
-            self.bridge.report("reload", f"kept the running show: {exc}")
+            self.bridge.report("reload", f"kept the running show: {exc}", key="show")
             return str(exc)
         file_url = show.scope.url
         show = replace(show, scope=replace(show.scope, url=self.show.scope.url))
@@ -142,7 +151,7 @@ class Runtime:
         if inputs_changed and running:
             error = await self._swap_inputs(show)
             if error is not None:
-                self.bridge.report("reload", error)
+                self.bridge.report("reload", error, key="show")
                 return error
         url_edited, self._file_url = file_url != self._file_url, file_url
         needs_restart = self._swap_scope(show, url_edited)
@@ -160,9 +169,12 @@ class Runtime:
         self._recheck.set()
         self.reloads += 1
         log.info("reloaded %s", show.path)
+        self.bridge.clear("reload", "show")  # whatever kept the last version out is fixed
         if needs_restart:
             self.bridge.report(
-                "reload", f"changes to {', '.join(needs_restart)} take effect after a restart"
+                "reload",
+                f"changes to {', '.join(needs_restart)} take effect after a restart",
+                key="restart",
             )
         return None
 
@@ -235,7 +247,9 @@ class Runtime:
                 log.info("reload: audio inputs stopped %s, started %s", changed, started)
         except Exception as exc:  # a bug: the rest of the show keeps running
             log.exception("reload: restarting outputs failed")
-            self.bridge.report("reload", f"restarting outputs failed: {type(exc).__name__}: {exc}")
+            self.bridge.report(
+                "reload", f"restarting outputs failed: {type(exc).__name__}: {exc}", key="outputs"
+            )
 
     async def _check_pipeline(self) -> None:
         """Say what the pipeline will ignore (a kv-cache bias knob on longlive): at start, once
@@ -248,14 +262,11 @@ class Runtime:
                 await asyncio.sleep(2.0)  # not up yet: the link says so; ask again
         if schemas is None:
             return  # a Scope that does not describe its pipelines: nothing to check against
-        said: set[str] = set()
         while True:
             pipeline = self.show.scope.pipeline
             found = mismatches(self.show, pipeline, schemas.get(pipeline))
-            for problem in found:
-                if problem not in said:  # once, not again at every reload
-                    self.bridge.report("pipeline", problem)
-            said = set(found)
+            # each one logged once, not again at every reload; gone when the show is fixed
+            self.bridge.problems.sync("pipeline", {("pipeline", p): p for p in found})
             self.pipeline_notes = found
             self._recheck.clear()
             await self._recheck.wait()
@@ -274,6 +285,22 @@ class Runtime:
             if "dropped" in stats:
                 self.scope_drops = int(stats["dropped"])
             await asyncio.sleep(2.0)
+
+    async def _watch_conditions(self) -> None:
+        """Keep Problems in step with what is wrong now (`bridge.conditions`)."""
+        drops = conditions.DropWatch(self.bridge.clock)
+        while True:
+            found = {
+                **conditions.scope_problem(self.connection()),
+                **conditions.midi_problems(self.devices),
+                **conditions.sink_problems(self.router.status()),
+                **conditions.audio_problems(self.audio),
+            }
+            dropped = drops.message(self.scope_drops)
+            if dropped is not None:
+                found[("scope", "drops")] = dropped
+            self.bridge.problems.sync(conditions.SOURCE, found)
+            await asyncio.sleep(0.5)
 
     async def _watch_files(self) -> None:
         """Reload when the show file or one of its includes changes on disk (the times are

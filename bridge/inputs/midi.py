@@ -98,6 +98,18 @@ def message_events(
     return out
 
 
+SEEN_LISTED = 6
+"""How many port names a "no port matches" sentence lists."""
+
+
+def no_match(pattern: PortPattern, names: Sequence[str]) -> str:
+    """Why a device is not connected: its pattern, how it matches, and what ports exist."""
+    seen = ", ".join(repr(n) for n in names[:SEEN_LISTED]) or "no ports at all"
+    if len(names) > SEEN_LISTED:
+        seen += f" and {len(names) - SEEN_LISTED} more"
+    return f"no port matches {pattern.text!r} ({pattern.kind}); seen: {seen}"
+
+
 class _Device:
     """Runtime state of one configured device (touched by its callback thread and the loop)."""
 
@@ -203,14 +215,15 @@ class MidiInputs:
         self._set_api_error(None)
         for dev in wanted:
             if dev.port is not None and dev.port_name not in names:
-                log.warning("MIDI device %s: port %r is gone", dev.config.name, dev.port_name)
+                # debug only: the error below is the Problems entry, logged there once
+                log.debug("MIDI device %s: port %r is gone", dev.config.name, dev.port_name)
                 dev.error = f"port {dev.port_name!r} is gone"
                 port, dev.port, dev.port_name = dev.port, None, None
                 await asyncio.to_thread(close_ports, [port])
             if dev.port is None:
                 match = dev.pattern.first_match(names)
                 if match is None:
-                    dev.error = f"no port matches {dev.pattern.text!r}"
+                    dev.error = no_match(dev.pattern, names)
                 else:
                     await self._open(dev, match, virtual=False)
 
@@ -223,19 +236,17 @@ class MidiInputs:
                 self.api.open_input, port_name, callback, virtual=virtual
             )
         except DeviceError as exc:
-            if dev.error != str(exc):
-                log.warning("MIDI device %s: %s", dev.config.name, exc)
-            dev.error = str(exc)
+            dev.error = str(exc)  # shown in Problems (and logged there, once)
             return
         dev.port, dev.port_name, dev.error = port, port_name, None
-        log.info("MIDI device %s: connected to %r", dev.config.name, port_name)
+        log.debug("MIDI device %s: connected to %r", dev.config.name, port_name)
         if dev.was_connected and self._on_reconnected is not None:
             self._on_reconnected(dev.config.name)
         dev.was_connected = True
 
     def _set_api_error(self, error: str | None) -> None:
         if error is not None and error != self.api_error:
-            log.warning("%s; continuing without MIDI until it works", error)
+            log.debug("%s; continuing without MIDI until it works", error)
         self.api_error = error
         if error is not None:
             for dev in self._devices:

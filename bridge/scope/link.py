@@ -167,7 +167,8 @@ class ScopeLink:
                     self._last_error = str(exc)
                 finally:
                     await self._drop_session()
-                log.warning("Scope link down: %s", self._last_error)
+                # the Problems entry says why, once per reason (bridge.conditions)
+                log.debug("Scope link down: %s", self._last_error)
                 if healthy_since is not None and (
                     self._clock() - healthy_since >= self.backoff.healthy_s
                 ):
@@ -205,7 +206,8 @@ class ScopeLink:
         await session.open(self._initial_parameters())
         self._connects += 1
         self._last_error = None
-        log.info("Scope link up (%s, connect #%d)", self.client.endpoint.display, self._connects)
+        # debug: headless logs the state change and Problems its end, once each
+        log.debug("Scope link up (%s, connect #%d)", self.client.endpoint.display, self._connects)
         if self._on_connected is not None:
             self._on_connected()
 

@@ -269,4 +269,4 @@ class ScopeSession:
             try:
                 await self._client.close_session(self.session_id)
             except ScopeError as exc:
-                log.info("Closing the Scope session: %s", exc)
+                log.debug("Closing the Scope session: %s", exc)  # Scope gone: Problems says so

@@ -119,15 +119,26 @@ class SinkWorker:
     def _run(self) -> None:
         try:
             while not self._stop.is_set():
-                frame = self._slot.take(self._poll)
-                if self._close_wanted:
-                    self._close_wanted = False
+                try:
+                    self._step()
+                except Exception as exc:  # a fault of this loop itself: a status, and go on
+                    log.debug("frame output %r: worker loop failed", self.name, exc_info=exc)
+                    self._last_error = one_line(exc)
+                    self._failed = True
+                    self._retry_at = time.perf_counter() + self._retry_after
                     self._close_sink()
-                # A frame offered just before a failure or a disable is dropped here.
-                if frame is not None and self.accepting:
-                    self._send(frame)
+                    self._stop.wait(self._retry_after)
         finally:
             self._close_sink()
+
+    def _step(self) -> None:
+        frame = self._slot.take(self._poll)
+        if self._close_wanted:
+            self._close_wanted = False
+            self._close_sink()
+        # A frame offered just before a failure or a disable is dropped here.
+        if frame is not None and self.accepting:
+            self._send(frame)
 
     def _send(self, frame: PendingFrame) -> None:
         try:
@@ -137,7 +148,7 @@ class SinkWorker:
             return
         now = time.perf_counter()
         if self._failed:
-            log.info("Frame output %r is sending again.", self.name)
+            log.debug("Frame output %r is sending again.", self.name)
         self._failed = False
         self._errors_in_row = 0
         self._sent += 1
@@ -152,8 +163,8 @@ class SinkWorker:
             return
         self._errors_in_row = 0
         self._retry_at = time.perf_counter() + self._retry_after
-        if not self._failed:
-            log.warning(
+        if not self._failed:  # at debug: the Problems entry is the one line that says it
+            log.debug(
                 "Frame output %r failed (%s); retrying every %g s.",
                 self.name,
                 self._last_error,

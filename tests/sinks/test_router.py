@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from fractions import Fraction
@@ -86,6 +87,8 @@ async def test_raising_sink_fails_in_one_line_and_others_continue(
     make_router: RouterFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     """After max_errors in a row the sink is failed (one log line), closed, retried later."""
+    # at debug: in a running show the Problems entry is the line a person reads
+    caplog.set_level(logging.DEBUG, logger="bridge.sinks")
     broken, good = BrokenSink(), RecordingSink("good")
     router = make_router([broken, good], max_errors=3, retry_after=0.3)
     push_times: list[float] = []

@@ -1,4 +1,9 @@
-"""The Problems panel: what the bridge reported, plus what the console itself ran into."""
+"""The Problems panel: what is wrong now in the bridge, plus what the console ran into.
+
+The bridge's entries come and go with their causes (`bridge.problems`); the console's own
+notes (a reload that failed from a key press, a bridge that stopped) stay until it clears
+them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ from rich.text import Text
 
 from bridge.snapshot import Snapshot
 from bridge.tui.widgets.panel import Lines, Panel
+
+
+def reported(note: str, problems: tuple[str, ...]) -> bool:
+    return any(note in problem for problem in problems)
 
 
 class ProblemsPanel(Panel):
@@ -31,6 +40,11 @@ class ProblemsPanel(Panel):
         self.notes.pop(key, None)
 
     def build(self, snap: Snapshot) -> Lines:
+        for key, note in list(self.notes.items()):
+            # the bridge reports it too (a failed reload): shown once, and the bridge's entry
+            # is the one that goes when the cause does (a later fix from the editor)
+            if reported(note, snap.problems):
+                del self.notes[key]
         messages = [*(f"{k}: {m}" for k, m in self.notes.items()), *snap.problems]
         self.border_subtitle = str(len(messages)) if messages else ""
         if not messages:
