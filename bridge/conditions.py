@@ -2,20 +2,25 @@
 
 Devices, frame outputs and the Scope link keep their own state (a controller waiting for its
 port, a frame output that failed, a link that lost Scope). `current` reads that state and
-says, for each thing that is not working, where it is and why; the runtime syncs the result
+says, for each thing that is not working, where it is and why; `watch` syncs the result
 into the bridge's `ProblemBook` twice a second, so an entry appears when its cause does and
 goes away when the controller is plugged back in, the output sends again, or Scope is back.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bridge.devices import Devices
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput
 from bridge.problems import Identity
 from bridge.sinks.base import SinkStatus
+
+if TYPE_CHECKING:
+    from bridge.runtime import Runtime
 
 SOURCE = "conditions"
 """The `ProblemBook` source these problems belong to."""
@@ -102,3 +107,20 @@ def scope_problem(connection: Mapping[str, object] | None) -> dict[Identity, str
     if up or not error:
         return {}
     return {("scope", "link"): str(error)}
+
+
+async def watch(runtime: Runtime, every_s: float = 0.5) -> None:
+    """Keep the runtime's Problems in step with what is wrong now, until cancelled."""
+    drops = DropWatch(runtime.bridge.clock)
+    while True:
+        found = {
+            **scope_problem(runtime.connection()),
+            **midi_problems(runtime.devices),
+            **sink_problems(runtime.router.status()),
+            **audio_problems(runtime.audio),
+        }
+        dropped = drops.message(runtime.scope_drops)
+        if dropped is not None:
+            found[("scope", "drops")] = dropped
+        runtime.bridge.problems.sync(SOURCE, found)
+        await asyncio.sleep(every_s)

@@ -114,7 +114,7 @@ class Runtime:
         self._swaps: set[asyncio.Task[None]] = set()
         if show.server_sinks and self.link is not None:
             self.bridge.add_task("server-sinks", self._server_sinks, forever=False)
-        self.bridge.add_task("conditions", self._watch_conditions)
+        self.bridge.add_task("conditions", lambda: conditions.watch(self))
 
     # -- hot reload ----------------------------------------------------------------------
     async def reload(self) -> str | None:
@@ -285,22 +285,6 @@ class Runtime:
             if "dropped" in stats:
                 self.scope_drops = int(stats["dropped"])
             await asyncio.sleep(2.0)
-
-    async def _watch_conditions(self) -> None:
-        """Keep Problems in step with what is wrong now (`bridge.conditions`)."""
-        drops = conditions.DropWatch(self.bridge.clock)
-        while True:
-            found = {
-                **conditions.scope_problem(self.connection()),
-                **conditions.midi_problems(self.devices),
-                **conditions.sink_problems(self.router.status()),
-                **conditions.audio_problems(self.audio),
-            }
-            dropped = drops.message(self.scope_drops)
-            if dropped is not None:
-                found[("scope", "drops")] = dropped
-            self.bridge.problems.sync(conditions.SOURCE, found)
-            await asyncio.sleep(0.5)
 
     async def _watch_files(self) -> None:
         """Reload when the show file or one of its includes changes on disk (the times are
