@@ -1,7 +1,7 @@
 """The status file: each running bridge's snapshot as JSON, for `scope-bridge status`.
 
 Every bridge, headless or with its console, writes ``status-<pid>.json`` in the private
-runtime directory twice a second (two bridges never share one file; the JSON names the
+runtime directory twice a second, off its loop (two bridges never share one file; the JSON names the
 show and the pid) and removes it when it stops. `scope-bridge status` picks the one
 running bridge, or the one ``--pid`` names, and lists them when there are several. A file
 left by a bridge that was killed is recognised by its dead pid, ignored and removed.
@@ -95,6 +95,10 @@ def choose(directory: Path, pid: int | None) -> Running:
     return bridges[0]
 
 
+def _write(path: Path, snap: Snapshot, pid: int) -> None:
+    write_atomic(path, snap.to_json(pid=pid))
+
+
 async def keep_status(
     snapshot: Callable[[], Snapshot],
     path: Path,
@@ -102,13 +106,18 @@ async def keep_status(
 ) -> None:
     """Rewrite ``path`` every `EVERY_S` until cancelled, then remove it.
 
-    ``report`` is told why a write failed (None once writing works again).
+    The snapshot is taken on the loop; encoding and writing it happen on a worker thread
+    (a slow disk stalled the loop for milliseconds). ``report`` is told why a write failed
+    (None once writing works again).
     """
     failing = False
+    pid = os.getpid()
+    writing: asyncio.Future[None] | None = None
     try:
         while True:
+            writing = asyncio.ensure_future(asyncio.to_thread(_write, path, snapshot(), pid))
             try:
-                write_atomic(path, snapshot().to_json(pid=os.getpid()))
+                await asyncio.shield(writing)
             except OSError as exc:
                 failing = True
                 report(f"cannot write the status file {path}: {exc.strerror or exc}")
@@ -118,5 +127,8 @@ async def keep_status(
                     report(None)
             await asyncio.sleep(EVERY_S)
     finally:
+        if writing is not None and not writing.done():
+            with contextlib.suppress(Exception):  # let it land, so the unlink is the last word
+                await writing
         with contextlib.suppress(OSError):
             os.unlink(path)

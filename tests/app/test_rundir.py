@@ -4,6 +4,8 @@ status file per bridge. Real directories, real `chown` (the tests run as root), 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -16,9 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from bridge.app import Bridge
 from bridge.rundir import RuntimeDirError, open_append, private_dir, write_atomic
+from bridge.snapshot import take
+from bridge.statusfile import keep_status
 from tests.app.test_cli_errors import command, one_sentence
 from tests.app.test_listen_cli import SHOW, free_port, stop
+from tests.core.showkit import core_show
+from tests.sim.simkit import wait_for
 
 NOBODY = 65534
 
@@ -184,3 +191,25 @@ def test_two_bridges_have_a_status_file_each_and_status_picks_one(
     one_sentence(
         command("status", "--pid", str(first.pid)), f"no running bridge with pid {first.pid}"
     )
+
+
+async def test_a_status_file_that_cannot_be_written_is_reported_then_cleared(
+    tmp_path: Path,
+) -> None:
+    """A --status-file in a folder that is not there yet: said once, cleared once it is."""
+    bridge = Bridge(core_show())
+    said: list[str | None] = []
+    path = tmp_path / "later" / "status.json"
+    task = asyncio.create_task(keep_status(lambda: take(bridge), path, said.append))
+    try:
+        await wait_for(lambda: len(said) >= 1, 5, "the failure")
+        assert said[0] == f"cannot write the status file {path}: No such file or directory"
+        path.parent.mkdir()
+        await wait_for(lambda: path.exists(), 5, "the file")
+        assert said[-1] is None
+        assert json.loads(path.read_text())["pid"] == os.getpid()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert not path.exists(), "removed when the bridge stops"
