@@ -165,3 +165,33 @@ def test_an_unsafe_runtime_directory_is_one_sentence(tmp_path: Path) -> None:
     done = command("run", "--headless", str(show), env=env)
     one_sentence(done, "refusing to keep runtime files in", "it is not a directory")
     assert command("status", env=env).returncode == 1
+
+
+BUGGY = """
+import sys
+import bridge.cli as cli
+
+def broken(args):
+    return 1 // 0
+
+cli._ports = broken  # a planted bug in a command
+sys.exit(cli.main(["ports"]))
+"""
+
+
+def test_a_bug_is_one_sentence_and_its_traceback_goes_to_a_file(tmp_path: Path) -> None:
+    env = private_env(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", BUGGY],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env=env,
+        check=False,
+    )
+    err = one_sentence(done, "error: scope-bridge failed unexpectedly (ZeroDivisionError")
+    (line,) = err.strip().splitlines()
+    crash = Path(line.rpartition("the details are in ")[2])
+    assert crash.parent == Path(env["XDG_RUNTIME_DIR"]) / f"scope-bridge-{os.getuid()}"
+    assert "Traceback" in crash.read_text()
+    assert "ZeroDivisionError" in crash.read_text()
