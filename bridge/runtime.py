@@ -414,7 +414,7 @@ class Runtime:
             support, [ServerSinkRequest(s.kind, s.name, s.enabled) for s in self.show.server_sinks]
         )
         for reason in plan.refused:
-            self.bridge.report("server sinks", reason)
+            self.bridge.report("server sinks", reason, key=reason)  # one entry each
         if plan.output_sinks:
             self.bridge.extra_initial["output_sinks"] = plan.output_sinks
             self.link.send({"output_sinks": plan.output_sinks})
