@@ -236,7 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     ports.set_defaults(func=_ports)
 
     status = sub.add_parser("status", help="print a running bridge's snapshot as JSON")
-    status.add_argument("--pid", type=int, help="the bridge to ask, when several run")
+    status.add_argument(
+        "--pid",
+        type=int,
+        help="the bridge to ask, by its process id, when several run "
+        "(default: the one running; `--list` shows them)",
+    )
     status.add_argument("--list", action="store_true", help="list the running bridges")
     status.add_argument(
         "--status-file",
