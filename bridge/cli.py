@@ -246,9 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--status-file",
         metavar="PATH",
-        help="read this file (what `run --headless --status-file PATH` writes); by default "
+        help="read this file (what `run --headless --status-file PATH` writes) (default: "
         "the running bridge's status-<pid>.json in scope-bridge-$UID in $XDG_RUNTIME_DIR "
-        "or the temp dir",
+        "or the temp dir)",
     )
     status.set_defaults(func=_status)
     return parser
