@@ -229,9 +229,9 @@ class Runtime:
         """Restart what a reload changed among frame outputs and audio inputs (old files and
         names let go of first); these cannot fail to open (an unavailable one says so)."""
         try:
-            if sinks:  # the old outputs let go of their names and files before the new open
-                old, self.router = self.router, FrameRouter([])
-                await old.close()
+            if sinks:  # the old outputs let go of their names and files before the new open;
+                # they stay on screen until they have (a recording is finishing its file)
+                await self.router.close()
                 self.router = self._build_router(show)
                 log.info("reload: frame outputs restarted")
             new = {d.name: d for d in show.audio}

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 _POLL = 0.25
 """How often idle sink threads look at their stop flag (s); a stop also wakes them at once."""
 
+_JOIN_S = 10.0
+"""How long closing waits for a sink thread: a recorder flushing its encoder on a busy machine
+takes seconds, and leaving it early leaves a file without its index."""
+
 
 class FrameRouter:
     """Fans decoded video frames out to sinks; see the module rules. Threads start at once."""
@@ -49,6 +53,7 @@ class FrameRouter:
             self._workers[sink.name] = SinkWorker(sink, max_errors, retry_after, _POLL)
         self._rate = RateMeter(default_fps)
         self._index = 0
+        self._closing = False
         for worker in self._workers.values():
             worker.start()
 
@@ -59,6 +64,8 @@ class FrameRouter:
 
     def push(self, frame: Any) -> None:
         """Hand over one ``av.VideoFrame`` (loop thread). Returns at once; never raises."""
+        if self._closing:
+            return
         now = time.perf_counter()
         self._rate.tick(now)
         self._index += 1
@@ -81,12 +88,16 @@ class FrameRouter:
         worker.set_enabled(enabled)
 
     async def close(self) -> None:
-        """Stop every thread and close every sink, without blocking the loop."""
+        """Stop every thread and close every sink (a recording finishes its file), without
+        blocking the loop. The sinks stay in ``status`` until they are closed."""
+        self._closing = True
         for worker in self._workers.values():
             worker.stop()
         await asyncio.to_thread(self._join)
 
     def _join(self) -> None:
         for worker in self._workers.values():
-            if not worker.join(timeout=2.0):
-                log.warning("Frame output %r did not stop within 2 s; leaving it.", worker.name)
+            if not worker.join(timeout=_JOIN_S):
+                log.warning(
+                    "Frame output %r did not stop within %.0f s; leaving it.", worker.name, _JOIN_S
+                )

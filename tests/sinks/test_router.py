@@ -184,6 +184,37 @@ async def test_close_closes_every_sink(make_router: RouterFactory) -> None:
     assert (a.closed, b.closed) == (1, 1)
 
 
+class SlowClosingSink(RecordingSink):
+    """A recorder finishing its file: closing takes longer than a moment."""
+
+    def __init__(self, close_s: float) -> None:
+        super().__init__("rec")
+        self.close_s = close_s
+        self.finished = False
+
+    def close(self) -> None:
+        time.sleep(self.close_s)
+        self.finished = True
+        super().close()
+
+
+async def test_close_waits_for_a_slow_close_and_ignores_frames_meanwhile() -> None:
+    """A sink that takes 3 s to close (an encoder flushing on a busy machine) is waited for,
+    not left half-written; frames pushed while closing go nowhere and the loop stays free."""
+    sink = SlowClosingSink(3.0)
+    router = FrameRouter([sink])
+    router.push(stamped(1))
+    await until(lambda: bool(sink.frames))
+    closing = asyncio.create_task(router.close())
+    await asyncio.sleep(0.1)
+    router.push(stamped(2))  # must not raise, must not reach the sink
+    assert [s.name for s in router.status()] == ["rec"], "a closing sink stays on screen"
+    await closing
+    assert sink.finished
+    assert sink.closed == 1
+    assert len(sink.frames) == 1
+
+
 async def test_announced_rate_follows_the_input_rate(make_router: RouterFactory) -> None:
     """At 15 fps input the sinks are told 15 fps after the first measured second."""
     sink = RecordingSink()
