@@ -27,7 +27,10 @@ def detail(message: object, status: int) -> web.Response:
 
 async def read_json(request: web.Request) -> tuple[Any, web.Response | None]:
     """The request body as JSON, or the 422 FastAPI sends for a body that is not JSON."""
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except ConnectionResetError:  # the client left mid-body: nobody reads the answer
+        return None, detail("the request body was cut off", 400)
     try:
         return json.loads(raw), None
     except (json.JSONDecodeError, UnicodeDecodeError):

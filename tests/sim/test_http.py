@@ -203,3 +203,23 @@ async def test_invalid_json_body_is_422() -> None:
         response = await http.post(f"{base}/api/v1/pipeline/load", content=b"{nope")
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+async def test_a_client_leaving_mid_body_is_no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """A bridge killed mid-POST leaves a cut-off body; the stand-in shrugs, with no traceback."""
+    async with running_sim() as (_, base):
+        host, port = base.removeprefix("http://").split(":")
+        for _ in range(3):
+            _reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(
+                b"POST /api/v1/pipeline/load HTTP/1.1\r\nHost: x\r\n"
+                b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"pipe'
+            )
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            writer.transport.abort()
+        await asyncio.sleep(0.2)
+        async with httpx.AsyncClient() as http:  # and it still answers
+            assert (await http.get(f"{base}/health")).status_code == 200
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert not tracebacks, [r.getMessage() for r in tracebacks]
