@@ -1,4 +1,5 @@
-"""The `scope-bridge` command: run (console or headless), sim, check, status, monitor, learn.
+"""The `scope-bridge` command: run (console or headless), sim, check, doctor, status, monitor,
+learn.
 
 Whatever goes wrong, a command says it in one sentence on stderr and exits non-zero: our
 own errors, an OS error (a port, a file), a bridge that stopped. A reader that closes the
@@ -53,6 +54,26 @@ def _check(args: argparse.Namespace) -> int:
             f"{len(show.bindings)} mappings, {len(show.files)} file(s)"
         )
     return 1 if failed else 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    """Everything the machine and the show need, one line each; 1 if something is missing."""
+    from bridge import doctor
+
+    show = None
+    if args.show:
+        try:
+            show = load_show(args.show, resolve=True)
+        except ConfigErrors as exc:
+            for error in exc.errors:
+                print(f"error: {error}", file=sys.stderr)
+            print(f"{args.show}: {len(exc.errors)} errors: fix them first", file=sys.stderr)
+            return 1
+        if args.scope_url:
+            show = with_scope_url(show, args.scope_url)
+    findings = asyncio.run(doctor.diagnose(show))
+    print(doctor.to_json(findings) if args.json else doctor.render(findings))
+    return doctor.exit_status(findings)
 
 
 def _logging(verbose: bool) -> None:
@@ -180,6 +201,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="show or profile TOML files")
     check.set_defaults(func=_check)
+
+    doc = sub.add_parser(
+        "doctor",
+        help="before the show: what this machine and show need, one line each",
+        description="Check Python and packages, MIDI APIs and the show's controllers, audio "
+        "inputs, frame outputs, OSC ports, the runtime directory and Scope (reachable, its "
+        "version, the show's pipeline and size). Changes nothing; every probe is bounded. "
+        "Exits 1 when something the show needs is missing.",
+    )
+    doc.add_argument("show", nargs="?", help="the show's TOML file (default: the machine only)")
+    doc.add_argument("--json", action="store_true", help="the findings as JSON, for scripts")
+    doc.add_argument(
+        "--scope-url", metavar="URL", help="check this Scope instead of the show's [scope] url"
+    )
+    doc.set_defaults(func=_doctor)
 
     run = sub.add_parser("run", help="run a show (the console, or --headless)")
     run.add_argument("show", help="the show's TOML file")
