@@ -213,7 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("show", nargs="?", help="the show's TOML file (default: the machine only)")
     doc.add_argument("--json", action="store_true", help="the findings as JSON, for scripts")
     doc.add_argument(
-        "--scope-url", metavar="URL", help="check this Scope instead of the show's [scope] url"
+        "--scope-url",
+        metavar="URL",
+        help="check this Scope instead (default: the show's [scope] url)",
     )
     doc.set_defaults(func=_doctor)
 

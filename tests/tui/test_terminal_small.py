@@ -83,7 +83,7 @@ def console(tmp_path: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    command = f"cd {REPO} && TERM=xterm-256color .venv/bin/scope-bridge run {show}"
+    command = f"cd {REPO} && TERM=xterm-256color {sys.executable} -m bridge run {show}"
     width, height = SIZE
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), command],
