@@ -119,6 +119,11 @@ def learn(show: Show, target: str, timeout: float = 60.0) -> int:
     """Bind the next control moved to ``target`` and write it into the show file (the
     target is checked against the show first: nobody moves a knob for nothing)."""
     problem = target_problem(target, show)
+    if not show.midi and not show.osc:
+        problem = (
+            "the show has no MIDI or OSC device to learn from "
+            "(add one under [devices.midi.NAME] or [devices.osc.NAME])"
+        )
     if problem:
         raise BridgeError(f"cannot learn {target} for {show.path}: {problem}")
     session = Learn(target)

@@ -97,3 +97,20 @@ def test_learn_writes_the_binding_and_keeps_comments(tmp_path: Path) -> None:
     binding = load_show(show).bindings[-1]
     assert binding.source.address == "/knob"
     assert binding.target == "prompt.forest.weight"
+
+
+def test_learn_without_devices_says_so_before_asking_for_a_move(tmp_path: Path) -> None:
+    """Nobody is asked to move a knob the bridge cannot hear."""
+    show = tmp_path / "show.toml"
+    show.write_text('schema = 1\n[[prompts]]\nid = "a"\ntext = "a"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "bridge", "learn", str(show), "prompt.a.weight"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "move the control" not in done.stdout
+    assert "no MIDI or OSC device to learn from" in done.stderr
+    assert str(show) in done.stderr
