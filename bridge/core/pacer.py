@@ -14,8 +14,12 @@ Rules of this module (``architecture.md``, "The pacer"):
   overfills the queue; a fast pipeline drains as fast as it really runs. Until the first
   evidence arrives (or where none ever does) the calls are estimated from the clock at
   the configured chunk rate;
-- ``paused`` is applied by Scope on receipt: a paused change goes at once, alone if the
-  budget is spent (it still counts in the model, since it takes a queue slot);
+- ``paused`` is applied by Scope on receipt: a paused change goes at once even when the
+  budget is spent, with whatever else is dirty (one message, one queue slot, counted in
+  the model), as long as the modelled queue has a free slot;
+- frozen (``paused`` sent true), Scope's track repeats its last frame: frames then are no
+  evidence of calls (the worker may sit in a stalled call), so nothing drains until frames
+  come from the worker again after the unfreeze;
 - the final state is always delivered: whatever stays dirty goes at the wake-up time, or
   at the next evidence when the queue is full;
 - after a reconnect the queue model starts empty (the full state went as
@@ -34,6 +38,8 @@ from bridge.core.payload import PayloadBuilder
 from bridge.core.state import ShowState
 
 MAX_RATE_HZ = 30.0
+QUEUE_SIZE = 8
+"""Scope's parameter queue: a ninth waiting update is dropped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,8 @@ class Pacer:
         """For each message not yet taken, the call (in `calls` units) that takes it."""
         self.sent_count = 0
         self.last_payload: dict[str, Any] = {}
+        self.frozen = bool(state.paused)
+        """Scope was last sent ``paused: true``: its frames are repeats, not calls."""
 
     # -- what Scope is doing ---------------------------------------------------------------
     def set_chunk_rate(self, hz: float, now: float | None = None) -> None:
@@ -84,7 +92,7 @@ class Pacer:
     def observe_calls(self, calls: float, now: float) -> None:
         """Evidence that Scope ran ``calls`` more pipeline calls (frames seen ÷ frames per
         call). From the first evidence on, only evidence drains the modelled queue."""
-        if not (math.isfinite(calls) and calls > 0.0):
+        if not (math.isfinite(calls) and calls > 0.0) or self.frozen:
             return
         if not self.by_evidence:
             self._tick(now)
@@ -125,7 +133,7 @@ class Pacer:
             return None
         self.inflight(now)
         at = self.last_send + self.min_gap
-        if "paused" not in self.state.dirty:
+        if "paused" not in self.state.dirty or len(self.taken) >= QUEUE_SIZE:
             free = self._free_at(now)
             if free is None:
                 return None
@@ -137,16 +145,14 @@ class Pacer:
         if not self.state.dirty or now < self.last_send + self.min_gap:
             return None
         room = self.inflight(now) < self.budget
-        if room:
-            keys = self.state.take_dirty()
-        elif "paused" in self.state.dirty:
-            self.state.dirty.discard("paused")
-            keys = {"paused"}
-        else:
+        if not room and not ("paused" in self.state.dirty and len(self.taken) < QUEUE_SIZE):
             return None
+        keys = self.state.take_dirty()  # a freeze or unfreeze carries what else is waiting
         payload = self.builder.build(self.state, keys, now, self.chunk_period)
         if not payload:
             return None
+        if "paused" in payload:
+            self.frozen = bool(payload["paused"])
         previous = self.taken[-1] if self.taken else self.calls
         self.taken.append(max(self.calls, previous) + 1.0)
         self.last_send = now
@@ -159,3 +165,4 @@ class Pacer:
         self.taken.clear()
         self._tick(now)
         self.last_send = now
+        self.frozen = bool(self.state.paused)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bridge.core import events as ev
@@ -115,6 +115,26 @@ durations_st = st.lists(
     budget=st.integers(1, 3),
     max_rate=st.sampled_from([30.0, 12.0]),
 )
+@example(  # freeze during a 2 s stall: the track's repeated frames are not calls
+    script=[
+        (0.25, ev.ControlChange(0, "ctl", 1, 1, 1)),
+        (0.25, ev.ControlChange(0, "ctl", 1, 4, 1)),
+        (0.25, ev.ControlChange(0, "ctl", 1, 4, 1)),
+        (0.3125, ev.ControlChange(0, "ctl", 1, 4, 1)),
+        (0.0, ev.NoteOn(0, "ctl", 1, 40, 100)),
+        (0.25, ev.ControlChange(0, "ctl", 1, 4, 1)),
+        (0.25, ev.ControlChange(0, "ctl", 1, 4, 1)),
+        (0.125, ev.ControlChange(0, "ctl", 1, 4, 1)),
+        (0.0, ev.ControlChange(0, "ctl", 1, 4, 1)),
+        (0.25, ev.ControlChange(0, "ctl", 1, 4, 1)),
+    ],
+    shape=[16.0],
+    period=0.125,
+    k=1,
+    delay_calls=0.0,
+    budget=1,
+    max_rate=30.0,
+)
 def test_no_drop_and_the_final_state_for_any_server_and_input(
     script: list[tuple[float, ev.Event]],
     shape: list[float],
@@ -138,6 +158,13 @@ def test_no_drop_and_the_final_state_for_any_server_and_input(
         run.feed(event)
     run.run_until(run.now + sum(durations) + 30 * period + 5.0)
     state = run.state
+    if state.paused:  # frozen, changes wait for the unfreeze (Scope shows none of them)
+        assert worker.dropped == 0
+        run.feed(ev.NoteOff(0, "ctl", 1, 40))  # in case the script left it held
+        run.feed(ev.NoteOn(0, "ctl", 1, 40, 100))
+        run.feed(ev.NoteOff(0, "ctl", 1, 40))
+        assert not state.paused
+        run.run_until(run.now + sum(durations) + 30 * period + 5.0)
     assert worker.dropped == 0
     times = [t for t, _ in run.sends]
     assert all(b - a >= 1.0 / max_rate - 1e-9 for a, b in itertools.pairwise(times))
@@ -223,3 +250,25 @@ def test_updates_land_within_two_calls_on_a_steady_server() -> None:
         send = next(s for s in sends if s >= t_in)
         worst = max(worst, applied[send] - t_in)
     assert worst <= 2 * period + 1 / 30 + 1e-6, worst
+
+
+def test_a_freeze_during_a_stall_is_not_taken_for_progress() -> None:
+    """Frozen, Scope repeats its last frame; if its worker is stuck in a 2 s call meanwhile,
+    those repeats are no calls: a fader storm and freeze mashing then drop nothing."""
+    period = 1 / 56
+    worker = ScopeWorker(calls([period] * 60 + [2.5], period), 1, 0.02, period)
+    run = Show(worker, 1)
+    run.run_until(60 * period + 0.05)  # into the stall
+    for _ in range(5):  # freeze, unfreeze, ... and the last one leaves it frozen
+        run.feed(ev.NoteOn(0, "ctl", 1, 40, 100))
+        run.feed(ev.NoteOff(0, "ctl", 1, 40))
+        fader(run, 0.2)
+    assert run.state.paused
+    fader(run, 1.0)
+    run.feed(ev.NoteOn(0, "ctl", 1, 40, 100))  # unfreeze
+    run.feed(ev.NoteOff(0, "ctl", 1, 40))
+    run.run_until(run.now + 4.0)
+    assert worker.dropped == 0
+    assert worker.max_found < 8
+    assert worker.params["prompts"] == prompt_list(run.state, 0.01)
+    assert worker.params["paused"] is False
