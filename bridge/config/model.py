@@ -33,10 +33,11 @@ class ScopeConfig:
     transport: Literal["webrtc", "rest"] = "webrtc"
     token_env: str = ""
     """Name of an environment variable holding a bearer token (the token is never logged)."""
-    frames_per_chunk: int = 12
-    """Frames Scope generates per pipeline call (one parameter update is applied per chunk)."""
+    frames_per_chunk: int = 0
+    """Frames Scope generates per pipeline call (one parameter update is applied per chunk);
+    0 = the figure of the known pipeline (`bridge.scope.pipelines`)."""
     chunk_rate_hz: float = 0.0
-    """Fixed chunk rate; 0 = estimate it from the received frame rate."""
+    """Fixed chunk rate, paced by the clock alone; 0 = pace by the frames Scope sends."""
     idle_chunk_rate_hz: float = 1.3
     """Chunk rate assumed while no video flows."""
     watchdog_s: float = 2.0

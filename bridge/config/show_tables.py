@@ -103,7 +103,7 @@ SCOPE: tuple[Field, ...] = (
     ("height", _size),
     ("transport", _choice("webrtc", "rest")),
     ("token_env", _string),
-    ("frames_per_chunk", _integer(12, 1, 240)),
+    ("frames_per_chunk", _integer(0, 0, 240)),
     ("chunk_rate_hz", _number(0.0, 0.0, 60.0)),
     ("idle_chunk_rate_hz", _number(1.3, 0.1, 60.0)),
     ("watchdog_s", _number(2.0, 0.2, 60.0)),

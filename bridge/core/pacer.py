@@ -94,10 +94,17 @@ class Pacer:
         call). From the first evidence on, only evidence drains the modelled queue."""
         if not (math.isfinite(calls) and calls > 0.0) or self.frozen:
             return
+        self.expect_evidence(now)
+        self.calls += calls
+
+    def expect_evidence(self, now: float) -> None:
+        """Evidence will come (a session whose frames the shell counts): from now on only
+        evidence drains the modelled queue, even before the first of it. A pipeline whose
+        first call takes long, or a stream paused before its first frame, then holds
+        updates back instead of the clock overfilling Scope's queue."""
         if not self.by_evidence:
             self._tick(now)
             self.by_evidence = True
-        self.calls += calls
 
     def _tick(self, now: float) -> None:
         """Before any evidence: the calls the clock says Scope ran at the chunk rate."""

@@ -8,8 +8,9 @@ v0.2.4; ``scope-protocol.md`` §3 and §8):
 - the frames of a call reach the bridge ``delay`` seconds after the call ends, spread over
   the call's duration (the server paces its track), and are the bridge's only evidence;
 - ``paused`` freezes the video track on receipt: it repeats its last frame at the frame
-  rate (so frames keep arriving); the worker pauses when it takes the message, and while
-  paused takes one update every 10 ms and makes no frames;
+  rate (so frames keep arriving), or sends nothing before its first frame; the worker
+  pauses when it takes the message, and while paused takes one update every 10 ms and
+  makes no frames;
 - a transition's target becomes the prompts once applied (final states, not blends).
 No clock: time only moves through `advance(t)`.
 """
@@ -44,6 +45,7 @@ class ScopeWorker:
         self.next_step = start
         self.frames: list[float] = []  # arrival times at the bridge (a heap)
         self.repeat_at: float | None = None  # next repeated frame while the track is paused
+        self.shown = False  # a frame reached the bridge: a frozen track has one to repeat
         self.dropped = 0
         self.resets = 0
         self.max_found = 0
@@ -100,7 +102,10 @@ class ScopeWorker:
             return True
         if self.frames and self.frames[0] <= t:
             heapq.heappop(self.frames)
-            return not self.track_paused
+            if self.track_paused:
+                return False
+            self.shown = True
+            return True
         return False
 
     def receive(self, t: float, payload: dict[str, Any]) -> None:
@@ -109,7 +114,8 @@ class ScopeWorker:
         self.max_found = max(self.max_found, found)
         if "paused" in payload:
             self.track_paused = bool(payload["paused"])
-            self.repeat_at = t + self.frame_period if self.track_paused else None
+            repeat = self.track_paused and self.shown
+            self.repeat_at = t + self.frame_period if repeat else None
         if found >= 8:
             self.dropped += 1
         else:
@@ -118,3 +124,4 @@ class ScopeWorker:
     def initial(self, params: dict[str, Any]) -> None:
         self.params = dict(params)
         self.track_paused = self.worker_paused = bool(params.get("paused", False))
+        self.repeat_at = None

@@ -41,6 +41,8 @@ class Show:
     budget: int = 1
     max_rate: float = 30.0
     guess_hz: float = 1.3
+    expect: bool = False
+    """Evidence expected from the start (a WebRTC session: its frames will be counted)."""
     state: ShowState = field(init=False)
     engine: Engine = field(init=False)
     pacer: Pacer = field(init=False)
@@ -61,6 +63,8 @@ class Show:
         )
         self.worker.initial(builder.full(self.state, "longlive"))
         self.pacer.reset(0.0)
+        if self.expect:
+            self.pacer.expect_evidence(0.0)
 
     def _poll(self) -> None:
         msg = self.pacer.poll(self.now)
@@ -145,7 +149,8 @@ def test_no_drop_and_the_final_state_for_any_server_and_input(
     max_rate: float,
 ) -> None:
     """Stalls, late frames, pauses, any chunk size: Scope drops nothing and ends where the
-    show ends."""
+    show ends (a show that ends frozen is thawed first: while frozen, Scope's repeated
+    picture is no evidence, so changes wait for the unfreeze)."""
     durations = [min(3.0, s * period) for s in shape]
     worker = ScopeWorker(calls(durations, period), k, delay_calls * period + 0.02, period / k)
     run = Show(worker, k, budget=budget, max_rate=max_rate)
@@ -272,3 +277,43 @@ def test_a_freeze_during_a_stall_is_not_taken_for_progress() -> None:
     assert worker.max_found < 8
     assert worker.params["prompts"] == prompt_list(run.state, 0.01)
     assert worker.params["paused"] is False
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    first=st.floats(2.0, 30.0),
+    period=st.floats(1 / 60, 1.0),
+    k=st.sampled_from([1, 4, 12]),
+    budget=st.integers(1, 3),
+    paused=st.booleans(),
+)
+def test_a_slow_first_call_overfills_nothing_when_evidence_is_expected(
+    first: float, period: float, k: int, budget: int, paused: bool
+) -> None:
+    """Scope's first call may take many seconds (a GPU pipeline warming up), and a stream
+    frozen before its first frame sends none: with evidence expected from the connect, the
+    clock never drains the modelled queue meanwhile, so a moving fader drops nothing."""
+    worker = ScopeWorker(calls([first], period), k, 0.02, period / k)
+    run = Show(worker, k, budget=budget, expect=True)
+    if paused:
+        run.feed(ev.NoteOn(0, "ctl", 1, 40, 100))  # freeze
+        run.feed(ev.NoteOff(0, "ctl", 1, 40))
+    fader(run, min(first, 10.0), hz=30.0)
+    if paused:
+        run.feed(ev.NoteOn(0, "ctl", 1, 40, 100))  # unfreeze
+        run.feed(ev.NoteOff(0, "ctl", 1, 40))
+    run.run_until(run.now + first + 30 * period + 5.0)
+    assert worker.dropped == 0
+    assert worker.params["prompts"] == prompt_list(run.state, 0.01)
+    assert not worker.params.get("paused")
+
+
+def test_the_clock_alone_overfills_the_queue_during_a_slow_first_call() -> None:
+    """The reason for `expect_evidence`: a 20 s first call with the clock model draining at
+    the guessed rate lets the queue overflow (this is what the property above rules out)."""
+    period = 0.75
+    worker = ScopeWorker(calls([20.0], period), 12, 0.02, period / 12)
+    run = Show(worker, 12)
+    fader(run, 10.0, hz=30.0)
+    run.run_until(run.now + 30.0)
+    assert worker.dropped > 0
