@@ -28,6 +28,7 @@ from bridge.errors import BridgeError
 from bridge.problems import ProblemBook
 from bridge.protocols import ParamTransport
 from bridge.scope.health import Backoff
+from bridge.scope.pipelines import frames_per_call
 from bridge.supervise import RESTARTS, TaskFactory, TaskSpec, supervise
 
 log = logging.getLogger("bridge")
@@ -52,6 +53,8 @@ class Bridge:
         self.restarts = restarts
         """How long a failed task waits before it is started again (`bridge.supervise`)."""
         self.clock = clock
+        self.problems = ProblemBook(clock)
+        """What is wrong now, each problem by identity (see `bridge.problems`)."""
         self.state = ShowState(show)
         self.refused: Refusals = Counter()
         """Non-finite values refused at this edge and in the engine, by (source, reason)."""
@@ -64,10 +67,9 @@ class Bridge:
             inflight_budget=show.output.inflight_budget,
             chunk_rate_hz=show.scope.chunk_rate_hz or show.scope.idle_chunk_rate_hz,
         )
+        self.frames_per_call = self._frames_per_call()
         self.transport = transport
         self.recent: deque[Event] = deque(maxlen=256)
-        self.problems = ProblemBook(clock)
-        """What is wrong now, each problem by identity (see `bridge.problems`)."""
         self.sent_times: deque[float] = deque(maxlen=512)
         self.event_count = 0
         self.tempo: TempoBeat | None = None
@@ -219,6 +221,7 @@ class Bridge:
         engine.t0 = self.engine.t0
         self.show, self.state, self.engine = show, state, engine
         self.pacer.state = state
+        self.frames_per_call = self._frames_per_call()  # a new pipeline or frames_per_chunk
         self.problems.clear_where("mapping")  # those were failures of the old mappings
         self.pump()
 
@@ -227,8 +230,39 @@ class Bridge:
         return {**self.builder.full(self.state, self.show.scope.pipeline), **self.extra_initial}
 
     def connected(self) -> None:
-        """Scope took the full state with the new session: its queue starts empty."""
-        self.pacer.reset(self.clock())
+        """Scope took the full state with the new session: its queue starts empty. Unless
+        ``[scope] chunk_rate_hz`` fixes the pace, only evidence drains the modelled queue
+        from now on (`observe_frames`): nothing drains before the first frame."""
+        now = self.clock()
+        self.pacer.reset(now)
+        if self.evidence_pacing:
+            self.pacer.expect_evidence(now)
+        self.pump()
+
+    @property
+    def evidence_pacing(self) -> bool:
+        """Paced by the frames Scope sends; False when ``chunk_rate_hz`` forces a clock."""
+        return not self.show.scope.chunk_rate_hz
+
+    def _frames_per_call(self) -> int:
+        """Frames one pipeline call makes (the show's setting, else the known pipeline's);
+        a guess is said in Problems until the show names the figure or a known pipeline."""
+        scope = self.show.scope
+        frames, unknown = frames_per_call(scope.pipeline, scope.frames_per_chunk)
+        if unknown is None:
+            self.clear("pacing", "frames")
+        else:
+            self.report("pacing", unknown, key="frames")
+        return frames
+
+    def observe_frames(self, frames: float) -> None:
+        """Scope sent ``frames`` more frames (or its metrics say it made them): evidence that
+        it ran frames ÷ frames-per-call pipeline calls, each of which took at most one update.
+        While the show is paused Scope repeats its frozen picture, which proves nothing, so
+        those frames do not count (held changes go at the unfreeze)."""
+        if not self.evidence_pacing or self.state.paused or frames <= 0:
+            return
+        self.pacer.observe_calls(frames / self.frames_per_call, self.clock())
         self.pump()
 
     def set_chunk_rate(self, measured_fps: float | None) -> None:
@@ -237,10 +271,10 @@ class Bridge:
         if scope.chunk_rate_hz:
             hz = scope.chunk_rate_hz
         elif measured_fps:
-            hz = measured_fps / scope.frames_per_chunk
+            hz = measured_fps / self.frames_per_call
         else:
             hz = scope.idle_chunk_rate_hz
-        self.pacer.set_chunk_rate(hz)
+        self.pacer.set_chunk_rate(hz, self.clock())
 
     def report(self, where: str, message: str, *, key: str = "", ttl: float | None = None) -> None:
         """Say what is wrong at (where, key): shown and logged once, until `clear`ed (or

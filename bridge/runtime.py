@@ -86,6 +86,7 @@ class Runtime:
                 on_message=self._message,
                 ice_servers=ice,
                 watchdog_s=scope.watchdog_s,
+                paused=lambda: self.bridge.state.paused,
             )
             self.bridge.transport = self.link
             self.bridge.add_task("scope", self.link.run)
@@ -423,6 +424,7 @@ class Runtime:
     def _frame(self, frame: VideoFrame) -> None:
         self.latest_frame = frame
         self.router.push(frame)
+        self.bridge.observe_frames(1)  # evidence of Scope's pipeline calls, for the pacer
 
     def _message(self, message: ServerMessage) -> None:
         self.server_messages += 1

@@ -4,7 +4,8 @@
 params) → open a session whose ``initialParameters`` is the FULL current show state (asked of
 ``initial_parameters()`` at every connect) → watch it. A failed or closed connection, a closed
 channel, ``stream_stopped`` or no frame for ``watchdog_s`` (aiortc alone takes ~31 s to notice
-a dead server) ends the session; it reconnects after an exponential backoff. Failures are
+a dead server; a show frozen before Scope's first frame gets none, and is waited for) ends the
+session; it reconnects after an exponential backoff. Failures are
 states with one sentence in ``status().last_error``, never exceptions out of ``run()``.
 It is the ``ParamTransport`` the pacer sends through.
 """
@@ -81,6 +82,7 @@ class ScopeLink:
         ice_servers: tuple[IceServer, ...] | None = None,
         watchdog_s: float = 2.0,
         first_frame_s: float = 10.0,
+        paused: Callable[[], bool] = lambda: False,
         backoff: Backoff | None = None,
         load_timeout_s: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
@@ -94,6 +96,8 @@ class ScopeLink:
         self._ice_servers = ice_servers
         self.watchdog_s = watchdog_s
         self.first_frame_s = first_frame_s
+        self._paused = paused
+        """Whether the show is frozen: Scope sends no frame while frozen before its first."""
         self.backoff = backoff or Backoff()
         self.load_timeout_s = load_timeout_s
         self._clock = clock
@@ -223,7 +227,9 @@ class ScopeLink:
                 return "Reconnect asked for from the console."
             now = self._clock()
             if session.last_frame_t is None:
-                if now - opened > self.first_frame_s:
+                if self._paused():  # frozen before a first frame: none comes until thawed
+                    opened = now
+                elif now - opened > self.first_frame_s:
                     return f"Scope sent no video within {self.first_frame_s:g} s of connecting."
             elif now - session.last_frame_t > self.watchdog_s:
                 return f"No video from Scope for {self.watchdog_s:g} s: reconnecting."
