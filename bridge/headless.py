@@ -14,6 +14,7 @@ import contextlib
 import logging
 import signal
 from pathlib import Path
+from typing import Any
 
 from bridge.errors import BridgeError
 from bridge.runtime import Runtime
@@ -40,8 +41,24 @@ def connection_line(snap: Snapshot) -> str:
             " ·"
         )
     if c.get("transport") == "rest":
-        return f"REST control {'ready' if c.get('ready') else 'not ready'} · {c.get('url')}"
+        return rest_line(c)
     return f"connecting to {c.get('url')} · {c.get('load_state', '')} {c.get('webrtc_state', '')}"
+
+
+def rest_line(c: dict[str, Any]) -> str:
+    """REST control as it is: a session open (and how fast it runs), or plainly none."""
+    url = c.get("url")
+    if c.get("ready"):
+        kind = "headless session" if c.get("headless") else "session"
+        fps = float(c.get("fps_recent") or 0.0)
+        return f"REST control ready · {kind} at {url} · {fps:.1f} fps"
+    if c.get("state") == "no session":
+        return (
+            f"REST control: no Scope session is open at {url}, nothing is applied "
+            "(start one in Scope, or set [scope] start_session = true)"
+        )
+    why = f": {c['last_error']}" if c.get("last_error") else ""
+    return f"REST control {c.get('state', 'not ready')} · {url}{why}"
 
 
 def scope_change(snap: Snapshot) -> tuple[str, str]:
@@ -49,8 +66,7 @@ def scope_change(snap: Snapshot) -> tuple[str, str]:
     c = snap.connection or {}
     url = c.get("url")
     if c.get("transport") == "rest":
-        ready = bool(c.get("ready"))
-        return ("ready" if ready else "not ready"), connection_line(snap)
+        return ("ready" if c.get("ready") else f"rest {c.get('state')}"), connection_line(snap)
     if c.get("channel_open"):
         return "up", f"connected to {url} ({c.get('server_version')})"
     if c.get("last_error") or c.get("reconnect_in_s") is not None:
@@ -66,7 +82,7 @@ def summary_line(snap: Snapshot) -> str:
     drops = snap.extra.get("scope_drops")
     dropped = f", {drops} dropped by Scope" if isinstance(drops, int) else ""
     state, line = scope_change(snap)
-    scope = connection_line(snap) if state in ("up", "ready", "not ready") else line
+    scope = connection_line(snap) if state in ("up", "ready") or state.startswith("rest") else line
     return (
         f"{scope} · frames {frames} · sent {out.sent_total} "
         f"({out.per_s:.1f}/s, in flight {out.inflight}/{out.budget}{dropped}, "

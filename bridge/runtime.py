@@ -33,7 +33,7 @@ from bridge.scope.client import ScopeClient
 from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
 from bridge.scope.link import PipelineRequest, ScopeLink
 from bridge.scope.models import IceServer
-from bridge.scope.rest_transport import RestParamTransport
+from bridge.scope.rest_transport import HeadlessStart, RestParamTransport, resent
 from bridge.scope.session import ServerMessage
 from bridge.sinks import FrameRouter, build_sink
 from bridge.sinks.base import FrameSink, UnavailableSink
@@ -69,9 +69,15 @@ class Runtime:
         self._devices: list[Any] = [self._sink_lines]
         self.router = self._build_router(show)
         if scope.transport == "rest":
-            self.rest = RestParamTransport(self.client)
+            self.rest = RestParamTransport(
+                self.client,
+                start=self._headless_start,
+                sticky=lambda: resent(self.bridge.builder.last, self.show.scope.initial),
+                on_evidence=self.bridge.observe_frames,
+            )
             self.bridge.transport = self.rest
-            self.bridge.add_task("scope-rest", self.rest.run)
+            # it ends for good against a Scope without the session API (said once)
+            self.bridge.add_task("scope-rest", self.rest.run, forever=False)
             self.bridge.add_task("scope-rest-sync", self._rest_sync)
         else:
             ice = None
@@ -432,8 +438,18 @@ class Runtime:
     async def _follow_chunk_rate(self) -> None:
         while True:
             fps = self.link.fps_measured if self.link is not None else None
+            if self.rest is not None:
+                fps = self.rest.pipeline_fps
             self.bridge.set_chunk_rate(fps)
             await asyncio.sleep(1.0)
+
+    def _headless_start(self) -> HeadlessStart | None:
+        """The headless session REST control starts when none is open, if the show asks."""
+        scope = self.show.scope
+        if not scope.start_session:
+            return None
+        load = {"width": scope.width, "height": scope.height}
+        return HeadlessStart(scope.pipeline, load, self.bridge.initial_parameters())
 
     async def _rest_sync(self) -> None:
         """REST has no offer: when it becomes ready, send the full state once."""
@@ -451,10 +467,18 @@ class Runtime:
         if self.link is not None:
             return asdict(self.link.status())
         if self.rest is not None:
+            session = self.rest.session
             return {
                 "url": self.client.endpoint.display,
                 "transport": "rest",
                 "ready": self.rest.ready,
+                "state": self.rest.state,
+                "session": session.session_id if session is not None else None,
+                "headless": session.headless if session is not None else False,
+                "fps_recent": self.rest.pipeline_fps or 0.0,
+                "frames_total": session.frames_out if session is not None else 0,
+                "pipeline_id": self.show.scope.pipeline,
+                "server_version": str(self.client.version) if self.client.version else None,
                 "last_error": self.rest.last_error,
             }
         return None

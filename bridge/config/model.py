@@ -41,6 +41,9 @@ class ScopeConfig:
     idle_chunk_rate_hz: float = 1.3
     """Chunk rate assumed while no video flows."""
     watchdog_s: float = 2.0
+    start_session: bool = False
+    """With ``transport = "rest"``: start a headless session (``session/start``, Scope 0.1.8+)
+    of ``pipeline`` whenever none is open, instead of only saying that none is."""
     ice_servers: tuple[str, ...] | None = None
     """STUN/TURN URLs; None = ask the server; empty = none at all."""
     initial: MappingABC[str, Any] = field(default_factory=dict)

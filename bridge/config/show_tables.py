@@ -92,6 +92,10 @@ def _string(n: Node, key: str) -> str:
     return n.get(key, str)
 
 
+def _flag(n: Node, key: str) -> bool:
+    return n.get(key, bool)
+
+
 def _urls(n: Node, key: str) -> tuple[str, ...]:
     return tuple(n.list_of(key, lambda v: isinstance(v, str), "a STUN/TURN URL"))
 
@@ -107,6 +111,7 @@ SCOPE: tuple[Field, ...] = (
     ("chunk_rate_hz", _number(0.0, 0.0, 60.0)),
     ("idle_chunk_rate_hz", _number(1.3, 0.1, 60.0)),
     ("watchdog_s", _number(2.0, 0.2, 60.0)),
+    ("start_session", _flag),
     ("ice_servers", _urls),
     ("initial", _initial),
 )

@@ -373,3 +373,24 @@ class ScopeClient:
             "/api/v1/session/metrics", "the session metrics", served.SESSION_METRICS
         )
         return SessionMetrics.parse(data) if found else None
+
+    async def start_session(
+        self, pipeline_id: str, parameters: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        """``POST /api/v1/session/start`` (0.1.8+): a headless session of the loaded
+        ``pipeline_id``, starting from ``parameters`` (its input mode and prompts too)."""
+        if not versions.supports_rest_parameters(self.version):
+            raise self._no_rest()
+        body: dict[str, Any] = {
+            "pipeline_id": pipeline_id,
+            "input_mode": parameters.get("input_mode", "text"),
+            "parameters": {k: v for k, v in parameters.items() if k != "pipeline_ids"},
+        }
+        if isinstance(parameters.get("prompts"), list):
+            body["prompts"] = parameters["prompts"]
+        data = await self._json(
+            "POST", "/api/v1/session/start", "the headless session start", body=body
+        )
+        if not isinstance(data, dict):
+            raise ScopeRejected("Scope's answer to the session start is not an object.", 200)
+        return data

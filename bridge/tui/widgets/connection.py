@@ -63,6 +63,8 @@ class ConnectionPanel(Panel):
             lines = [_row("url", url, "bold")]
         else:  # never an ellipsis in an address: it wraps on a row of its own
             lines = [Text(url, style="bold", overflow="fold")]
+        if c.get("transport") == "rest":
+            return lines + self._rest(c)
         size = f" {c['width']}x{c['height']}" if "width" in c and "height" in c else ""
         fps = c.get("fps_recent")
         frames = str(c.get("frames_total", 0))
@@ -84,6 +86,31 @@ class ConnectionPanel(Panel):
         error = c.get("last_error")
         if error:
             lines.insert(1, _row("error", str(error), "bold red", wrap=True))
+        return lines
+
+    @staticmethod
+    def _rest(c: dict[str, Any]) -> Lines:
+        """REST control: whether Scope has a session to apply updates to, and its pace."""
+        if c.get("ready"):
+            session = "headless" if c.get("headless") else "open"
+            lines = [_row("session", session, "bold green")]
+        elif c.get("state") == "no session":
+            lines = [
+                _row("session", "none open: nothing is applied", "bold yellow"),
+                _row("", "start one in Scope, or set [scope] start_session = true", wrap=True),
+            ]
+        else:
+            lines = [_row("session", str(c.get("state") or "?"), "bold red")]
+            if c.get("last_error"):
+                lines.append(_row("error", str(c["last_error"]), "bold red", wrap=True))
+        fps = c.get("fps_recent")
+        lines += [
+            _row("control", "REST (no video here)"),
+            _row("fps", f"{float(fps):.1f}" if fps else "–", "bold"),
+            _row("frames", str(c.get("frames_total", 0))),
+            _row("pipeline", str(c.get("pipeline_id", "?"))),
+            _row("server", str(c.get("server_version") or "unknown")),
+        ]
         return lines
 
     def fit(self, lines: Lines, rows: int) -> Lines:

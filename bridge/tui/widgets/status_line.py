@@ -38,6 +38,12 @@ def link_state(snap: Snapshot) -> LinkState:
     retry = c.get("reconnect_in_s")
     if retry is not None:
         return LinkState(f"RECONNECTING in {float(retry):.1f} s", "wait")
+    if c.get("transport") == "rest":
+        if c.get("ready"):
+            return LinkState(f"REST CONTROL · {float(c.get('fps_recent') or 0.0):.1f} fps", "ok")
+        if c.get("state") == "no session":
+            return LinkState("REST: NO SCOPE SESSION OPEN", "wait")
+        return LinkState(f"REST: {c.get('last_error') or c.get('state')}", "down")
     if c.get("webrtc_state") == "connected" and c.get("channel_open"):
         return LinkState(f"CONNECTED · {float(c.get('fps_recent') or 0.0):.1f} fps", "ok")
     if c.get("load_state") == "loading" or c.get("webrtc_state") in {"new", "connecting"}:
