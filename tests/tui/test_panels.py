@@ -270,3 +270,41 @@ async def test_output_shows_drops_where_the_server_counts_them(
         app.refresh_panels()
         await pilot.pause()
         assert "drops 3  stand-in's count" in app.panels["output"].text
+
+
+async def test_rest_control_says_whether_scope_has_a_session(
+    app: ConsoleApp, host: FakeHost
+) -> None:
+    """REST control is "ready" only with a session open; without one the headline and the
+    Connection panel say that nothing is applied, and how to get a session."""
+    base = host.snapshot()
+    rest = {
+        "url": "http://127.0.0.1:8000",
+        "transport": "rest",
+        "ready": False,
+        "state": "no session",
+        "session": None,
+        "headless": False,
+        "fps_recent": 0.0,
+        "frames_total": 0,
+        "pipeline_id": "controller-viz",
+        "server_version": "0.2.4",
+        "last_error": "No Scope session is open: updates would apply to nothing.",
+    }
+    host.fixed = dataclasses.replace(base, connection=rest)
+    async with app.run_test(size=SIZE) as pilot:
+        app.refresh_panels()
+        await pilot.pause()
+        assert "REST: NO SCOPE SESSION OPEN" in screen_text(app)
+        panel = flat(app.panels["connection"].text)
+        assert "none open: nothing is applied" in panel
+        assert "start_session = true" in panel
+        ready = {**rest, "ready": True, "state": "ready", "session": "s1", "headless": True}
+        host.fixed = dataclasses.replace(base, connection={**ready, "fps_recent": 55.0})
+        app.refresh_panels()
+        await pilot.pause()
+        await asyncio.sleep(0.6)  # the headline's calm
+        app.refresh_panels()
+        await pilot.pause()
+        assert "REST CONTROL · 55.0 fps" in screen_text(app)
+        assert "session  headless" in app.panels["connection"].text
