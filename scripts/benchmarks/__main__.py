@@ -18,6 +18,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "core": ("scripts.benchmarks.core", "run"),
     "pacing": ("scripts.benchmarks.pacing", "run"),
     "scope": ("scripts.benchmarks.pacing", "run"),
+    "stalls": ("scripts.benchmarks.stalls", "run"),
     "osc": ("scripts.benchmarks.control", "run"),
     "control": ("scripts.benchmarks.control", "run"),
     "midi": ("scripts.benchmarks.control", "run"),
