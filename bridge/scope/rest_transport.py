@@ -176,6 +176,7 @@ class RestParamTransport:
 
     async def _start_headless(self, plan: HeadlessStart) -> None:
         self.state = "starting session"
+        self.last_error = f"No Scope session is open: starting a headless {plan.pipeline_id} one."
         await self.client.ensure_pipeline(plan.pipeline_id, plan.load_params)
         await self.client.start_session(plan.pipeline_id, plan.parameters)
         self.starts += 1

@@ -144,3 +144,22 @@ def test_what_scope_would_reset_goes_with_every_update() -> None:
         "prompt_interpolation_method": "slerp",
     }
     assert resent({"prompt_interpolation_method": "linear"}, {"vace_context_scale": 1.0}) == {}
+
+
+async def test_a_headless_start_that_fails_is_said_and_tried_again() -> None:
+    """The pipeline fails to load: not ready, the reason in one sentence, another try later
+    (the fault clears after one load), and then the session runs."""
+    async with running_sim(**FAST) as (sim, base), ScopeClient(base) as client:
+        sim.faults.update({"load_error": "CUDA out of memory"})
+        plan = HeadlessStart("longlive", {"width": 576, "height": 320}, {})
+        transport = RestParamTransport(
+            client, start=lambda: plan, poll_s=0.05, backoff=Backoff(first_s=0.3)
+        )
+        async with running(transport):
+            await wait_for(lambda: transport.state == "failing", 5.0, "the failed start")
+            assert not transport.ready
+            assert transport.last_error is not None
+            assert "longlive" in transport.last_error
+            sim.faults.update({"reset": True})
+            await wait_for(lambda: transport.ready, 10.0, "the second start")
+            assert transport.starts == 1
