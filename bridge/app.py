@@ -258,9 +258,8 @@ class Bridge:
     def observe_frames(self, frames: float) -> None:
         """Scope sent ``frames`` more frames (or its metrics say it made them): evidence that
         it ran frames ÷ frames-per-call pipeline calls, each of which took at most one update.
-        While the show is paused Scope repeats its frozen picture, which proves nothing, so
-        those frames do not count (held changes go at the unfreeze)."""
-        if not self.evidence_pacing or self.state.paused or frames <= 0:
+        (Frozen, Scope repeats its picture, which proves nothing: the pacer ignores those.)"""
+        if not self.evidence_pacing or frames <= 0:
             return
         self.pacer.observe_calls(frames / self.frames_per_call, self.clock())
         self.pump()
