@@ -14,6 +14,7 @@ from bridge.core import events as ev
 from bridge.snapshot import ControlView
 from bridge.tui.app import ConsoleApp
 from bridge.tui.keys import PANELS
+from bridge.tui.widgets.connection import ConnectionPanel
 from bridge.tui.widgets.panel import Calm
 from tests.tui.conftest import SIZE, FakeHost, screen_text, settled
 
@@ -308,3 +309,18 @@ async def test_rest_control_says_whether_scope_has_a_session(
         await pilot.pause()
         assert "REST CONTROL · 55.0 fps" in screen_text(app)
         assert "session  headless" in app.panels["connection"].text
+
+
+async def test_the_connection_panel_is_rebuilt_for_its_real_width(
+    host: FakeHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first build comes before the first layout (a default width, where the URL fits
+    beside its label); at 80x24 the panel is narrower, and the URL must go on its own row
+    at once, however long the panel's calm interval (here a minute, so that the old
+    behaviour, waiting the interval out, cannot pass by luck)."""
+    monkeypatch.setattr(ConnectionPanel, "CALM_S", 60.0)
+    url = str((host.snapshot().connection or {})["url"])
+    app = ConsoleApp(host, refresh_hz=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = await settled(pilot)
+    assert url in text, text

@@ -134,7 +134,8 @@ class Panel(Vertical):
     def update_lines(self, snap: Snapshot) -> None:
         """Rebuild the lines (not yet drawn); a failure is kept to this panel."""
         try:
-            if self.CALM_S and not self._calm.due(self.urgent(snap)):
+            # a new width is urgent too: lines built for another width may not fit this one
+            if self.CALM_S and not self._calm.due((self.width(), self.urgent(snap))):
                 return
             lines = self.build(snap)
         except Exception as exc:
