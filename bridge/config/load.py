@@ -47,6 +47,7 @@ from bridge.config.model import (
     ServerSinkSpec,
     Show,
 )
+from bridge.config.pages import check_layers, check_show_pages, show_pages
 from bridge.config.reader import Node, locate
 from bridge.config.sources import read_binding
 from bridge.config.syntax import explain
@@ -161,6 +162,7 @@ def load_show(
     server_sinks: list[ServerSinkSpec] = []
     start_scene = ""
     denoising: tuple[tuple[int, ...], ...] = ()
+    pages: list[str] = []
     for node in nodes:
         for key in _TABLES:
             if node.has(key):
@@ -168,6 +170,8 @@ def load_show(
         start_scene = attempt(node.get, "start_scene", str, start_scene) or start_scene
         if node.has("denoising_presets"):
             denoising = attempt(tables_of.presets, node) or denoising
+        if node.has("pages"):
+            pages += attempt(show_pages, node) or []
         # an entry that failed stays as a placeholder of its name: what names it is fine
         prompts.extend(
             attempt(tables_of.prompt, n) or PromptSlot(_name_of(n, "id"), "")
@@ -218,8 +222,11 @@ def load_show(
         lookahead_ms=transition.get("lookahead_ms", 375.0),
         start_scene=start_scene,
         denoising_presets=denoising,
+        pages=tuple(dict.fromkeys(pages)),
     )
+    check_show_pages(pages, top, mistakes)
     bindings = _bindings(raw_bindings, show, mistakes)
+    check_layers(raw_bindings, bindings, mistakes)
     _check_references(show, top, fragment, mistakes)
     if resolve:
         attempt(check_reachable, *osc_ok)

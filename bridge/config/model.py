@@ -213,6 +213,10 @@ class Binding:
     values: tuple[float | str, ...] = ()
     group: str = ""
     feedback: bool = True
+    pages: tuple[str, ...] = ()
+    """The pages this mapping acts on; empty: every page (`bridge.core.pages`)."""
+    when: str = ""
+    """The layer that must be held for this mapping to act; empty: none."""
     origin: tuple[str, str] = ("", "")
     """(file, key path) the binding came from, for messages."""
 
@@ -242,3 +246,5 @@ class Show:
     """Send a quantised change this early, so Scope starts it on the beat (about half a chunk)."""
     start_scene: str = ""
     denoising_presets: tuple[tuple[int, ...], ...] = ()
+    pages: tuple[str, ...] = ()
+    """The show's pages in order (``pages = [...]``); the first is where it starts."""

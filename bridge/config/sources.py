@@ -8,7 +8,9 @@ from typing import Any
 
 from bridge.config.mistakes import Mistakes, did_you_mean
 from bridge.config.model import Binding, Show, Source, Transform
+from bridge.config.pages import check_view_target, mapping_pages, mapping_when
 from bridge.config.reader import Node
+from bridge.core.pages import is_view_target
 from bridge.core.targets import FIXED, TargetSpec, spec_of
 
 AUDIO_FEATURES = (
@@ -260,6 +262,8 @@ def read_binding(n: Node, index: int, show: Show) -> Binding:
         ("values", "values", lambda: _values(n)),
         ("group", "group", lambda: n.get("group", str)),
         ("feedback", "feedback", lambda: n.get("feedback", bool)),
+        ("page", "pages", lambda: mapping_pages(n, show)),
+        ("when", "when", lambda: mapping_when(n)),
     ]
     for key, name, read in readers:
         if n.has(key):
@@ -268,6 +272,8 @@ def read_binding(n: Node, index: int, show: Show) -> Binding:
                 fields[name] = value
     if spec is not None:
         attempt(_check_values, n, target, spec.kind, show, fields)
+        if is_view_target(target):
+            attempt(check_view_target, n, target, show, fields)
     attempt(n.done)
     mistakes.raise_any()
     assert mapping_id is not None  # each of these failing was a mistake, raised above

@@ -40,7 +40,12 @@ FIXED: dict[str, TargetSpec] = {
     "tempo.tap": TargetSpec("action"),
     "tempo.double": TargetSpec("action"),
     "tempo.half": TargetSpec("action"),
+    "page": TargetSpec("discrete"),
+    "page.next": TargetSpec("action"),
+    "page.prev": TargetSpec("action"),
 }
+LAYER = TargetSpec("continuous")
+"""``layer.NAME``: held while its button is (`bridge.core.pages`)."""
 
 SLOTTED: dict[tuple[str, str], TargetSpec] = {
     ("prompt", "weight"): TargetSpec("continuous", 0.0, 1.0, "prompt"),
@@ -55,6 +60,8 @@ def spec_of(target: str) -> TargetSpec | None:
     if target in FIXED:
         return FIXED[target]
     parts = target.split(".")
+    if len(parts) == 2 and parts[0] == "layer" and parts[1]:
+        return LAYER
     if len(parts) == 3 and parts[1]:
         return SLOTTED.get((parts[0], parts[2]))
     return None
