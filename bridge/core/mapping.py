@@ -29,7 +29,7 @@ from bridge.core import events as ev
 from bridge.core.beats import BeatClock
 from bridge.core.encoders import accelerated, decode
 from bridge.core.finite import Refusals, binding_refusal, first_refusal, number_reason, reason
-from bridge.core.pages import View, arrange, conditional, is_view_target, layer_of
+from bridge.core.pages import Pager, is_view_target
 from bridge.core.state import Change, ShowState
 from bridge.core.takeover import Takeover
 from bridge.core.targets import TargetSpec, clamp, spec_of
@@ -133,17 +133,12 @@ class Engine:
                 self.index.setdefault(("osc", src.device, 0, src.address), []).append(live)
             else:
                 self.index.setdefault((src.kind, "", 0, src.feature), []).append(live)
-        self.view = View(show.pages)
+        self.pager = Pager(show.pages, self.index, self.lfos, self.lives)
+        self.view = self.pager.view
         """The current page and held layers; ``index`` and ``lfos`` hold what acts there."""
-        self.everything, self.all_lfos = self.index, self.lfos
-        self.shadow: dict[Key, list[Live]] = {}
-        """What is out of play now, by control: a move of it is noted in ``moved``."""
-        self.moved: set[str] = set()
-        self.acting: list[Live] = self.lives
+        self.acting: list[Live] = []
         """The mappings that act on this page and layer, in show order."""
-        self.paged = conditional(show.bindings)
-        if self.paged:
-            self._arrange()
+        self._regrouped(True)
         self._handlers: dict[type, Callable[[ev.Event], list[Change]]] = {
             ev.ControlChange: self._cc,
             ev.ControlChange14: self._plain,
@@ -204,9 +199,9 @@ class Engine:
 
     # -- matching ----------------------------------------------------------------------
     def _match(self, kind: str, device: str, channel: int, number: int | str) -> list[Live]:
-        if self.shadow:  # a control out of play on this page moved: its pick-up is stale
-            self._touch((kind, device, channel, number))
-            self._touch((kind, device, 0, number))
+        if self.pager.shadow:  # a control out of play on this page moved: its pick-up is stale
+            self.pager.touch((kind, device, channel, number))
+            self.pager.touch((kind, device, 0, number))
         exact = self.index.get((kind, device, channel, number), [])
         wild = self.index.get((kind, device, 0, number), [])
         return exact + wild if exact and wild else exact or wild
@@ -267,8 +262,8 @@ class Engine:
     def _osc(self, e: ev.Event) -> list[Change]:
         assert isinstance(e, ev.OscMessage)
         out: list[Change] = []
-        if self.shadow:
-            self._touch(("osc", e.source, 0, e.address))
+        if self.pager.shadow:
+            self.pager.touch(("osc", e.source, 0, e.address))
         lives = self.index.get(("osc", e.source, 0, e.address))
         if lives is None:
             return out
@@ -421,7 +416,7 @@ class Engine:
 
     def _step(self, live: Live, steps: float, out: list[Change]) -> None:
         if live.view and steps:  # an encoder turning pages
-            self._view_changed(self.view.step(1 if steps > 0 else -1))
+            self._regrouped(self.pager.changed(self.view.step(1 if steps > 0 else -1)))
             return
         if live.spec.kind != "continuous" or steps == 0:
             return
@@ -477,7 +472,7 @@ class Engine:
 
     def _emit(self, live: Live, value: float | str, out: list[Change]) -> None:
         if live.view:
-            self._view_emit(live, value)
+            self._regrouped(self.pager.drive(live.binding.target, live.binding.id, value))
             return
         if live.spec.kind == "continuous":
             b = live.binding
@@ -509,42 +504,7 @@ class Engine:
         return 0.0
 
     # -- pages and layers (`bridge.core.pages`) -----------------------------------------
-    def _view_emit(self, live: Live, value: float | str) -> None:
-        target, view = live.binding.target, self.view
-        if target == "page.next":
-            changed = view.step(1)
-        elif target == "page.prev":
-            changed = view.step(-1)
-        elif target == "page":
-            changed = view.select(value)
-        else:
-            on = isinstance(value, float) and value >= 0.5
-            changed = view.hold(layer_of(target), live.binding.id, on)
-        self._view_changed(changed)
-
-    def _view_changed(self, changed: bool) -> None:
-        if changed and self.paged:
-            self._arrange()
-
-    def _touch(self, key: Key) -> None:
-        for live in self.shadow.get(key, ()):
-            self.moved.add(live.binding.id)
-
-    def _arrange(self) -> None:
-        """Put what acts on this page and layer in ``index``. A mapping coming back into play
-        whose control moved meanwhile must pick its value up again (no jump); one leaving
-        forgets a press it will not see released."""
-        before = {id(live) for live in self.acting}
-        self.index, self.shadow = arrange(self.everything, self.view)
-        self.lfos = [live for live in self.all_lfos if self.view.fits(live.binding)]
-        now = {id(live) for lives in self.index.values() for live in lives}
-        now.update(id(live) for live in self.lfos)
-        self.acting = [live for live in self.lives if id(live) in now]
-        for live in self.lives:
-            if id(live) in now and id(live) not in before:
-                if live.binding.id in self.moved and live.takeover is not None:
-                    live.takeover.engaged = False
-                    live.takeover.last_candidate = None
-                self.moved.discard(live.binding.id)
-            elif id(live) in before and id(live) not in now:
-                live.pressed = False
+    def _regrouped(self, changed: bool) -> None:
+        if changed:
+            pager = self.pager
+            self.index, self.lfos, self.acting = pager.index, pager.lfos, pager.acting

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from bridge.config.model import Binding
+from bridge.core.takeover import Takeover
 
 PAGE_ACTIONS = ("page.next", "page.prev")
 
@@ -41,7 +42,16 @@ class HasBinding(Protocol):
     binding: Binding
 
 
+class Playable(Protocol):
+    """What a mapping at run time has that coming into and out of play touches."""
+
+    binding: Binding
+    takeover: Takeover | None
+    pressed: bool
+
+
 L = TypeVar("L", bound=HasBinding)
+P = TypeVar("P", bound=Playable)
 K = TypeVar("K", bound=Hashable)
 
 
@@ -152,3 +162,69 @@ def arrange(index: dict[K, list[L]], view: View) -> tuple[dict[K, list[L]], dict
         if out:
             shadow[key] = out
     return active, shadow
+
+
+class Pager(Generic[K, P]):
+    """The engine's pages and layers: the view, and what acts in it.
+
+    Built from the engine's index of every mapping by control (``everything``) and its
+    LFOs; ``index``, ``lfos`` and ``acting`` are what acts now, rebuilt at each change.
+    """
+
+    def __init__(
+        self, pages: tuple[str, ...], index: dict[K, list[P]], lfos: list[P], lives: list[P]
+    ) -> None:
+        self.view = View(pages)
+        self.everything, self.all_lfos, self.lives = index, lfos, lives
+        self.index, self.lfos, self.acting = index, lfos, lives
+        self.shadow: dict[K, list[P]] = {}
+        """What is out of play now, by control: a move of it is noted in ``moved``."""
+        self.moved: set[str] = set()
+        """Ids of mappings out of play whose control moved: they must pick up again."""
+        self.paged = conditional(live.binding for live in lives)
+        if self.paged:
+            self.regroup()
+
+    def touch(self, key: K) -> None:
+        """The control at ``key`` moved (called only while something is out of play)."""
+        for live in self.shadow.get(key, ()):
+            self.moved.add(live.binding.id)
+
+    def drive(self, target: str, by: str, value: float | str) -> bool:
+        """What a page or layer mapping sets; True when what acts changed."""
+        view = self.view
+        if target == "page.next":
+            changed = view.step(1)
+        elif target == "page.prev":
+            changed = view.step(-1)
+        elif target == "page":
+            changed = view.select(value)
+        else:
+            on = isinstance(value, float) and value >= 0.5
+            changed = view.hold(layer_of(target), by, on)
+        return self.changed(changed)
+
+    def changed(self, changed: bool) -> bool:
+        if changed and self.paged:
+            self.regroup()
+            return True
+        return False
+
+    def regroup(self) -> None:
+        """Put what acts on this page and layer in ``index``. A mapping coming back into play
+        whose control moved meanwhile must pick its value up again (no jump); one leaving
+        forgets a press it will not see released."""
+        before = {id(live) for live in self.acting}
+        self.index, self.shadow = arrange(self.everything, self.view)
+        self.lfos = [live for live in self.all_lfos if self.view.fits(live.binding)]
+        now = {id(live) for lives in self.index.values() for live in lives}
+        now.update(id(live) for live in self.lfos)
+        self.acting = [live for live in self.lives if id(live) in now]
+        for live in self.lives:
+            if id(live) in now and id(live) not in before:
+                if live.binding.id in self.moved and live.takeover is not None:
+                    live.takeover.engaged = False
+                    live.takeover.last_candidate = None
+                self.moved.discard(live.binding.id)
+            elif id(live) in before and id(live) not in now:
+                live.pressed = False
