@@ -219,6 +219,7 @@ class Bridge:
                 live.takeover, live.chain = previous.takeover, previous.chain
                 live.last_out, live.pressed = previous.last_out, previous.pressed
         engine.t0 = self.engine.t0
+        engine.stay_on(self.engine.view.page)
         self.show, self.state, self.engine = show, state, engine
         self.pacer.state = state
         self.frames_per_call = self._frames_per_call()  # a new pipeline or frames_per_chunk

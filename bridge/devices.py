@@ -3,6 +3,8 @@
 Inputs hand their events to `Bridge.submit`. Feedback is refreshed at `FEEDBACK_HZ` from the
 engine's view of each binding (never on the control path): LEDs follow scenes and toggles,
 rings and motor faders follow values, and a control's own move is not echoed back to it.
+With pages, only what acts on the page shows; a button with no meaning there goes dark, and
+entering a page (or holding a layer) sends every control of the device again.
 OSC feedback publishes prompt weights, the scene and paused to each host.
 """
 
@@ -202,10 +204,12 @@ class Devices:
             out.resend_all()
 
     def feedback_values(self) -> list[tuple[str, ControlKey, int, bool]]:
-        """(device, control, byte, is a button) for every binding with feedback, from now."""
+        """(device, control, byte, is a button) for every binding with feedback, from now:
+        those acting on this page and layer, then buttons out of play here (dark)."""
         devices = {d.name: d for d in self.show.midi}
         values = []
-        for live in self.bridge.engine.lives:
+        engine = self.bridge.engine
+        for live in engine.acting:
             b = live.binding
             device = devices.get(b.source.device) if b.source.kind == "midi" else None
             if device is None or device.name not in self.feedback:
@@ -220,10 +224,33 @@ class Devices:
             else:
                 byte = round(level * (16383 if key.kind in ("cc14", "nrpn", "rpn") else 127))
             values.append((device.name, key, byte, button))
+        if engine.pager.paged:
+            values += self._dark(devices, {(v[0], v[1]) for v in values})
         return values
 
+    def _dark(
+        self, devices: dict[str, MidiDevice], lit: set[tuple[str, ControlKey]]
+    ) -> list[tuple[str, ControlKey, int, bool]]:
+        """Buttons whose every mapping is out of play on this page and layer: off."""
+        dark = []
+        for live in self.bridge.engine.lives:
+            b = live.binding
+            device = devices.get(b.source.device) if b.source.kind == "midi" else None
+            if device is None or device.name not in self.feedback:
+                continue
+            key = feedback_key(b, device)
+            button = b.pad is not None or live.spec.kind != "continuous"
+            if key is None or (device.name, key) in lit or not (button or key.kind == "note"):
+                continue
+            lit.add((device.name, key))
+            dark.append((device.name, key, device.led_off, True))
+        return dark
+
     async def _refresh_feedback(self) -> None:
+        seen: tuple[int, int] | None = None
         while True:
+            engine = self.bridge.engine
+            view = (id(engine), engine.view.version)
             for device, key, byte, button in self.feedback_values():
                 # echo prevention is for faders and rings: a pad's LED must answer its press
                 origin = None if button else self.last_input.get(device)
@@ -233,6 +260,10 @@ class Devices:
                     origin=origin[0] if origin else None,
                     origin_t=origin[1] if origin else None,
                 )
+            if view != seen and seen is not None and engine.pager.paged:
+                for out in self.feedback.values():  # a page entered: refresh all it shows
+                    out.resend_all()
+            seen = view
             await asyncio.sleep(1.0 / FEEDBACK_HZ)
 
     async def _publish_osc(self) -> None:

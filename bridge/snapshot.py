@@ -70,6 +70,11 @@ class Snapshot:
     event_count: int
     problems: tuple[str, ...]
     extra: dict[str, Any] = field(default_factory=dict)
+    page: str = ""
+    """The current page ("" when the show declares none); ``controls`` are what acts on it."""
+    pages: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
+    """The layers held now (``shift``)."""
 
     def to_json(self, **head: Any) -> str:
         """The snapshot as JSON, after ``head`` (who wrote it: the status file's pid)."""
@@ -152,7 +157,7 @@ def take(
     )
     controls = []
     own = bridge.show.path  # the show's own mappings (pads, learned controls) before a profile's
-    for live in sorted(bridge.engine.lives, key=lambda lv: lv.binding.origin[0] not in ("", own)):
+    for live in sorted(bridge.engine.acting, key=lambda lv: lv.binding.origin[0] not in ("", own)):
         b = live.binding
         current = state.value(b.target)
         hint = live.takeover.hint(current) if live.takeover and current is not None else ""
@@ -194,4 +199,7 @@ def take(
         event_count=bridge.event_count,
         problems=tuple(p.text for p in bridge.problems.present()),
         extra=extra() if extra else {},
+        page=bridge.engine.view.page,
+        pages=bridge.engine.view.pages,
+        layers=bridge.engine.view.layers,
     )

@@ -504,6 +504,10 @@ class Engine:
         return 0.0
 
     # -- pages and layers (`bridge.core.pages`) -----------------------------------------
+    def stay_on(self, page: str) -> None:
+        """Start on ``page`` (the page before a reload), if this show still has it."""
+        self._regrouped(self.pager.changed(self.view.select(page)))
+
     def _regrouped(self, changed: bool) -> None:
         if changed:
             pager = self.pager

@@ -1,5 +1,8 @@
 """The Controls panel: every mapping with its source, target, live value and pick-up hint.
 
+With pages or layers, it says the page and the held layers first, and lists what each
+control does there (the mappings out of play on this page are not listed).
+
 It scrolls (mouse wheel, PgUp/PgDn, or Tab to it and the arrow keys), so no mapping is out
 of reach. Names too long for the column are shortened in the middle, and a target drops
 the part its kind makes plain (`prompt.ocean.weight` → `ocean.weight`) before that.
@@ -30,8 +33,9 @@ class ControlsPanel(Panel):
     SCROLL = True
 
     def build(self, snap: Snapshot) -> Lines:
+        head = where(snap)
         if not snap.controls:
-            return [Text("no mappings", style="grey50")]
+            return [*head, Text("no mappings", style="grey50")]
         value_width = min(max(len(c.value) for c in snap.controls), VALUE_MAX)
         width = self.width()
         room = max(width - value_width - 4, 10)  # what the two names may share on one row
@@ -42,7 +46,7 @@ class ControlsPanel(Panel):
             sources = width
         else:
             targets = room - sources
-        lines = []
+        lines = head
         for c in snap.controls:
             source = Text(middle(c.source, sources).ljust(sources), style="cyan")
             line = Text(no_wrap=True)
@@ -64,3 +68,19 @@ class ControlsPanel(Panel):
                 hint.append(c.hint, style="bold black on yellow")
                 lines.append(hint)
         return lines
+
+
+def where(snap: Snapshot) -> Lines:
+    """``page lora 2/3 · shift``: the line above the controls, when there are pages or layers."""
+    if not snap.page and not snap.layers:
+        return []
+    line = Text(no_wrap=True, overflow="ellipsis")
+    if snap.page:
+        line.append("page ", style="grey50")
+        line.append(snap.page, style="bold bright_white")
+        if snap.page in snap.pages:
+            line.append(f" {snap.pages.index(snap.page) + 1}/{len(snap.pages)}", style="grey50")
+    for layer in snap.layers:
+        line.append(" · " if len(line) else "", style="grey50")
+        line.append(layer, style="bold black on cyan")
+    return [line]
