@@ -172,9 +172,8 @@ async def test_profile_page_buttons_and_shift_move_the_leds(
 
             shift_kind, shift_number = shift
             head = (0x90 if shift_kind == "note" else 0xB0) | channel
-            shift_status = head
             await sender.send(bytes([head, shift_number, 127]))
-            await until(dump, (shift_status, shift_number, on))
+            await until(dump, (head, shift_number, on))
             assert bridge.engine.view.layers == ("shift",)
             await sender.send(bytes([head, shift_number, 0]))
-            await until(dump, (shift_status, shift_number, off))
+            await until(dump, (head, shift_number, off))
