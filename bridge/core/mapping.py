@@ -138,6 +138,8 @@ class Engine:
         """The current page and held layers; ``index`` and ``lfos`` hold what acts there."""
         self.acting: list[Live] = []
         """The mappings that act on this page and layer, in show order."""
+        self.shadow: dict[Key, list[Live]] = {}
+        """The mappings out of play now, by control (`Pager.shadow`)."""
         self._regrouped(True)
         self._handlers: dict[type, Callable[[ev.Event], list[Change]]] = {
             ev.ControlChange: self._cc,
@@ -199,7 +201,7 @@ class Engine:
 
     # -- matching ----------------------------------------------------------------------
     def _match(self, kind: str, device: str, channel: int, number: int | str) -> list[Live]:
-        if self.pager.shadow:  # a control out of play on this page moved: its pick-up is stale
+        if self.shadow:  # a control out of play on this page moved: its pick-up is stale
             self.pager.touch((kind, device, channel, number))
             self.pager.touch((kind, device, 0, number))
         exact = self.index.get((kind, device, channel, number), [])
@@ -262,7 +264,7 @@ class Engine:
     def _osc(self, e: ev.Event) -> list[Change]:
         assert isinstance(e, ev.OscMessage)
         out: list[Change] = []
-        if self.pager.shadow:
+        if self.shadow:
             self.pager.touch(("osc", e.source, 0, e.address))
         lives = self.index.get(("osc", e.source, 0, e.address))
         if lives is None:
@@ -512,3 +514,4 @@ class Engine:
         if changed:
             pager = self.pager
             self.index, self.lfos, self.acting = pager.index, pager.lfos, pager.acting
+            self.shadow = pager.shadow
