@@ -66,6 +66,7 @@ class ShowHost:
         slots = [f"prompt.{p.id}.weight" for p in show.prompts]
         loras = [f"lora.{lo.id}.scale" for lo in show.loras]
         fixed = [t for t in FIXED if (t != "scene" and t != "denoising_steps") or show.scenes]
+        fixed = [t for t in fixed if show.pages or not t.startswith("page")]
         return slots + loras + fixed
 
     def learn_start(self, target: str) -> None:
@@ -85,8 +86,13 @@ class ShowHost:
         if self.learning is None or self.learning.candidate is None:
             return []
         show = self.runtime.show
-        found = already_mapped(self.learning.candidate, show.bindings)
+        found = already_mapped(self.learning.candidate, self._in_play())
         return [f"{b.id!r} → {b.target}" + _elsewhere(b, show.path) for b in found]
+
+    def _in_play(self) -> list[Binding]:
+        """The mappings acting on the page and layer the performer is on: what a control
+        learned there would fight with (on a show without pages, every mapping)."""
+        return [live.binding for live in self.runtime.bridge.engine.acting]
 
     async def learn_confirm(self, move: bool = False) -> str:
         """Bind the candidate; with ``move`` the mappings it already drove in the show file
@@ -96,7 +102,11 @@ class ShowHost:
         if learning is None or binding is None:
             return "Nothing learned: no control moved."
         show = self.runtime.show
-        old = already_mapped(binding["source"], show.bindings) if move else []
+        page = self.runtime.bridge.engine.view.page
+        old = already_mapped(binding["source"], self._in_play()) if move else []
+        if show.pages:  # learned on a page: it acts there (a page's mapping replaces the rest)
+            binding["page"] = page
+            old = [b for b in old if b.pages == (page,)]  # what acts on other pages stays
         here = [b for b in old if b.origin[0] == show.path]
         kept = [b for b in old if b.origin[0] != show.path]
         try:
