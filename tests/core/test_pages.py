@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -9,9 +10,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bridge.config.load import load_show
-from bridge.config.model import Show
+from bridge.config.model import Binding, Show, Source
 from bridge.core import events as ev
 from bridge.core.mapping import Engine
+from bridge.core.pages import View, rank
+from bridge.core.pages import acting as split
 from bridge.core.state import Change, ShowState
 from bridge.core.takeover import EPSILON
 
@@ -236,3 +239,53 @@ def test_no_value_ever_jumps_across_page_and_layer_changes(ops: list[tuple[str, 
                 slack = EPSILON * (hi - lo) + 1e-9
                 assert min(then, now) - slack <= old <= max(then, now) + slack, (change, old)
             was = arg
+
+
+# -- property: which of a control's mappings act ------------------------------------------
+@dataclass
+class Held:
+    binding: Binding
+
+
+def mapping(i: int, pages: tuple[str, ...], when: str, holds: bool) -> Held:
+    target = "layer.shift" if holds else "prompt.a.weight"
+    return Held(Binding(f"m{i}", Source("midi", "ctl"), target, pages=pages, when=when))
+
+
+mappings = st.lists(
+    st.tuples(
+        st.sets(st.sampled_from(["mix", "lora", "fx"]), max_size=2).map(lambda s: tuple(sorted(s))),
+        st.sampled_from(["", "", "shift", "alt"]),
+        st.booleans(),
+    ),
+    max_size=6,
+)
+
+
+@given(
+    spec=mappings,
+    page=st.sampled_from(["mix", "lora", "fx"]),
+    held=st.sets(st.sampled_from(["shift", "alt"])),
+)
+def test_the_most_specific_fitting_mappings_act(
+    spec: list[tuple[tuple[str, ...], str, bool]], page: str, held: set[str]
+) -> None:
+    """Of one control's mappings: each that acts fits the page and the held layers; the
+    plain ones that act are all of the most specific rank among those that fit; a layer
+    button that fits always acts; and every mapping is either acting or out of play."""
+    lives = [
+        mapping(i, pages, "" if holds else when, holds)
+        for i, (pages, when, holds) in enumerate(spec)
+    ]
+    view = View(("mix", "lora", "fx"), page, {name: {"x"} for name in held})
+    keep, out = split(lives, view)
+    assert sorted(id(x) for x in keep + out) == sorted(id(x) for x in lives)
+    fitting = [x for x in lives if view.fits(x.binding)]
+    assert all(view.fits(x.binding) for x in keep)
+    plain = [x for x in fitting if x.binding.target != "layer.shift"]
+    if plain:
+        top = max(rank(x.binding) for x in plain)
+        assert {id(x) for x in keep if x.binding.target != "layer.shift"} == {
+            id(x) for x in plain if rank(x.binding) == top
+        }
+    assert all(x in keep for x in fitting if x.binding.target == "layer.shift")
