@@ -140,6 +140,8 @@ class Engine:
         """The mappings that act on this page and layer, in show order."""
         self.shadow: dict[Key, list[Live]] = {}
         """The mappings out of play now, by control (`Pager.shadow`)."""
+        self.released: list[Change] = []
+        """What letting go of the pads a page change took out of play changed."""
         self._regrouped(True)
         self._handlers: dict[type, Callable[[ev.Event], list[Change]]] = {
             ev.ControlChange: self._cc,
@@ -164,7 +166,10 @@ class Engine:
         handler = self._handlers.get(type(event))
         if handler is None:
             return self.tick(event.t) if isinstance(event, ev.Tick) else []
-        return self._quantised(handler(event), event.t)
+        changes = handler(event)
+        if self.released:  # pads let go of by a page change
+            changes, self.released = changes + self.released, []
+        return self._quantised(changes, event.t)
 
     def _quantised(self, changes: list[Change], now: float) -> list[Change]:
         if changes and self.show.quantize != "off":
@@ -515,3 +520,6 @@ class Engine:
             pager = self.pager
             self.index, self.lfos, self.acting = pager.index, pager.lfos, pager.acting
             self.shadow = pager.shadow
+            left, pager.left_pressed = pager.left_pressed, []
+            for live in left:
+                self._button(live, False, self.released)

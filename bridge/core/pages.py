@@ -181,6 +181,7 @@ class Pager(Generic[K, P]):
         """What is out of play now, by control: a move of it is noted in ``moved``."""
         self.moved: set[str] = set()
         """Ids of mappings out of play whose control moved: they must pick up again."""
+        self.left_pressed: list[P] = []
         self.paged = conditional(live.binding for live in lives)
         if self.paged:
             self.regroup()
@@ -213,7 +214,8 @@ class Pager(Generic[K, P]):
     def regroup(self) -> None:
         """Put what acts on this page and layer in ``index``. A mapping coming back into play
         whose control moved meanwhile must pick its value up again (no jump); one leaving
-        forgets a press it will not see released."""
+        while its button is down goes in ``left_pressed``: it will not see the release, so
+        the engine releases it (a momentary pad never stays on)."""
         before = {id(live) for live in self.acting}
         self.index, self.shadow = arrange(self.everything, self.view)
         self.lfos = [live for live in self.all_lfos if self.view.fits(live.binding)]
@@ -226,5 +228,5 @@ class Pager(Generic[K, P]):
                     live.takeover.engaged = False
                     live.takeover.last_candidate = None
                 self.moved.discard(live.binding.id)
-            elif id(live) in before and id(live) not in now:
-                live.pressed = False
+            elif id(live) in before and id(live) not in now and live.pressed:
+                self.left_pressed.append(live)

@@ -289,3 +289,17 @@ def test_the_most_specific_fitting_mappings_act(
             id(x) for x in plain if rank(x.binding) == top
         }
     assert all(x in keep for x in fitting if x.binding.target == "layer.shift")
+
+
+def test_a_pad_held_through_a_page_change_is_let_go() -> None:
+    """The flash pad holds prompt a at 1.0; changing page while it is down lets it go (its
+    release would arrive on a page where it does not act): a does not stay stuck at 1.0."""
+    state, engine = rig()
+    feed(state, engine, ev.NoteOn(0.0, "ctl", 1, 11, 100))
+    assert state.value("prompt.a.weight") == 1.0
+    changes = press(state, engine, 1)
+    assert [(c.target, c.value) for c in changes] == [("prompt.a.weight", 0.0)]
+    assert feed(state, engine, ev.NoteOff(0.0, "ctl", 1, 11)) == []
+    press(state, engine, 2)  # back on mix: the pad works as before
+    feed(state, engine, ev.NoteOn(0.0, "ctl", 1, 11, 100))
+    assert state.value("prompt.a.weight") == 1.0
