@@ -186,6 +186,11 @@ class Bridge:
         for key, value in old.base.items():
             if not key.startswith("prompt.") and key in state.base:
                 state.base[key] = value
+            elif key in show.params and show.params[key].kind == "continuous":
+                state.base[key] = value  # a pipeline parameter's knob, still a number
+        state.param_values = {
+            k: v for k, v in old.param_values.items() if k in show.params
+        }  # value parameters (a key held on controller-viz) stay as set
         kept = {b.id for b in show.bindings}
         for key, mods in old.mods.items():
             if key in state.base or key.startswith("prompt."):
@@ -210,6 +215,7 @@ class Bridge:
             "denoising_step_list",
             "lora_scales",
             "input_mode",
+            *show.params,
         } | old.dirty
         engine = Engine(show, state, self.refused)
         old_lives = {live.binding.id: live for live in self.engine.lives}

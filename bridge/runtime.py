@@ -25,6 +25,7 @@ from bridge.config.load import load_show
 from bridge.config.model import AudioDevice, Show
 from bridge.core.events import AudioFeatures, Event, TempoBeat
 from bridge.core.finite import by_source
+from bridge.core.param_check import typed_params, with_params
 from bridge.devices import Devices
 from bridge.errors import BridgeError, ScopeError
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput
@@ -35,6 +36,7 @@ from bridge.scope.link import PipelineRequest, ScopeLink
 from bridge.scope.models import IceServer
 from bridge.scope.rest_transport import HeadlessStart, RestParamTransport, resent
 from bridge.scope.session import ServerMessage
+from bridge.scope_sync import ScopeSync
 from bridge.sinks import FrameRouter, build_sink
 from bridge.sinks.base import FrameSink, UnavailableSink
 from bridge.sinks.server_sinks import ServerSinkRequest, ServerSinkSupport, plan_output_sinks
@@ -96,6 +98,10 @@ class Runtime:
             )
             self.bridge.transport = self.link
             self.bridge.add_task("scope", self.link.run)
+        self.sync = ScopeSync(self.bridge, self.client, self._wanted, self._recheck_soon)
+        """Scope's changes adopted; a pipeline loaded elsewhere noticed (`bridge.scope_sync`)."""
+        if self.link is not None:
+            self.bridge.add_task("scope-pipeline", self.sync.watch)
         self.bridge.add_task("chunk-rate", self._follow_chunk_rate)
         self.scope_drops: int | None = None
         """Updates Scope dropped, where the server tells (only the stand-in does)."""
@@ -270,13 +276,31 @@ class Runtime:
         if schemas is None:
             return  # a Scope that does not describe its pipelines: nothing to check against
         while True:
-            pipeline = self.show.scope.pipeline
-            found = mismatches(self.show, pipeline, schemas.get(pipeline))
+            pipeline = self.sync.pipeline_id or self.show.scope.pipeline
+            schema = schemas.get(pipeline)
+            found = mismatches(self.show, pipeline, schema)
+            if schema is not None and self.show.params:
+                params, problems = typed_params(self.show, pipeline, schema.get("config_schema"))
+                found += problems
+                typed = with_params(self.show, params)
+                if typed is not self.show:
+                    self.show = typed
+                    self.bridge.swap_show(typed)
             # each one logged once, not again at every reload; gone when the show is fixed
             self.bridge.problems.sync("pipeline", {("pipeline", p): p for p in found})
             self.pipeline_notes = found
             self._recheck.clear()
             await self._recheck.wait()
+            with contextlib.suppress(ScopeError):  # a pipeline loaded since may be new here
+                schemas = await self.client.pipeline_schemas() or schemas
+
+    def _recheck_soon(self) -> None:
+        self._recheck.set()
+
+    def _wanted(self) -> PipelineRequest | None:
+        """What the show asked Scope to run, while the link has it running (else None)."""
+        link = self.link
+        return link.pipeline if link is not None and link.ready else None
 
     async def _watch_drops(self) -> None:
         """Read the stand-in's dropped-update count every 2 s. A real Scope has none: it
@@ -434,6 +458,7 @@ class Runtime:
 
     def _message(self, message: ServerMessage) -> None:
         self.server_messages += 1
+        self.sync.message(message)
 
     async def _follow_chunk_rate(self) -> None:
         while True:
@@ -465,7 +490,7 @@ class Runtime:
     # -- reading -------------------------------------------------------------------------
     def connection(self) -> dict[str, Any] | None:
         if self.link is not None:
-            return asdict(self.link.status())
+            return self.sync.connection(asdict(self.link.status()))
         if self.rest is not None:
             session = self.rest.session
             return {
@@ -504,6 +529,7 @@ class Runtime:
         extra["scope_drops"] = self.scope_drops
         extra["sinks"] = [s.name for s in self.router.status()]
         extra["reloads"] = self.reloads
+        extra["scope_changes"] = {"count": self.sync.changes, "line": self.sync.last_change}
         tempo = self.bridge.tempo
         if tempo is not None:  # where it comes from and how fresh it is, for every view
             extra["tempo"] = tempo_view(tempo, self.bridge.clock())

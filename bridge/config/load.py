@@ -48,6 +48,7 @@ from bridge.config.model import (
     Show,
 )
 from bridge.config.pages import check_layers, check_show_pages, show_pages
+from bridge.config.param_targets import show_params
 from bridge.config.reader import Node, locate
 from bridge.config.sources import read_binding
 from bridge.config.syntax import explain
@@ -227,11 +228,14 @@ def load_show(
     check_show_pages(pages, top, mistakes)
     bindings = _bindings(raw_bindings, show, mistakes)
     check_layers(raw_bindings, bindings, mistakes)
+    params, clashes = show_params(bindings)
+    for clause in clashes:
+        mistakes.add(top.error("mappings", clause))
     _check_references(show, top, fragment, mistakes)
     if resolve:
         attempt(check_reachable, *osc_ok)
     mistakes.raise_any(n.file for n in nodes)  # includes first, as read
-    return replace(show, bindings=bindings)
+    return replace(show, bindings=bindings, params=params)
 
 
 def _name_of(n: Node, key: str) -> str:

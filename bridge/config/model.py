@@ -11,6 +11,8 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bridge.core.targets import TargetSpec
+
 TakeoverMode = Literal["off", "pickup", "pickup_tolerant", "catchup"]
 EncoderMode = Literal["twos_complement", "binary_offset", "sign_magnitude"]
 PadMode = Literal["momentary", "toggle", "trigger", "radio", "cycle"]
@@ -248,3 +250,6 @@ class Show:
     denoising_presets: tuple[tuple[int, ...], ...] = ()
     pages: tuple[str, ...] = ()
     """The show's pages in order (``pages = [...]``); the first is where it starts."""
+    params: MappingABC[str, TargetSpec] = field(default_factory=dict)
+    """``param.NAME`` target → its spec: typed by the mappings when loaded, by the pipeline's
+    ``config_schema`` once Scope describes it (`bridge.core.param_check`)."""

@@ -59,10 +59,21 @@ def _url(n: Node, key: str) -> str:
 
 
 def _size(n: Node, key: str) -> int:
-    value = n.integer(key, 0, 64, 4096)
-    if value % 64:
-        raise n.error(key, f"must be a multiple of 64 (Scope's rule); got {value}")
-    return value
+    """A frame side: the pipeline's ``min_dimension`` is checked against Scope's schema when
+    the bridge runs; a multiple of 64 is only advice (`size_advice`), since Scope pads sizes
+    and its CPU pipelines take any (512x288 loads)."""
+    return n.integer(key, 0, 1, 4096)
+
+
+def size_advice(width: int, height: int) -> str | None:
+    """A sentence when a frame side is not a multiple of 64, else None."""
+    odd = [f"{name} {v}" for name, v in (("width", width), ("height", height)) if v % 64]
+    if not odd:
+        return None
+    return (
+        f"[scope] {' and '.join(odd)} not a multiple of 64: the Wan-based pipelines work "
+        "best on multiples of 64 (Scope pads other sizes); CPU pipelines take any size"
+    )
 
 
 def _initial(n: Node, key: str) -> dict[str, Any]:

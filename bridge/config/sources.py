@@ -9,8 +9,10 @@ from typing import Any
 from bridge.config.mistakes import Mistakes, did_you_mean
 from bridge.config.model import Binding, Show, Source, Transform
 from bridge.config.pages import check_view_target, mapping_pages, mapping_when
+from bridge.config.param_targets import offline_spec, raw_value, raw_values
 from bridge.config.reader import Node
 from bridge.core.pages import is_view_target
+from bridge.core.params import name_problem, param_name
 from bridge.core.targets import FIXED, TargetSpec, spec_of
 
 AUDIO_FEATURES = (
@@ -171,9 +173,12 @@ def _pair(n: Node, key: str) -> tuple[float, float]:
 
 def target_problem(target: str, show: Show) -> str | None:
     """Why ``target`` names nothing this show can drive (a clause), or None."""
+    name = param_name(target)
+    if name is not None:
+        return name_problem(name)
     spec = spec_of(target)
     if spec is None:
-        known = [*FIXED, *(f"prompt.{p.id}.weight" for p in show.prompts)]
+        known = [*FIXED, *(f"prompt.{p.id}.weight" for p in show.prompts), "param.NAME"]
         hint = did_you_mean(target, known) or " (see mappings/README.md)"
         return f"unknown target {target!r}{hint}"
     slot = target.split(".")[1] if spec.slot else ""
@@ -188,11 +193,15 @@ def target_problem(target: str, show: Show) -> str | None:
     return None
 
 
-def _target(n: Node, show: Show) -> tuple[str, TargetSpec]:
+def _target(n: Node, show: Show) -> tuple[str, TargetSpec | None]:
+    """The target and its spec; None for a pipeline parameter, whose kind the mapping's other
+    keys decide (`bridge.config.param_targets`)."""
     target = n.get("target", str)
     problem = target_problem(target, show)
     if problem:
         raise n.error("target", problem)
+    if param_name(target) is not None:
+        return target, None
     spec = spec_of(target)
     assert spec is not None  # target_problem said it exists
     return target, spec
@@ -246,6 +255,7 @@ def read_binding(n: Node, index: int, show: Show) -> Binding:
     source_table = attempt(n.table, "source")
     source = attempt(read_source, source_table, show) if source_table else None
     target, spec = attempt(_target, n, show) or ("", None)
+    param = bool(target) and param_name(target) is not None
     transforms = [attempt(read_transform, t) for t in attempt(n.tables, "transforms") or []]
     fields: dict[str, Any] = {}
     readers: list[tuple[str, str, Callable[[], Any]]] = [
@@ -258,8 +268,8 @@ def read_binding(n: Node, index: int, show: Show) -> Binding:
         ("step", "step", lambda: n.number("step", 0.01, 0.0001, 1.0)),
         ("acceleration", "acceleration", lambda: n.number("acceleration", 0.0, 0.0, 10.0)),
         ("pad", "pad", lambda: n.choice("pad", PADS)),
-        ("value", "value", lambda: _value(n)),
-        ("values", "values", lambda: _values(n)),
+        ("value", "value", lambda: raw_value(n, "value") if param else _value(n)),
+        ("values", "values", lambda: raw_values(n, "values") if param else _values(n)),
         ("group", "group", lambda: n.get("group", str)),
         ("feedback", "feedback", lambda: n.get("feedback", bool)),
         ("page", "pages", lambda: mapping_pages(n, show)),
@@ -270,7 +280,9 @@ def read_binding(n: Node, index: int, show: Show) -> Binding:
             value = attempt(read)
             if value is not None:
                 fields[name] = value
-    if spec is not None:
+    if param:
+        spec = attempt(offline_spec, n, fields)
+    elif spec is not None:
         attempt(_check_values, n, target, spec.kind, show, fields)
         if is_view_target(target):
             attempt(check_view_target, n, target, show, fields)

@@ -30,9 +30,10 @@ from bridge.core.beats import BeatClock
 from bridge.core.encoders import accelerated, decode
 from bridge.core.finite import Refusals, binding_refusal, first_refusal, number_reason, reason
 from bridge.core.pages import Pager, is_view_target
+from bridge.core.params import from_osc
 from bridge.core.state import Change, ShowState
 from bridge.core.takeover import Takeover
-from bridge.core.targets import TargetSpec, clamp, spec_of
+from bridge.core.targets import TargetSpec, clamp, spec_in
 from bridge.core.transforms import Chain, clamp01, lerp, normalise
 
 Key = tuple[str, str, int, int | str]
@@ -83,8 +84,8 @@ class Live:
     """Drives the page or a layer (`bridge.core.pages`): the engine's own, never a Change."""
 
 
-def _live(b: Binding) -> Live:
-    spec = spec_of(b.target)
+def _live(b: Binding, show: Show) -> Live:
+    spec = spec_in(b.target, show.params)
     assert spec is not None  # the loader checked every target
     src = b.source
     if b.in_range:
@@ -114,7 +115,7 @@ class Engine:
         """Non-finite values refused by (source, reason); shared with the bridge's edges."""
         self.show = show
         self.beat_clock = BeatClock(show.quantize, show.lookahead_ms / 1000.0)
-        self.lives = [_live(b) for b in show.bindings]
+        self.lives = [_live(b, show) for b in show.bindings]
         self.index: dict[Key, list[Live]] = {}
         self.lfos: list[Live] = []
         self.t0: float | None = None
@@ -296,7 +297,7 @@ class Engine:
                 else:
                     self._value(live, float(raw), e.t, out, e.source)
             elif isinstance(raw, str) and live.spec.kind == "discrete":
-                self._emit(live, raw, out)
+                self._emit(live, from_osc(raw) if live.spec.encode == "json" else raw, out)
         return out
 
     def _audio(self, e: ev.Event) -> list[Change]:
@@ -355,7 +356,7 @@ class Engine:
             return [Change("scene", e.target, origin="ui")]
         if e.action == "set_prompt_text" and isinstance(e.value, str):
             return [Change(f"prompt.{e.target}.text", e.value, origin="ui")]
-        if e.action == "set_value" and e.value is not None and spec_of(e.target):
+        if e.action == "set_value" and e.value is not None and spec_in(e.target, self.show.params):
             why = number_reason(e.value)
             if why is not None:
                 self.refused[e.source, why] += 1
@@ -411,6 +412,8 @@ class Engine:
         b = live.binding
         if b.values:
             return b.values
+        if live.spec.choices:
+            return live.spec.choices
         if b.target == "scene":
             return tuple(s.name for s in self.state.show.scenes)
         if b.target == "denoising_steps":
@@ -442,6 +445,14 @@ class Engine:
             if pressed != was:
                 on = b.value if isinstance(b.value, float) else live.out_hi
                 self._emit(live, on if pressed else live.out_lo, out)
+            return
+        if mode == "momentary" and kind == "discrete" and live.spec.encode == "json":
+            if pressed != was:  # held: ``value`` (or the last of ``values``); let go: the first
+                choices = self._choices(live)
+                held = b.value if b.value is not None else choices[-1] if choices else None
+                chosen = held if pressed else choices[0] if b.values else None
+                if chosen is not None:
+                    self._emit(live, chosen, out)
             return
         if not pressed or was:
             return

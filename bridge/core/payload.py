@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bridge.core.params import decoded
 from bridge.core.state import ShowState
 
 Prompts = list[dict[str, Any]]
@@ -29,6 +30,24 @@ def prompt_list(state: ShowState, quantum: float) -> Prompts:
         if q > 0.0:
             out.append({"text": state.texts[slot_id], "weight": q})
     return out
+
+
+def param_value(state: ShowState, target: str) -> Any:
+    """A pipeline parameter as Scope is sent it, or None while it has no value yet."""
+    spec = state.params.get(target)
+    if spec is None:
+        return None
+    if spec.kind == "discrete":
+        text = state.param_values.get(target)
+        return None if text is None else decoded(text)
+    value = state.value(target)
+    if value is None:
+        return None
+    if spec.encode == "bool":
+        return value >= 0.5
+    if spec.encode == "integer":
+        return round(value)
+    return round(value, 4)
 
 
 def _method(method: str, prompts: Prompts) -> str:
@@ -71,6 +90,11 @@ class PayloadBuilder:
         if "reset_cache" in keys and state.reset_pending:
             payload["reset_cache"] = True
             state.reset_pending = 0
+        for key in keys:
+            if key.startswith("param."):
+                value = param_value(state, key)
+                if value is not None:
+                    self._put(payload, key[len("param.") :], value)
         return payload
 
     def _put(self, payload: dict[str, Any], key: str, value: Any) -> None:
@@ -147,6 +171,11 @@ class PayloadBuilder:
             params["denoising_step_list"] = list(state.show.denoising_presets[state.preset])
         if state.show.loras:
             params["lora_scales"] = self._loras(state)
+        for target in state.params:
+            value = param_value(state, target)
+            if value is not None:
+                params[target[len("param.") :]] = value
+                self.last[target[len("param.") :]] = value
         for key in ("prompts", "prompt_interpolation_method", "paused", "input_mode"):
             self.last[key] = params[key]
         for key in ("kv_cache_attention_bias", "denoising_step_list", "lora_scales"):

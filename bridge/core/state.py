@@ -10,6 +10,8 @@ Rules of this module:
   builder decides which message that becomes);
 - one-shots (``reset_cache``) are counted, so none is lost and none goes twice;
 - actions for other parts of the bridge (tap tempo, ...) wait in ``actions`` to be taken;
+- pipeline parameters (``param.NAME``) keep a number in ``base`` or a value (JSON text) in
+  ``param_values``; each one is its own dirty key, the target name itself;
 - a non-finite number is never stored (the engine and the edges refuse and count them; this
   is the last guard), so every effective value is finite and within its target's bounds.
 """
@@ -74,6 +76,9 @@ class ShowState:
         self.transition_method = show.transition_method
         self.reset_pending = 0
         self.actions: list[str] = []
+        self.params = show.params
+        self.param_values: dict[str, str] = {}
+        """Value parameters (``param.NAME`` set whole) → their JSON text."""
         self.version = 0
         for p in show.prompts:
             self.base[f"prompt.{p.id}.weight"] = p.weight
@@ -103,7 +108,7 @@ class ShowState:
             for op, amount in mods.values():
                 if op == "multiply":
                     value *= amount
-        spec = spec_of(target)
+        spec = spec_of(target) or self.params.get(target)
         return clamp(value, spec.lo, spec.hi) if spec else value
 
     def discrete(self, target: str) -> str | float | None:
@@ -118,7 +123,7 @@ class ShowState:
             return None if self.preset is None else float(self.preset)
         if target.startswith("prompt.") and target.endswith(".text"):
             return self.texts.get(slot_of(target))
-        return None
+        return self.param_values.get(target)
 
     def weights(self) -> dict[str, float]:
         """Prompt slot id → effective weight."""
@@ -130,7 +135,7 @@ class ShowState:
 
     # -- changing ----------------------------------------------------------------------
     def apply(self, change: Change) -> None:
-        spec = spec_of(change.target)
+        spec = spec_of(change.target) or self.params.get(change.target)
         if spec is None:
             return
         target, value = change.target, change.value
@@ -171,6 +176,10 @@ class ShowState:
             if 0 <= index < len(self.show.denoising_presets) and index != self.preset:
                 self.preset = index
                 self.dirty.add("denoising_step_list")
+        elif spec.encode == "json" and isinstance(value, str):
+            if self.param_values.get(target) != value:
+                self.param_values[target] = value
+                self.dirty.add(target)
         elif target.endswith(".text") and isinstance(value, str):
             slot = slot_of(target)
             if slot in self.texts and self.texts[slot] != value:
@@ -182,6 +191,8 @@ class ShowState:
             self.dirty.add("prompts")
         elif target.startswith("lora."):
             self.dirty.add("lora_scales")
+        elif target.startswith("param."):
+            self.dirty.add(target)
         elif target in PAYLOAD_KEY:
             if target == "noise_scale" and self.input_mode == "text":
                 return

@@ -5,16 +5,22 @@ Rules of this module:
   (``prompt.<id>.weight``, ``lora.<id>.scale``);
 - *continuous* targets hold a float, always clamped to their bounds;
 - *discrete* targets hold a choice (a scene name, a text, an index) and never interpolate;
-- *one-shots* fire once per trigger; *actions* are commands with no stored value.
+- *one-shots* fire once per trigger; *actions* are commands with no stored value;
+- pipeline parameters (``param.NAME``) are not listed here: their specs come with the show
+  (``Show.params``), typed offline by the mappings and at run time by the pipeline's schema
+  (`bridge.core.params`); ``spec_in`` looks in both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
 TargetKind = Literal["continuous", "discrete", "oneshot", "action"]
+Encoding = Literal["", "number", "integer", "bool", "json"]
+"""How a pipeline parameter's value is sent ("" for the bridge's own targets)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +29,9 @@ class TargetSpec:
     lo: float = 0.0
     hi: float = 1.0
     slot: Literal["", "prompt", "lora"] = ""
+    encode: Encoding = ""
+    choices: tuple[str, ...] = ()
+    """An enum parameter's choices, as JSON texts (a knob steps through them)."""
 
 
 FIXED: dict[str, TargetSpec] = {
@@ -65,6 +74,11 @@ def spec_of(target: str) -> TargetSpec | None:
     if len(parts) == 3 and parts[1]:
         return SLOTTED.get((parts[0], parts[2]))
     return None
+
+
+def spec_in(target: str, params: Mapping[str, TargetSpec]) -> TargetSpec | None:
+    """The spec of any target: the fixed ones, then the show's pipeline parameters."""
+    return spec_of(target) or params.get(target)
 
 
 def slot_of(target: str) -> str:

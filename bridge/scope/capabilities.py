@@ -24,7 +24,10 @@ def mismatches(show: Show, pipeline: str, schema: Mapping[str, Any] | None) -> l
     if schema is None:
         return []
     found = []
-    if schema.get("supports_prompts") is False and show.prompts:
+    # a show has one prompt slot at least: only slots in use (mapped, in a scene, or more
+    # than the one a show must have) are news on a pipeline without prompts
+    prompts_used = len(show.prompts) > 1 or bool(show.scenes) or bool(_mapped(show, "prompt."))
+    if schema.get("supports_prompts") is False and prompts_used:
         found.append(
             f"pipeline {pipeline} takes no text prompts (its schema says supports_prompts: "
             f"false): the show's {len(show.prompts)} prompt slot(s) and their mappings "

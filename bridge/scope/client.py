@@ -36,18 +36,14 @@ from bridge.scope.versions import ScopeVersion
 
 log = logging.getLogger(__name__)
 
-SIZE_STEP = 64
-
 
 def validate_size(width: int, height: int) -> None:
-    """Refuse sizes Scope's pipelines cannot take, naming the nearest good value."""
+    """Refuse sizes no pipeline can take (not positive). Whether a pipeline takes a size is
+    its schema's ``min_dimension`` (1 on the CPU pipelines, which load 512x288): that is
+    checked against the show when Scope describes its pipelines, not guessed here."""
     for name, value in (("width", width), ("height", height)):
-        if value <= 0 or value % SIZE_STEP:
-            nearest = max(SIZE_STEP, round(value / SIZE_STEP) * SIZE_STEP)
-            raise BridgeError(
-                f"Pipeline {name} {value} is not a positive multiple of {SIZE_STEP}: "
-                f"use {nearest} instead."
-            )
+        if value <= 0:
+            raise BridgeError(f"Pipeline {name} {value} is not a positive number of pixels.")
 
 
 class ScopeClient:

@@ -50,7 +50,7 @@ def error_of(show_from: Callable[[str], Show], text: str) -> ConfigError:
 
 CASES = [
     # (text appended to BASE, expected key path, expected line, words in the message)
-    ("[scope]\nwidth = 500\n", "scope.width", 9, "multiple of 64"),
+    ("[scope]\nwidth = 0\n", "scope.width", 9, "between 1 and 4096"),
     ("[scope]\nwidht = 512\n", "scope.widht", 9, "unknown key"),
     ("[output]\nmax_rate_hz = 60\n", "output.max_rate_hz", 9, "between 0.5 and 30"),
     (
@@ -206,7 +206,7 @@ def test_check_command_fails_with_the_message(
 ) -> None:
     """`scope-bridge check` on a broken file exits 1 and prints file:line: key: reason."""
     bad = tmp_path / "bad.toml"
-    bad.write_text(BASE + "[scope]\nheight = 100\n")
+    bad.write_text(BASE + "[scope]\nheight = 5000\n")
     assert main(["check", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert f"{bad}:9 at scope.height: must be a multiple of 64" in err
+    assert f"{bad}:9 at scope.height: must be between 1 and 4096" in err

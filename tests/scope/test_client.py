@@ -192,11 +192,14 @@ async def test_load_error_surfaces_in_one_sentence() -> None:
             await client.ensure_pipeline("longlive", {"width": 576, "height": 320})
 
 
-async def test_sizes_must_be_multiples_of_64() -> None:
-    """570 is refused with the nearest good value."""
+async def test_sizes_must_be_positive_only() -> None:
+    """0 is refused before Scope is asked; 512x288 is not (Scope's CPU pipelines load it:
+    the pipeline's min_dimension decides, from its schema)."""
     async with _client({}) as client:
-        with pytest.raises(BridgeError, match=r"width 570 .* use 576"):
-            await client.ensure_pipeline("longlive", {"width": 570, "height": 320})
+        with pytest.raises(BridgeError, match=r"width 0 is not a positive number of pixels"):
+            await client.ensure_pipeline("longlive", {"width": 0, "height": 320})
+        with pytest.raises(BridgeError, match="pipeline status request"):  # it asked Scope
+            await client.ensure_pipeline("controller-viz", {"width": 512, "height": 288})
 
 
 @pytest.mark.parametrize(
