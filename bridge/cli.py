@@ -25,6 +25,8 @@ from pathlib import Path
 from bridge.config.addresses import shown_url, url_problem
 from bridge.config.load import load_show
 from bridge.config.model import Show
+from bridge.config.osc_clash import osc_clashes
+from bridge.config.show_tables import ANY_SIZE, size_advice
 from bridge.errors import BridgeError, ConfigError, ConfigErrors
 from bridge.sim.options import add_options as add_sim_options
 from bridge.sim.options import from_args
@@ -53,6 +55,8 @@ def _check(args: argparse.Namespace) -> int:
             f"ok: {path}: {len(show.prompts)} prompts, {len(show.scenes)} scenes, "
             f"{len(show.bindings)} mappings, {len(show.files)} file(s)"
         )
+        for note in check_notes(show):
+            print(f"warning: {path}: {note}", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -74,6 +78,16 @@ def _doctor(args: argparse.Namespace) -> int:
     findings = asyncio.run(doctor.diagnose(show))
     print(doctor.to_json(findings) if args.json else doctor.render(findings))
     return doctor.exit_status(findings)
+
+
+def check_notes(show: Show) -> list[str]:
+    """What `check` advises besides errors: the show loads, but something will not work well."""
+    notes = osc_clashes(show)
+    if show.scope.pipeline not in ANY_SIZE:
+        advice = size_advice(show.scope.width, show.scope.height)
+        if advice:
+            notes.append(advice)
+    return notes
 
 
 def _logging(verbose: bool) -> None:

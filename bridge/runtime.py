@@ -23,6 +23,7 @@ from bridge.app import Bridge
 from bridge.config.background import ShowReader
 from bridge.config.load import load_show
 from bridge.config.model import AudioDevice, Show
+from bridge.config.osc_clash import osc_clashes
 from bridge.core.events import AudioFeatures, Event, TempoBeat
 from bridge.core.finite import by_source
 from bridge.core.param_check import typed_params, with_params
@@ -128,6 +129,12 @@ class Runtime:
         if show.server_sinks and self.link is not None:
             self.bridge.add_task("server-sinks", self._server_sinks, forever=False)
         self.bridge.add_task("conditions", lambda: conditions.watch(self))
+        self._say_osc_clashes()
+
+    def _say_osc_clashes(self) -> None:
+        """An OSC input on Scope's own OSC port (`bridge.config.osc_clash`), until fixed."""
+        clashes = osc_clashes(self.show)
+        self.bridge.problems.sync("osc-scope", {("osc", c[: c.index("]") + 1]): c for c in clashes})
 
     # -- hot reload ----------------------------------------------------------------------
     async def reload(self) -> str | None:
@@ -179,6 +186,7 @@ class Runtime:
         elif inputs_changed or outputs_changed:
             needs_restart.append("devices")  # not running yet: nothing to swap on
         self._mtimes = await self._reader.times(show.files) or self._mtimes
+        self._say_osc_clashes()
         self._recheck.set()
         self.reloads += 1
         log.info("reloaded %s", show.path)

@@ -89,6 +89,7 @@ class ConsoleApp(ConsoleCommands):
         self.bridge_worker: Worker[None] | None = None
         self._snapshot_error: str | None = None
         self.reloads_seen: int | None = None
+        self.scope_changes_seen: int | None = None
         """The bridge's reload count last seen (None: take the next one as it is)."""
 
     # -- layout and the refresh loop -----------------------------------------------------
@@ -150,6 +151,7 @@ class ConsoleApp(ConsoleCommands):
         self._snapshot_error = None
         self.snap = snap
         self._notice_reload(snap)
+        self._notice_scope_change(snap)
         ids = [p.id for p in snap.prompts]
         if self.prompts.selected not in ids:
             self.prompts.selected = ids[0] if ids else None
@@ -179,6 +181,17 @@ class ConsoleApp(ConsoleCommands):
         if seen is not None and reloads > seen:
             self.problems.clear("reload")
             self.say("Show reloaded: its file changed on disk.", title="Reload", timeout=4)
+
+    def _notice_scope_change(self, snap: Snapshot) -> None:
+        """A change made in Scope (its UI, its OSC, another client) that the show adopted:
+        one line saying what changed (`bridge.scope_sync`)."""
+        changes = snap.extra.get("scope_changes") or {}
+        count = changes.get("count")
+        if not isinstance(count, int):
+            return
+        seen, self.scope_changes_seen = self.scope_changes_seen, count
+        if seen is not None and count > seen and changes.get("line"):
+            self.say(str(changes["line"]), title="Scope", timeout=5)
 
     def arrange(self) -> None:
         """Share each column's rows between its shown panels (`bridge.tui.layout`)."""
