@@ -108,6 +108,8 @@ class Runtime:
         """Updates Scope dropped, where the server tells (only the stand-in does)."""
         self.bridge.add_task("scope-drops", self._watch_drops, forever=False)
         self._recheck = asyncio.Event()
+        self.pipeline_checks = 0
+        """How many times the show was checked against Scope's pipeline schema."""
         self.pipeline_notes: list[str] | None = None
         """What the last pipeline check found (None until Scope described its pipelines)."""
         self.bridge.add_task("pipeline-check", self._check_pipeline, forever=False)
@@ -297,6 +299,7 @@ class Runtime:
             # each one logged once, not again at every reload; gone when the show is fixed
             self.bridge.problems.sync("pipeline", {("pipeline", p): p for p in found})
             self.pipeline_notes = found
+            self.pipeline_checks += 1
             self._recheck.clear()
             await self._recheck.wait()
             with contextlib.suppress(ScopeError):  # a pipeline loaded since may be new here
