@@ -42,6 +42,9 @@ RESERVED = {
 }
 """Parameters the bridge composes itself (its own targets), never set raw."""
 
+NULLABLE = "x-nullable"
+"""Marks a resolved property that also takes null (an optional field)."""
+
 UNTYPED = TargetSpec("continuous", 0.0, 1.0, encode="number")
 """A number parameter before anything says more: 0..1, or the mapping's ``out`` range."""
 
@@ -100,7 +103,10 @@ def resolve(schema: Any, defs: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(options, list):
             real = [o for o in options if not (isinstance(o, Mapping) and o.get("type") == "null")]
             if len(real) == 1:
+                nullable = len(real) < len(options)
                 schema = {**_without(schema, "anyOf"), **real[0]}
+                if nullable:
+                    schema[NULLABLE] = True
                 continue
         break
     return dict(schema) if isinstance(schema, Mapping) else {}
@@ -177,6 +183,8 @@ def value_problem(prop: Mapping[str, Any], value: Any, where: str = "") -> str |
     min/maxItems, uniqueItems, properties, additionalProperties false.
     """
     at = f" at {where}" if where else ""
+    if value is None and prop.get(NULLABLE):
+        return None
     options = prop.get("anyOf")
     if isinstance(options, list):
         if value is None and any(

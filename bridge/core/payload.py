@@ -45,9 +45,9 @@ def param_value(state: ShowState, target: str) -> Any:
         return None
     if spec.encode == "bool":
         return value >= 0.5
-    if spec.encode == "integer":
-        return round(value)
-    return round(value, 4)
+    if spec.encode == "integer":  # within the bounds after rounding too
+        return max(math.ceil(spec.lo), min(math.floor(spec.hi), round(value)))
+    return min(max(round(value, 4), spec.lo), spec.hi)
 
 
 def _method(method: str, prompts: Prompts) -> str:
