@@ -24,6 +24,7 @@ from bridge.config.background import ShowReader
 from bridge.config.load import load_show
 from bridge.config.model import AudioDevice, Show
 from bridge.config.osc_clash import osc_clashes
+from bridge.config.param_targets import show_params
 from bridge.core.events import AudioFeatures, Event, TempoBeat
 from bridge.core.finite import by_source
 from bridge.core.param_check import typed_params, with_params
@@ -290,7 +291,9 @@ class Runtime:
             schema = schemas.get(pipeline)
             found = mismatches(self.show, pipeline, schema)
             if schema is not None and self.show.params:
-                params, problems = typed_params(self.show, pipeline, schema.get("config_schema"))
+                # typed afresh from what the file says, not from another pipeline's typing
+                offline = with_params(self.show, show_params(self.show.bindings)[0])
+                params, problems = typed_params(offline, pipeline, schema.get("config_schema"))
                 found += problems
                 typed = with_params(self.show, params)
                 if typed is not self.show:
