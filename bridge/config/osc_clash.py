@@ -4,8 +4,10 @@ Scope 0.2 (0.1.6 on) runs an OSC server on UDP at its HTTP port (scope-protocol.
 bound to its host, which is every address unless it was launched through its CLI. A show
 whose OSC device listens on that port on the same machine either cannot open it (Scope
 was first) or takes Scope's own OSC away (the bridge was first). Scope counts as on this
-machine when its URL names a loopback address; a device on the very host the URL names
-collides too. Pure: the show in, one sentence per device out, said by `check` and `run`.
+machine when its URL names a loopback address (then a device on any of this machine's
+addresses collides, as Scope binds them all by default); a device on the very host the URL
+names collides too (`scope-bridge doctor` probes the same rule). Pure: the show in, one
+sentence per device out, said by `check` and `run`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from urllib.parse import urlsplit
 from bridge.config.model import Show
 
 _LOCAL_NAMES = {"localhost", "ip6-localhost"}
-_WILDCARDS = {"", "0.0.0.0", "::"}
 
 
 def _loopback(host: str) -> bool:
@@ -50,8 +51,8 @@ def osc_clashes(show: Show) -> list[str]:
     for dev in show.osc:
         if dev.port != port:
             continue
-        local = _loopback(host) and (dev.host in _WILDCARDS or _loopback(dev.host))
-        if local or dev.host == host:
+        # Scope on this machine binds every address by default: any local device collides
+        if _loopback(host) or dev.host == host:
             found.append(
                 f"[devices.osc.{dev.name}] listens on UDP port {dev.port}, where Scope at "
                 f"{host}:{port} takes its own OSC (Scope 0.1.6+ listens for OSC on its HTTP "
