@@ -18,20 +18,17 @@ import numpy as np
 import numpy.typing as npt
 from av import VideoFrame
 
-from bridge import conditions
+from bridge import conditions, pipeline_check
 from bridge.app import Bridge
 from bridge.config.background import ShowReader
 from bridge.config.load import load_show
 from bridge.config.model import AudioDevice, Show
 from bridge.config.osc_clash import osc_clashes
-from bridge.config.param_targets import show_params
 from bridge.core.events import AudioFeatures, Event, TempoBeat
 from bridge.core.finite import by_source
-from bridge.core.param_check import typed_params, with_params
 from bridge.devices import Devices
 from bridge.errors import BridgeError, ScopeError
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput
-from bridge.scope.capabilities import mismatches
 from bridge.scope.client import ScopeClient
 from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
 from bridge.scope.link import PipelineRequest, ScopeLink
@@ -100,7 +97,9 @@ class Runtime:
             )
             self.bridge.transport = self.link
             self.bridge.add_task("scope", self.link.run)
-        self.sync = ScopeSync(self.bridge, self.client, self._wanted, self._recheck_soon)
+        self.recheck = asyncio.Event()
+        """Set to check the show against Scope's pipeline again (`bridge.pipeline_check`)."""
+        self.sync = ScopeSync(self.bridge, self.client, self._wanted, self.recheck.set)
         """Scope's changes adopted; a pipeline loaded elsewhere noticed (`bridge.scope_sync`)."""
         if self.link is not None:
             self.bridge.add_task("scope-pipeline", self.sync.watch)
@@ -108,12 +107,11 @@ class Runtime:
         self.scope_drops: int | None = None
         """Updates Scope dropped, where the server tells (only the stand-in does)."""
         self.bridge.add_task("scope-drops", self._watch_drops, forever=False)
-        self._recheck = asyncio.Event()
         self.pipeline_checks = 0
         """How many times the show was checked against Scope's pipeline schema."""
         self.pipeline_notes: list[str] | None = None
         """What the last pipeline check found (None until Scope described its pipelines)."""
-        self.bridge.add_task("pipeline-check", self._check_pipeline, forever=False)
+        self.bridge.add_task("pipeline-check", lambda: pipeline_check.watch(self), forever=False)
         self._mtimes: dict[str, float] = {}
         self._reader = ShowReader(show.path)
         self._reloading = asyncio.Lock()
@@ -190,7 +188,7 @@ class Runtime:
             needs_restart.append("devices")  # not running yet: nothing to swap on
         self._mtimes = await self._reader.times(show.files) or self._mtimes
         self._say_osc_clashes()
-        self._recheck.set()
+        self.recheck.set()
         self.reloads += 1
         log.info("reloaded %s", show.path)
         self.bridge.clear("reload", "show")  # whatever kept the last version out is fixed
@@ -274,42 +272,6 @@ class Runtime:
             self.bridge.report(
                 "reload", f"restarting outputs failed: {type(exc).__name__}: {exc}", key="outputs"
             )
-
-    async def _check_pipeline(self) -> None:
-        """Say what the pipeline will ignore (a kv-cache bias knob on longlive): at start, once
-        Scope answers, and after each reload."""
-        while True:
-            try:
-                schemas = await self.client.pipeline_schemas()
-                break
-            except ScopeError:
-                await asyncio.sleep(2.0)  # not up yet: the link says so; ask again
-        if schemas is None:
-            return  # a Scope that does not describe its pipelines: nothing to check against
-        while True:
-            pipeline = self.sync.pipeline_id or self.show.scope.pipeline
-            schema = schemas.get(pipeline)
-            found = mismatches(self.show, pipeline, schema)
-            if schema is not None and self.show.params:
-                # typed afresh from what the file says, not from another pipeline's typing
-                offline = with_params(self.show, show_params(self.show.bindings)[0])
-                params, problems = typed_params(offline, pipeline, schema.get("config_schema"))
-                found += problems
-                typed = with_params(self.show, params)
-                if typed is not self.show:
-                    self.show = typed
-                    self.bridge.swap_show(typed)
-            # each one logged once, not again at every reload; gone when the show is fixed
-            self.bridge.problems.sync("pipeline", {("pipeline", p): p for p in found})
-            self.pipeline_notes = found
-            self.pipeline_checks += 1
-            self._recheck.clear()
-            await self._recheck.wait()
-            with contextlib.suppress(ScopeError):  # a pipeline loaded since may be new here
-                schemas = await self.client.pipeline_schemas() or schemas
-
-    def _recheck_soon(self) -> None:
-        self._recheck.set()
 
     def _wanted(self) -> PipelineRequest | None:
         """What the show asked Scope to run, while the link has it running (else None)."""
