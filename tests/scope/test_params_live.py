@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -178,8 +179,9 @@ def weights(sim: ScopeSim) -> dict[str, float]:
 
 
 async def test_a_change_made_elsewhere_is_adopted_and_the_knob_must_pick_it_up(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bridge")
     port = udp_port()
     show_file = tmp_path / "show.toml"
     async with running_sim(**FAST) as (sim, url):
@@ -201,6 +203,10 @@ async def test_a_change_made_elsewhere_is_adopted_and_the_knob_must_pick_it_up(
             assert state.value("prompt.b.weight") == 0.8
             line = runtime.snapshot().extra["scope_changes"]["line"]
             assert line == "changed in Scope: a 0.60→0.20; b 0.50→0.80"
+            logged = [
+                r.getMessage() for r in caplog.records if "changed in Scope" in r.getMessage()
+            ]
+            assert logged == [f"scope: {line}"]  # what the headless log says, once
             control = next(c for c in runtime.snapshot().controls if c.id == "knob-a")
             assert control.hint == "turn down to pick up"
             osc.send_message("/a", 0.65)  # where the knob still is: Scope's value stays
