@@ -75,8 +75,9 @@ def size_advice(width: int, height: int) -> str | None:
     if not odd:
         return None
     return (
-        f"[scope] {' and '.join(odd)} not a multiple of 64: the Wan-based pipelines work "
-        "best on multiples of 64 (Scope pads other sizes); CPU pipelines take any size"
+        f"[scope] {' and '.join(odd)} {'is' if len(odd) == 1 else 'are'} not a multiple of 64: "
+        "the Wan-based pipelines work best on multiples of 64 (Scope pads other sizes); CPU "
+        "pipelines take any size"
     )
 
 

@@ -109,8 +109,9 @@ def test_check_advises_multiples_of_64_for_other_pipelines(
     assert main(["check", str(show)]) == 0  # advice, not an error
     err = capsys.readouterr().err
     assert err == (
-        f"warning: {show}: [scope] height 288 not a multiple of 64: the Wan-based pipelines "
-        "work best on multiples of 64 (Scope pads other sizes); CPU pipelines take any size\n"
+        f"warning: {show}: [scope] height 288 is not a multiple of 64: the Wan-based "
+        "pipelines work best on multiples of 64 (Scope pads other sizes); CPU pipelines take "
+        "any size\n"
     )
 
 
