@@ -221,7 +221,9 @@ class Bridge:
         old_lives = {live.binding.id: live for live in self.engine.lives}
         for live in engine.lives:
             previous = old_lives.get(live.binding.id)
-            if previous is not None and previous.binding == live.binding:
+            if previous is None or previous.binding != live.binding:
+                continue
+            if previous.spec == live.spec:  # a parameter typed anew by Scope starts afresh
                 live.takeover, live.chain = previous.takeover, previous.chain
                 live.last_out, live.pressed = previous.last_out, previous.pressed
         engine.t0 = self.engine.t0

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.app import Bridge
 from bridge.core import events as ev
 from bridge.core.mapping import Engine
 from bridge.core.params import (
@@ -145,3 +146,16 @@ def test_osc_strings_are_json_when_they_parse_and_text_otherwise(value: Any) -> 
     text = json.dumps(value)
     assert json.loads(from_osc(text)) == value
     assert from_osc("not json {") == json_text("not json {")
+
+
+def test_a_knob_typed_anew_by_the_schema_drops_its_old_takeover() -> None:
+    """Offline a knob on ``param.mode`` is a number with soft takeover; Scope's schema makes
+    it an enum, where takeover has no meaning: the swapped-in engine has none."""
+    offline = show_of(KNOB.format(name="mode", extra='takeover = "pickup"'))
+    bridge = Bridge(offline)
+    assert bridge.engine.lives[0].takeover is not None
+    bridge.swap_show(typed(offline, {"mode": {"enum": ["a", "b"], "type": "string"}}))
+    assert bridge.engine.lives[0].spec.kind == "discrete"
+    assert bridge.engine.lives[0].takeover is None
+    bridge.swap_show(offline)  # a number again: a takeover of its own, not the old one
+    assert bridge.engine.lives[0].takeover is not None
