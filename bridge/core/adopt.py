@@ -12,6 +12,8 @@ the bridge last sent:
   lets go (`Takeover.engaged` false) and must pick the value up again;
 - prompts are adopted when every text Scope names is a slot's text (weights by slot, the
   other slots to 0); texts the show has no slot for are said, and left to Scope;
+- the spatial interpolation method is the show's: Scope re-applies ``linear`` on every REST
+  update, so a show blending with ``slerp`` sends it again;
 - whatever the show does not know (a key it never maps) is Scope's alone and ignored.
 Pure: returns one short clause per adopted change, for the log and the console.
 """
@@ -24,7 +26,7 @@ from typing import Any
 
 from bridge.core.mapping import Engine
 from bridge.core.params import json_text
-from bridge.core.payload import PayloadBuilder, param_value, prompt_list
+from bridge.core.payload import PayloadBuilder, param_value, prompt_list, spatial_method
 from bridge.core.targets import clamp, spec_of
 
 
@@ -56,6 +58,12 @@ def adopt(engine: Engine, builder: PayloadBuilder, params: Mapping[str, Any]) ->
 
     if "prompts" in params and not state.transition_pending:
         said += _prompts(engine, builder, params["prompts"], moved)
+    method = params.get("prompt_interpolation_method")
+    if method in ("linear", "slerp"):
+        # Scope re-applies "linear" on every REST update: the show's own method goes again
+        builder.last["prompt_interpolation_method"] = method
+        if method != spatial_method(state.method, prompt_list(state, builder.quantum)):
+            state.dirty.add("prompts")
     paused = params.get("paused")
     if isinstance(paused, bool):
         set_base("paused", 1.0 if paused else 0.0, "paused", paused)

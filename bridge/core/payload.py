@@ -50,6 +50,11 @@ def param_value(state: ShowState, target: str) -> Any:
     return min(max(round(value, 4), spec.lo), spec.hi)
 
 
+def spatial_method(method: str, prompts: Prompts) -> str:
+    """The ``prompt_interpolation_method`` a blend of ``prompts`` is sent with."""
+    return _method(method, prompts)
+
+
 def _method(method: str, prompts: Prompts) -> str:
     return "slerp" if method == "slerp" and len(prompts) == 2 else "linear"
 

@@ -165,3 +165,20 @@ def test_a_value_parameter_takes_scopes_value_whole() -> None:
     assert rig.sent() == {}
     rig.knob(0.0)  # the one value the mapping has: sent, since Scope's is another
     assert rig.sent() == {"ctrl_input": {"button": []}}
+
+
+SLERP = TAKEOVER + '[transition]\nmethod = "slerp"\n'
+
+
+def test_scopes_re_applied_linear_does_not_undo_the_shows_slerp() -> None:
+    """A REST update from elsewhere makes Scope blend linearly again: slerp goes back out."""
+    rig = Rig(show_of(SLERP))
+    both = [{"text": "first", "weight": 0.5}, {"text": "second", "weight": 0.5}]
+    adopt(
+        rig.engine,
+        rig.builder,
+        {"prompts": both, "prompt_interpolation_method": "linear", "vace_context_scale": 1.0},
+    )
+    assert rig.sent() == {"prompt_interpolation_method": "slerp"}
+    adopt(rig.engine, rig.builder, {"prompts": both, "prompt_interpolation_method": "slerp"})
+    assert rig.sent() == {}
