@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import importlib.metadata as metadata
-import re
 import socket
 import sys
 from dataclasses import replace
@@ -206,42 +205,30 @@ def _frame_system(kind: str) -> Finding:
 
 
 def osc_ports(show: Show) -> list[Finding]:
-    """Each OSC listen port free now (bound and let go at once), and not Scope's own."""
+    """Each OSC listen port free now (bound and let go at once), and not where Scope takes
+    its own OSC (`config.osc_clash`'s rule, the one `check` and `run` say)."""
+    from bridge.config.osc_clash import osc_clashes
+
+    return [
+        _osc_port(dev, next(iter(osc_clashes(replace(show, osc=(dev,)))), "")) for dev in show.osc
+    ]
+
+
+def _osc_port(device: OscDevice, clash: str) -> Finding:
     from bridge.porthold import taken
 
-    scope_port = _scope_port(show.scope.url)
-    return [_osc_port(device, scope_port, taken) for device in show.osc]
-
-
-def _osc_port(device: OscDevice, scope_port: int | None, taken: object) -> Finding:
     area = f"osc {device.name}"
     where = f"{device.host}:{device.port}"
-    if scope_port == device.port:
-        return Finding(
-            area,
-            "missing",
-            f"{where} is Scope's own OSC port (Scope 0.2 listens for OSC on its HTTP port)",
-            "move the OSC device to another port",
-        )
+    if clash:
+        return Finding(area, "missing", f"{where} is Scope's own OSC port", clash.split(": ")[-1])
     try:
         family = socket.AF_INET6 if ":" in device.host else socket.AF_INET
         with socket.socket(family, socket.SOCK_DGRAM) as probe:
             probe.bind((device.host, device.port))
     except OSError as exc:
-        assert callable(taken)
         held = taken(device.port, "udp") if exc.errno == errno.EADDRINUSE else exc.strerror
         return Finding(area, "missing", f"{where}: {held}", "stop what holds it or pick a port")
     return Finding(area, "ok", f"{where} is free")
-
-
-def _scope_port(url: str) -> int | None:
-    """Scope's HTTP port when it runs on this machine (then its OSC port too), else None."""
-    match = re.match(r"https?://(\[[^\]]+\]|[^/:]+)(?::(\d+))?", url)
-    if not match or match.group(1).strip("[]") not in {"127.0.0.1", "localhost", "::1"}:
-        return None
-    if match.group(2):
-        return int(match.group(2))
-    return 443 if url.startswith("https") else 80
 
 
 def runtime_dir() -> Finding:
