@@ -24,6 +24,7 @@ from bridge.core.mapping import Engine
 from bridge.core.pacer import Pacer
 from bridge.core.payload import PayloadBuilder
 from bridge.core.state import ShowState
+from bridge.core.tempo_lead import TempoLead, tempo_kinds
 from bridge.errors import BridgeError
 from bridge.problems import ProblemBook
 from bridge.protocols import ParamTransport
@@ -72,8 +73,10 @@ class Bridge:
         self.recent: deque[Event] = deque(maxlen=256)
         self.sent_times: deque[float] = deque(maxlen=512)
         self.event_count = 0
+        self.lead = TempoLead(show.tempo.order, tempo_kinds(show), show.tempo.quantum)
+        """Which tempo source leads (Link, MIDI clock, a host, audio, taps): one tempo."""
         self.tempo: TempoBeat | None = None
-        """The latest tempo from any source (an OSC host, MIDI clock, the audio tracker)."""
+        """The latest tempo the leading source gave (as the engine heard it)."""
         self.on_sent: list[Callable[[dict[str, Any]], None]] = []
         self.on_event: list[Callable[[Event], None]] = []
         self.on_action: list[Callable[[str], None]] = []
@@ -101,15 +104,14 @@ class Bridge:
         if type(event) is not Tick:  # 60 clock ticks a second would push inputs out of view
             self.event_count += 1
             self.recent.append(event)
-            if type(event) is TempoBeat:
-                self.tempo = event
         state = self.state
         try:
-            changes = self.engine.feed(event)
-            if changes:
-                apply = state.apply
-                for change in changes:
-                    apply(change)
+            for fed in self._led(event):
+                changes = self.engine.feed(fed)
+                if changes:
+                    apply = state.apply
+                    for change in changes:
+                        apply(change)
         except Exception as exc:  # a bug in one mapping must not stop the show
             log.exception("mapping failed on %r", event)
             self.report("mapping", f"a mapping failed on {type(event).__name__}: {exc}")
@@ -121,6 +123,20 @@ class Bridge:
         for listener in self.on_event:
             listener(event)
         self.pump()
+
+    def _led(self, event: Event) -> list[Event]:
+        """What the engine hears of an event: of tempo events only the leader's (see
+        `bridge.core.tempo_lead`); time passing may hand over, or bring a tapped beat."""
+        if type(event) is TempoBeat:
+            led: list[Event] = list(self.lead.feed(event))
+        elif type(event) is Tick:
+            led = [*self.lead.tick(event.t), event]
+        else:
+            return [event]
+        for tempo in led:
+            if type(tempo) is TempoBeat:
+                self.tempo = tempo
+        return led
 
     def pump(self) -> None:
         """Send what the pacer allows now, and arm the timer for what stays dirty."""
@@ -174,6 +190,7 @@ class Bridge:
         real differences go out, as usual.
         """
         old_show, old = self.show, self.state
+        self.lead.reorder(show.tempo.order, tempo_kinds(show), show.tempo.quantum)
         state = ShowState(show)
         old_prompts = {p.id: p for p in old_show.prompts}
         for p in show.prompts:
@@ -343,7 +360,7 @@ class Bridge:
             if next_at < now:
                 next_at = now + period
             await asyncio.sleep(next_at - now)
-            if self.engine.needs_ticks:
+            if self.engine.needs_ticks or self.lead.needs_ticks:
                 self.submit(Tick(self.clock()))
 
     async def run(self) -> None:

@@ -93,11 +93,16 @@ def summary_line(snap: Snapshot) -> str:
 
 
 def tempo_part(snap: Snapshot) -> str:
-    """`` · tempo 140.0 bpm (resolume)`` when a tempo arrived, its source named."""
+    """`` · tempo 140.0 bpm (resolume)`` when a tempo arrived, its source named; with Link,
+    the beat's phase and the session's peers (`` · tempo 120.0 bpm (link, phase 0.42, 2
+    peers)``)."""
     tempo = snap.extra.get("tempo") or {}
+    peers = tempo.get("link_peers")
     if "bpm" not in tempo:
-        return ""
-    return f" · tempo {float(tempo['bpm']):.1f} bpm ({tempo.get('source') or '?'})"
+        return "" if peers is None else f" · tempo none (link, {peers} peers)"
+    more = f", phase {float(tempo['beat_phase']):.2f}" if "beat_phase" in tempo else ""
+    more += "" if peers is None else f", {peers} peers"
+    return f" · tempo {float(tempo['bpm']):.1f} bpm ({tempo.get('source') or '?'}{more})"
 
 
 async def watch(runtime: Runtime, every_s: float = SUMMARY_EVERY_S) -> None:

@@ -40,6 +40,7 @@ from bridge.sinks import FrameRouter, build_sink
 from bridge.sinks.base import FrameSink, UnavailableSink
 from bridge.sinks.server_sinks import ServerSinkRequest, ServerSinkSupport, plan_output_sinks
 from bridge.snapshot import DeviceView, Snapshot, take
+from bridge.tempo import TempoSources
 
 log = logging.getLogger("bridge")
 
@@ -126,6 +127,9 @@ class Runtime:
         self.devices = Devices(show, self.bridge)
         self.devices.start()
         self._devices.append(lambda: self.devices.lines())  # the current one, after a reload
+        self.tempo = TempoSources(show, self.bridge)  # Link, taps, and who leads
+        self.tempo.start()
+        self._devices.append(self.tempo.lines)
         self._swaps: set[asyncio.Task[None]] = set()
         if show.server_sinks and self.link is not None:
             self.bridge.add_task("server-sinks", self._server_sinks, forever=False)
@@ -176,6 +180,9 @@ class Runtime:
                 return error
         url_edited, self._file_url = file_url != self._file_url, file_url
         needs_restart = self._swap_scope(show, url_edited)
+        if show.tempo.link != self.show.tempo.link:
+            needs_restart.append("[tempo] link")
+        self.tempo.swap_show(show)
         self.show = show
         self.bridge.swap_show(show)
         if outputs_changed and running:
@@ -357,7 +364,7 @@ class Runtime:
             self.audio_values.update(event.values)  # OSC-fed features come one at a time
             return
         external = self.devices.external_tempo(event)
-        if external is not None and external.beat:
+        if external is not None and external.beat and external.source == self.bridge.lead.leader:
             for source in self.audio.values():
                 if source.analyser is not None:
                     source.analyser.set_external_tempo(
@@ -507,8 +514,11 @@ class Runtime:
         extra["reloads"] = self.reloads
         extra["scope_changes"] = {"count": self.sync.changes, "line": self.sync.last_change}
         tempo = self.bridge.tempo
+        lead = self.tempo.view()  # who leads, the last change, Link's peers
         if tempo is not None:  # where it comes from and how fresh it is, for every view
-            extra["tempo"] = tempo_view(tempo, self.bridge.clock())
+            extra["tempo"] = tempo_view(tempo, self.bridge.clock()) | lead
+        elif len(lead) > 1:
+            extra["tempo"] = lead
         return extra
 
     def snapshot(self) -> Snapshot:

@@ -35,6 +35,7 @@ from bridge.config.files import read_show_text
 from bridge.config.merge import Where, merge_value
 from bridge.config.mistakes import Mistakes, did_you_mean
 from bridge.config.model import (
+    TEMPO_ORDER,
     AudioDevice,
     Binding,
     LoraSlot,
@@ -46,6 +47,7 @@ from bridge.config.model import (
     ScopeConfig,
     ServerSinkSpec,
     Show,
+    TempoConfig,
 )
 from bridge.config.pages import check_layers, check_show_pages, show_pages
 from bridge.config.param_targets import show_params
@@ -55,7 +57,7 @@ from bridge.config.syntax import explain
 from bridge.errors import ConfigError
 
 SCHEMA = 1
-_TABLES = ("scope", "output", "transition", "devices")
+_TABLES = ("scope", "output", "transition", "tempo", "devices")
 """Top-level tables that merge across files (named [[sinks]] merge too, by name)."""
 _DEEP_KEY = re.compile(r"(?<![\w\"'-])(?:[\w\"'-]+[ \t]*\.[ \t]*){64}")
 """64 dotted key parts in a row: tomllib's time and memory grow with the square of the depth
@@ -199,6 +201,7 @@ def load_show(
     scope = attempt(tables_of.fields, tables.table("scope"), tables_of.SCOPE) or {}
     output = attempt(tables_of.fields, tables.table("output"), tables_of.OUTPUT) or {}
     transition = attempt(tables_of.fields, tables.table("transition"), tables_of.TRANSITION) or {}
+    tempo = attempt(tables_of.fields, tables.table("tempo"), tables_of.TEMPO) or {}
     midi, osc, audio, osc_ok = _devices(tables.table("devices"), mistakes)
     attempt(tables.done)
     sinks_node = Node(sink_tables, top.file, top.text, "", sinks_at)
@@ -224,6 +227,7 @@ def load_show(
         start_scene=start_scene,
         denoising_presets=denoising,
         pages=tuple(dict.fromkeys(pages)),
+        tempo=TempoConfig(**tempo),
     )
     check_show_pages(pages, top, mistakes)
     bindings = _bindings(raw_bindings, show, mistakes)
@@ -323,6 +327,14 @@ def _check_references(show: Show, root: Node, fragment: bool, mistakes: Mistakes
                 hint = did_you_mean(slot, ids)
                 message = f"scene {scene.name!r} names no prompt {slot!r}{hint}"
                 mistakes.add(root.error(f"scenes[{i}]", message))
+    sources = (
+        [d.name for d in show.midi] + [d.name for d in show.osc] + [d.name for d in show.audio]
+    )
+    for entry in show.tempo.order:
+        if entry not in TEMPO_ORDER and entry not in sources:
+            hint = did_you_mean(entry, [*sorted(TEMPO_ORDER), *sources])
+            message = f"order names {entry!r}, neither a kind of tempo source nor a device{hint}"
+            mistakes.add(root.error("tempo", message))
     if show.start_scene and show.start_scene not in names:
         hint = did_you_mean(show.start_scene, names)
         mistakes.add(root.error("start_scene", f"no scene named {show.start_scene!r}{hint}"))

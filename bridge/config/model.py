@@ -60,6 +60,27 @@ class OutputConfig:
     weight_quantum: float = 0.01
 
 
+TEMPO_ORDER = ("link", "midi", "osc", "scope", "audio", "tap")
+"""Who leads the tempo by default: the room's Link session first, then a DAW's MIDI clock, a
+host over OSC, Scope's own clock, the bridge's ear, and last the performer's taps."""
+
+
+@dataclass(frozen=True, slots=True)
+class TempoConfig:
+    """Where the bridge's tempo comes from (`[tempo]`): Ableton Link, and who leads."""
+
+    link: bool = False
+    """Join the Ableton Link session on this machine's network."""
+    link_set: bool = False
+    """Let taps and tempo actions set the Link session's tempo (everyone's), not only ours."""
+    quantum: int = 4
+    """Beats per bar, as Link peers agree on phase."""
+    start_stop: bool = True
+    """Follow Link's start/stop: while peers stop the transport, Link gives no beats."""
+    order: tuple[str, ...] = TEMPO_ORDER
+    """Which source leads when several are live (kinds or source names, first leads)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PromptSlot:
     id: str
@@ -253,3 +274,4 @@ class Show:
     params: MappingABC[str, TargetSpec] = field(default_factory=dict)
     """``param.NAME`` target → its spec: typed by the mappings when loaded, by the pipeline's
     ``config_schema`` once Scope describes it (`bridge.core.param_check`)."""
+    tempo: TempoConfig = TempoConfig()

@@ -15,7 +15,7 @@ from typing import Any
 from bridge.config.addresses import shown_url, url_problem
 from bridge.config.device_tables import ident
 from bridge.config.mistakes import Mistakes, did_you_mean
-from bridge.config.model import LoraSlot, PromptSlot, Scene
+from bridge.config.model import TEMPO_ORDER, LoraSlot, PromptSlot, Scene
 from bridge.config.reader import Node
 
 INITIAL_KEYS = (
@@ -141,6 +141,32 @@ TRANSITION: tuple[Field, ...] = (
     ("method", _choice("linear", "slerp")),
     ("quantize", _choice("off", "beat", "bar")),
     ("lookahead_ms", _number(375.0, 0.0, 4000.0)),
+)
+
+TEMPO_ORDER_WORDS = ", ".join(TEMPO_ORDER)
+
+
+def _flag(n: Node, key: str) -> bool:
+    return n.get(key, bool)
+
+
+def _order(n: Node, key: str) -> tuple[str, ...]:
+    """Kinds of tempo source (or sources by name), first leads; each named once."""
+    order = n.list_of(key, lambda v: isinstance(v, str) and v != "", "a tempo source kind")
+    doubled = sorted({o for o in order if order.count(o) > 1})
+    if doubled:
+        raise n.error(key, f"names {doubled[0]!r} twice")
+    if not order:
+        raise n.error(key, f"names no source: list some of {TEMPO_ORDER_WORDS}")
+    return tuple(order)
+
+
+TEMPO: tuple[Field, ...] = (
+    ("link", _flag),
+    ("link_set", _flag),
+    ("quantum", _integer(4, 1, 16)),
+    ("start_stop", _flag),
+    ("order", _order),
 )
 
 

@@ -38,10 +38,13 @@ class BeatClock:
         if (beat.t - beat.t) or (beat.bpm - beat.bpm) or (beat.confidence - beat.confidence):
             return  # NaN or ±inf somewhere (x - x is NaN, which is truthy): not a tempo
         self.bpm, self.confidence = beat.bpm, beat.confidence
+        # a beat mark may come a little after the beat (the leading source's next event
+        # after the bridge's beat crossed a whole one): its phase says how long after
+        since = beat.beat_phase * 60.0 / beat.bpm if beat.bpm > 0.0 else 0.0
         if beat.beat:
-            self.last_beat = beat.t
+            self.last_beat = beat.t - since
         if beat.downbeat:
-            self.last_downbeat = beat.t
+            self.last_downbeat = beat.t - since
 
     def trusted(self, now: float) -> bool:
         lo, hi = TRUSTED_BPM

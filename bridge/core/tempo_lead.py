@@ -30,12 +30,11 @@ import math
 import statistics
 from dataclasses import dataclass, field, replace
 
+from bridge.config.model import TEMPO_ORDER, Show
 from bridge.core.beats import MIN_CONFIDENCE, TRUSTED_BPM
 from bridge.core.events import TempoBeat
 
-DEFAULT_ORDER = ("link", "midi", "osc", "scope", "audio", "tap")
-"""Who leads by default: the room's session first, then a DAW's clock, a host over OSC,
-Scope's own clock, the bridge's ear, and last the performer's finger."""
+DEFAULT_ORDER = TEMPO_ORDER
 KINDS = frozenset(DEFAULT_ORDER)
 SLEW = 0.1
 """How fast the bridge's beat moves onto a new leader's after a handover, in beats per beat."""
@@ -129,6 +128,15 @@ class TapTempo:
         return [TempoBeat(beat_t, TAP_SOURCE, bpm, 0.0, 0.0, beat=True)]
 
 
+def tempo_kinds(show: Show) -> dict[str, str]:
+    """Each tempo source the show has, by name, with its kind (``link`` and ``tap`` are
+    named as their kind; MIDI devices following clock, OSC hosts, audio inputs)."""
+    kinds = {d.name: "midi" for d in show.midi if d.clock}
+    kinds.update({d.name: "osc" for d in show.osc if d.tempo})
+    kinds.update({d.name: "audio" for d in show.audio})
+    return kinds
+
+
 class TempoLead:
     """Chooses the leading tempo source and passes on its beat, continuous across handovers."""
 
@@ -153,6 +161,15 @@ class TempoLead:
         self.handovers: list[Handover] = []
         """Changes of leader not yet taken by the console (`take_handovers`)."""
         self.taps = TapTempo()
+
+    def reorder(self, order: tuple[str, ...], kinds: dict[str, str], beats_per_bar: int) -> None:
+        """A reloaded show's order: the next event or tick elects by it (the beat carries on)."""
+        self.order, self.kinds, self.beats_per_bar = order, dict(kinds), beats_per_bar
+
+    @property
+    def needs_ticks(self) -> bool:
+        """While a source leads (it may go silent) or taps set a tempo (their beats are due)."""
+        return self.leading or self.taps.anchor is not None
 
     # -- ranking ---------------------------------------------------------------------------
     def rank(self, source: str) -> int | None:

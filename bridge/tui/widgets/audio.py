@@ -57,6 +57,9 @@ class AudioPanel(Panel):
             line.append_text(bar(phase, width, style="bold magenta"))
             line.append(" ●" if phase < BEAT_FLASH else "  ", style="bold magenta")
             lines.append(line)
+        lead = self._lead(tempo)
+        if lead is not None:
+            lines.append(lead)
         for name, style in METERS:
             if name in audio:
                 value = float(audio[name])
@@ -67,6 +70,19 @@ class AudioPanel(Panel):
         if not audio:
             lines.append(Text("no audio input", style="grey50"))
         return lines
+
+    @staticmethod
+    def _lead(tempo: Mapping[str, Any]) -> Text | None:
+        """Who leads and the last change (``link leads (was midi)``), Link's peers."""
+        change, peers = tempo.get("change"), tempo.get("link_peers")
+        if change is None and peers is None:
+            return None
+        line = Text("lead  ", style="grey70", no_wrap=True)
+        if change is not None:
+            line.append(str(change), style="cyan")
+        if peers is not None:
+            line.append(f"{' · ' if change else ''}link {peers} peers", style="bright_white")
+        return line
 
     @staticmethod
     def _tempo(tempo: Mapping[str, Any]) -> Text:
