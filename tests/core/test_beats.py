@@ -104,3 +104,14 @@ def test_an_lfo_scene_change_is_held_once_and_then_released() -> None:
         state.apply(c)
     assert state.scene == "b"
     assert not engine.beat_clock.waiting
+
+
+def test_a_beat_marked_late_counts_from_when_the_beat_was() -> None:
+    """The leading tempo marks a beat at its first event past it: the phase says how late."""
+    clock = BeatClock("beat", 0.0)
+    clock.observe(ev.TempoBeat(10.05, "link", 120.0, 0.1, 0.025, beat=True, downbeat=True))
+    assert clock.last_beat is not None
+    assert abs(clock.last_beat - 10.0) < 1e-9
+    assert clock.last_downbeat is not None
+    assert abs(clock.last_downbeat - 10.0) < 1e-9
+    assert abs(clock.boundary_after(10.2) - 10.5) < 1e-9

@@ -1,0 +1,86 @@
+"""One tempo in the running bridge: of two sources the engine hears only the leader's, and
+the log says who leads and when that changes (one line each)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bridge.app import Bridge
+from bridge.config.load import load_show
+from bridge.core import events as ev
+from bridge.headless import tempo_part
+from bridge.snapshot import take
+from bridge.tempo import TempoSources
+
+SHOW = """
+[[prompts]]
+id = "a"
+text = "a field"
+[transition]
+quantize = "beat"
+[tempo]
+order = [{order}]
+[devices.midi.deck]
+port = "deck"
+clock = true
+[devices.osc.live]
+port = 9124
+tempo = "ableton"
+"""
+
+
+def bridge_for(tmp_path: Path, order: str) -> Bridge:
+    (tmp_path / "show.toml").write_text(SHOW.format(order=order))
+    return Bridge(load_show(tmp_path / "show.toml"))
+
+
+def feed_both(bridge: Bridge, until: float, deck_until: float, start: float = 0.0) -> set[float]:
+    """The deck's clock at 120 BPM, the host's beats at 90 BPM, time passing; the tempi the
+    engine's beat clock held along the way."""
+    held: set[float] = set()
+    t = start
+    while t < until:
+        if t < deck_until and (round(t * 1000) % 125) == 0:  # 4 events a beat at 120
+            beats = t * 2.0
+            bridge.submit(
+                ev.TempoBeat(t, "deck", 120.0, beats % 1.0, (beats % 4) / 4, beat=beats % 1.0 == 0)
+            )
+        if (round(t * 1000) % 666) == 0:  # a beat every 2/3 s: 90 BPM
+            bridge.submit(ev.TempoBeat(t, "live", 90.0, 0.0, 0.0, beat=True))
+        bridge.submit(ev.Tick(t))
+        held.add(bridge.engine.beat_clock.bpm)
+        t = round(t + 0.001, 3)
+    return held
+
+
+async def test_the_engine_hears_the_leader_only_and_the_log_says_who_leads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bridge = bridge_for(tmp_path, '"midi", "osc"')
+    sources = TempoSources(bridge.show, bridge)
+    sources.start()
+    caplog.set_level(logging.INFO, logger="bridge")
+    assert feed_both(bridge, 3.0, deck_until=10.0) == {120.0}  # never the host's 90
+    assert bridge.tempo is not None
+    assert bridge.tempo.source == "deck"
+    assert sources.view()["leader"] == "deck"
+    # the deck stops: the host takes over once the deck has been silent long enough
+    assert feed_both(bridge, 8.0, deck_until=3.0, start=3.0) == {120.0, 90.0}
+    assert bridge.engine.beat_clock.bpm == 90.0
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("tempo:")]
+    assert lines[0] == "tempo: deck leads"
+    assert lines[1].startswith("tempo: live leads (was deck")
+    assert len(lines) == 2
+    snap = take(bridge, extra=lambda: {"tempo": {"bpm": 90.0, "source": "live", "beat_phase": 0.5}})
+    assert tempo_part(snap) == " · tempo 90.0 bpm (live, phase 0.50)"
+
+
+async def test_the_declared_order_decides(tmp_path: Path) -> None:
+    bridge = bridge_for(tmp_path, '"osc", "midi"')
+    assert feed_both(bridge, 3.0, deck_until=10.0) == {90.0}
+    assert bridge.tempo is not None
+    assert bridge.tempo.source == "live"
+    assert bridge.engine.beat_clock.bpm == 90.0
