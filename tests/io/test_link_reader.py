@@ -16,7 +16,7 @@ def run(
     peers: int = 1,
     playing: bool = False,
 ) -> list[tuple[float, float, bool, bool]]:
-    out = []
+    out: list[tuple[float, float, bool, bool]] = []
     for t in samples:
         beat = t * bpm / 60.0  # the session's beat 0 at t = 0
         events = reader.sample(t, beat, bpm, peers, playing)
