@@ -25,6 +25,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "tui": ("scripts.benchmarks.tui", "run"),
     "frames": ("scripts.benchmarks.frames_e2e", "run_all"),
     "audio": ("bridge.features.bench", "run_audio_bench"),
+    "tempo": ("scripts.benchmarks.tempo", "run"),
 }
 
 
