@@ -4,7 +4,9 @@
 its own process, and one `aalink` peer in another, both in a loopback-only network namespace
 (`bridge.inputs.link_room`); each beat position the bridge's engine heard is compared with the
 peer's at the same moment (one monotonic clock for both processes). Before Link there was no
-such figure: a show could not follow the session at all.
+such figure: a show could not follow the session at all. ``tempo.link_event_delay_ms`` (p95):
+how long after its beat an event reached the engine (the poll runs every 10 ms; the beat
+quantiser counts from the stamp, not from the arrival).
 
 ``tempo.handover_jump_ms`` (p95): the leading source (a MIDI clock, jittered as real clocks
 are) goes silent while another (the audio tracker's beats, at a random phase against it)
@@ -71,7 +73,9 @@ def link_phase(seconds: float) -> dict[str, float]:
             time.sleep(0.05)
         start = time.monotonic()
         time.sleep(seconds)
-    heard = [b["heard"] for b in list(bridge_lines) if "heard" in b and b["heard"]["t"] > start]
+    lines = [b for b in list(bridge_lines) if "heard" in b and b["heard"]["t"] > start]
+    heard = [b["heard"] for b in lines]
+    delays = [(b["at"] - b["heard"]["t"]) * 1000.0 for b in lines]
     peers = list(peer_lines)
     errors = []
     for h in heard:
@@ -84,6 +88,7 @@ def link_phase(seconds: float) -> dict[str, float]:
         "tempo.link_phase_error_ms": p95(errors),
         "tempo.link_phase_error_median_ms": statistics.median(errors),
         "tempo.link_events": float(len(errors)),
+        "tempo.link_event_delay_ms": p95(delays),
     }
 
 

@@ -2,9 +2,9 @@
 
 Runs the show's `Runtime` (its Scope is not there; the link retries quietly) and prints,
 as JSON lines, every tempo event the engine heard (``t``, ``bpm``, ``beat_phase``,
-``source``, ``beat``) and the Link view every 0.2 s (``peers``, ``leader``). Reads commands on
-stdin: ``tap PORT`` sends ``/tap 1`` then ``/tap 0`` over OSC to the show's own OSC input on
-PORT (a mapping there presses tempo.tap), ``quit`` ends.
+``source``, ``beat``; ``at`` when it heard it) and the Link view every 0.2 s (``peers``,
+``leader``). Reads commands on stdin: ``tap PORT`` sends ``/tap 1`` then ``/tap 0`` over
+OSC to the show's own OSC input on PORT (a mapping there presses tempo.tap), ``quit`` ends.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import sys
+import time
 from dataclasses import asdict
 
 from pythonosc.udp_client import SimpleUDPClient
@@ -30,7 +31,7 @@ async def main(path: str) -> None:
         tempo = runtime.bridge.tempo
         if tempo is not None and tempo is not last[0]:
             last[0] = tempo
-            print(json.dumps({"heard": asdict(tempo)}), flush=True)
+            print(json.dumps({"heard": asdict(tempo), "at": time.monotonic()}), flush=True)
 
     runtime.bridge.on_event.append(heard)
 
