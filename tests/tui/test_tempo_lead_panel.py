@@ -1,0 +1,44 @@
+"""The console says who leads the tempo, the last change and Link's peers; so does the
+headless summary."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bridge.app import Bridge
+from bridge.config.load import load_show
+from bridge.headless import summary_line
+from bridge.snapshot import take
+from bridge.tui.app import ConsoleApp
+from tests.tui.conftest import DEMO, SIZE, FakeHost, settled
+
+
+async def test_the_audio_panel_says_who_leads_and_links_peers(
+    app: ConsoleApp, host: FakeHost
+) -> None:
+    host.extra["tempo"] = {
+        "source": "link",
+        "bpm": 128.0,
+        "beat_phase": 0.25,
+        "age_s": 0.01,
+        "leader": "link",
+        "change": "link leads (was deck; the beat moves 0.20 beat onto it)",
+        "link_peers": 2,
+    }
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        lines = app.panels["audio"].text.splitlines()
+    assert lines[0] == "tempo 128.0 bpm link"
+    assert (
+        lines[2] == "lead  link leads (was deck; the beat moves 0.20 beat onto it) · link 2 peers"
+    )
+
+
+def test_the_headless_summary_shows_links_peers_and_the_phase() -> None:
+    snap = take(Bridge(load_show(DEMO)))
+    tempo = {"source": "link", "bpm": 128.0, "beat_phase": 0.25, "link_peers": 2}
+    line = summary_line(dataclasses.replace(snap, extra={"tempo": tempo}))
+    assert " · tempo 128.0 bpm (link, phase 0.25, 2 peers) · " in line
+    alone = {"leader": None, "link_peers": 0}
+    line = summary_line(dataclasses.replace(snap, extra={"tempo": alone}))
+    assert " · tempo none (link, 0 peers)" in line
