@@ -146,10 +146,6 @@ TRANSITION: tuple[Field, ...] = (
 TEMPO_ORDER_WORDS = ", ".join(TEMPO_ORDER)
 
 
-def _flag(n: Node, key: str) -> bool:
-    return n.get(key, bool)
-
-
 def _order(n: Node, key: str) -> tuple[str, ...]:
     """Kinds of tempo source (or sources by name), first leads; each named once."""
     order = n.list_of(key, lambda v: isinstance(v, str) and v != "", "a tempo source kind")
