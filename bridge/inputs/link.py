@@ -2,8 +2,8 @@
 
 `LinkReader` is pure: samples of the session (its beat at a time, its tempo, how many peers,
 whether it plays) in, `TempoBeat` events out. `LinkSession` joins the session with `aalink`
-and samples it every `POLL_S`; it is built only when the show asks for Link, since joining
-announces the bridge on every network it is on.
+and samples it just after each grid line (and at least every `POLL_S`); it is built only
+when the show asks for Link, since joining announces the bridge on every network it is on.
 
 Rules:
 - events fall on a grid of `PER_BEAT` a beat, each stamped with the moment the session's beat
@@ -32,6 +32,9 @@ log = logging.getLogger("bridge")
 SOURCE = "link"
 PER_BEAT = 4
 POLL_S = 0.01
+"""The longest between two looks at the session (a tempo change or a peer is seen this soon)."""
+WAKE_AFTER_S = 0.0003
+"""A look is also due just after the next grid line, so its event reaches the bridge at once."""
 START_BPM = 120.0
 """Our proposal to an empty session; a session with peers keeps its own."""
 
@@ -71,6 +74,14 @@ class LinkReader:
                 downbeat=line % (PER_BEAT * self.quantum) == 0,
             )
         ]
+
+
+def until_next_line(beat: float, bpm: float) -> float:
+    """Seconds from ``beat`` to the next grid line at ``bpm``."""
+    if not bpm > 0.0:
+        return POLL_S
+    following = (math.floor(beat * PER_BEAT + 1e-9) + 1) / PER_BEAT
+    return max(following - beat, 0.0) * 60.0 / bpm
 
 
 @dataclass(slots=True)
@@ -130,7 +141,7 @@ class LinkSession:
                 self.view = LinkView(peers, bpm, beat, playing)
                 for event in self.reader.sample(t, beat, bpm, peers, playing):
                     self.submit(event)
-                await asyncio.sleep(POLL_S)
+                await asyncio.sleep(min(POLL_S, until_next_line(beat, bpm) + WAKE_AFTER_S))
         finally:
             link.enabled = False
             self._link = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.inputs.link import PER_BEAT, LinkReader
+from bridge.inputs.link import PER_BEAT, POLL_S, LinkReader, until_next_line
 
 
 def run(
@@ -64,3 +64,9 @@ def test_a_session_once_started_gives_nothing_while_stopped() -> None:
 def test_a_session_nobody_started_gives_beats_all_along() -> None:
     # two seconds at 120 BPM: four beats, four lines each
     assert len(run(LinkReader(start_stop=True), [k / 100 for k in range(1, 201)])) == 4 * 4
+
+
+def test_the_next_look_is_due_just_after_the_next_grid_line() -> None:
+    assert abs(until_next_line(1.1, 120.0) - 0.075) < 1e-9  # line 1.25 is 0.15 beat away
+    assert abs(until_next_line(1.25, 120.0) - 0.125) < 1e-9  # on a line: the one after it
+    assert until_next_line(1.0, 0.0) == POLL_S
