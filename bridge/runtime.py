@@ -442,6 +442,8 @@ class Runtime:
     def _message(self, message: ServerMessage) -> None:
         self.server_messages += 1
         self.sync.message(message)
+        if message.type == "tempo_update":  # Scope's clock: one more tempo source
+            self.tempo.scope_update(message.body)
 
     async def _follow_chunk_rate(self) -> None:
         while True:

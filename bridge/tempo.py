@@ -1,7 +1,8 @@
-"""The show's tempo sources beyond its devices: Ableton Link and taps, and who leads.
+"""The show's tempo sources beyond its devices: Ableton Link, Scope's clock and taps.
 
 The choice itself is pure (`bridge.core.tempo_lead`, inside the bridge); this module joins
-Link when the show asks, takes the tempo actions (``tempo.tap``, ``tempo.double``,
+Link when the show asks, passes on Scope's ``tempo_update`` (and how far Scope's beat is from
+the bridge's when another source leads), takes the tempo actions (``tempo.tap``, ``tempo.double``,
 ``tempo.half``) and, when the show allows it (``link_set``), passes them on to the Link
 session, and tells the console and the log who leads and when that changes.
 """
@@ -9,13 +10,15 @@ session, and tells the console and the log who leads and when that changes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from bridge.app import Bridge
 from bridge.config.model import Show
 from bridge.core.events import Event
-from bridge.core.tempo_lead import Handover
+from bridge.core.tempo_lead import Handover, wrap
 from bridge.inputs.link import LinkSession
+from bridge.inputs.scope_tempo import ScopeTempo
 from bridge.snapshot import DeviceView
 
 log = logging.getLogger("bridge")
@@ -31,6 +34,9 @@ class TempoSources:
         if show.tempo.link:
             self.link = LinkSession(show.tempo.quantum, show.tempo.start_stop, bridge.submit)
         self.last_change: Handover | None = None
+        self.scope = ScopeTempo(show.tempo.quantum)
+        self.scope_off_ms: float | None = None
+        """Scope's beat against the bridge's when another source leads (they should agree)."""
 
     def start(self) -> None:
         self.bridge.on_action.append(self.action)
@@ -38,10 +44,23 @@ class TempoSources:
         if self.link is not None:
             self.bridge.add_task("link", self.link.run)
 
+    def scope_update(self, body: Mapping[str, Any]) -> None:
+        """A ``tempo_update`` from Scope: one more source, and a check against the leader."""
+        lead = self.bridge.lead
+        for event in self.scope.feed(body, self.bridge.clock()):
+            here = lead.bridge_beat(event.t) if lead.leading else None
+            if here is not None and lead.leader != event.source:
+                off = wrap(event.beat_phase - here) * 60_000.0 / event.bpm
+                self.scope_off_ms = off
+            elif lead.leader == event.source:
+                self.scope_off_ms = None  # Scope leads: nothing else to agree with
+            self.bridge.submit(event)
+
     def swap_show(self, show: Show) -> None:
         """A reload: ``link_set`` and the quantum apply at once; joining or leaving the
         session needs a restart (the caller says so)."""
         self.show = show
+        self.scope.beats_per_bar = show.tempo.quantum
         if self.link is not None:
             self.link.reader.quantum = show.tempo.quantum
 
@@ -90,6 +109,8 @@ class TempoSources:
             out["change"] = handover_text(self.last_change)
         if self.link is not None:
             out["link_peers"] = self.link.view.peers
+        if self.scope_off_ms is not None:
+            out["scope_off_ms"] = round(self.scope_off_ms, 1)
         return out
 
 

@@ -84,3 +84,20 @@ async def test_the_declared_order_decides(tmp_path: Path) -> None:
     assert bridge.tempo is not None
     assert bridge.tempo.source == "live"
     assert bridge.engine.beat_clock.bpm == 90.0
+
+
+async def test_scopes_clock_is_checked_against_the_leader(tmp_path: Path) -> None:
+    """A MIDI clock leads; Scope's clock runs a tenth of a beat ahead: 50 ms at 120 BPM."""
+    bridge = bridge_for(tmp_path, '"midi", "scope"')
+    sources = TempoSources(bridge.show, bridge)
+    sources.start()
+    now = bridge.clock()
+    for k in range(8):
+        beats = k / 4
+        bridge.submit(ev.TempoBeat(now + k * 0.125, "deck", 120.0, beats % 1.0, (beats % 4) / 4))
+    bridge.clock = lambda: now + 0.9  # Scope's message arrives at 0.9 s, beat 1.8 + 0.1
+    sources.scope_update(
+        {"bpm": 120.0, "beat_phase": 0.9, "bar_position": 1.9, "beat_count": 1, "is_playing": True}
+    )
+    assert sources.view()["leader"] == "deck"
+    assert sources.view()["scope_off_ms"] == 50.0

@@ -42,3 +42,11 @@ def test_the_headless_summary_shows_links_peers_and_the_phase() -> None:
     alone = {"leader": None, "link_peers": 0}
     line = summary_line(dataclasses.replace(snap, extra={"tempo": alone}))
     assert " · tempo none (link, 0 peers)" in line
+
+
+async def test_the_audio_panel_says_how_far_scopes_beat_is(app: ConsoleApp, host: FakeHost) -> None:
+    host.extra["tempo"] = {"source": "deck", "bpm": 120.0, "leader": "deck", "scope_off_ms": -12.4}
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        lines = app.panels["audio"].text.splitlines()
+    assert "lead  scope -12 ms" in lines

@@ -27,6 +27,8 @@ METERS = (
 )
 BEAT_FLASH = 0.15
 """The first part of each beat lights a dot, so the beat reads as a light, not a number."""
+SCOPE_AGREES_MS = 10.0
+"""Scope's beat this close to the bridge's counts as agreeing (beyond it the figure is yellow)."""
 STALE_S = 4.0
 """A tempo heard no more for this long is shown dim, with its age."""
 
@@ -73,15 +75,24 @@ class AudioPanel(Panel):
 
     @staticmethod
     def _lead(tempo: Mapping[str, Any]) -> Text | None:
-        """Who leads and the last change (``link leads (was midi)``), Link's peers."""
+        """Who leads and the last change (``link leads (was midi)``), Link's peers, and how
+        far Scope's beat is from the leader's."""
         change, peers = tempo.get("change"), tempo.get("link_peers")
-        if change is None and peers is None:
+        scope_off = tempo.get("scope_off_ms")
+        if change is None and peers is None and scope_off is None:
             return None
         line = Text("lead  ", style="grey70", no_wrap=True)
+        parts: list[tuple[str, str]] = []
         if change is not None:
-            line.append(str(change), style="cyan")
+            parts.append((str(change), "cyan"))
         if peers is not None:
-            line.append(f"{' · ' if change else ''}link {peers} peers", style="bright_white")
+            parts.append((f"link {peers} peers", "bright_white"))
+        if scope_off is not None:  # Scope's clock against the leader's: they should agree
+            style = "yellow" if abs(float(scope_off)) > SCOPE_AGREES_MS else "grey70"
+            parts.append((f"scope {float(scope_off):+.0f} ms", style))
+        for i, (text, style) in enumerate(parts):
+            line.append(" · " if i else "", style="grey50")
+            line.append(text, style=style)
         return line
 
     @staticmethod
