@@ -19,7 +19,8 @@ Rules of this module:
 - a source that gives a tempo without a beat (Resolume) never carries a phase: leading,
   it passes on its BPM with no beat marks, as it always did;
 - taps are a source of their own (``tap``): two or more presses set a tempo whose beats
-  fall on the presses, and it stays live until the presses stop making sense.
+  fall on the presses, and it stays live from then on (a tapped tempo is a setting, not a
+  signal that can fall silent; it leads only when no source ranked above it is live).
 
 Pure: events in, events out, time arrives as data.
 """
