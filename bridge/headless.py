@@ -98,10 +98,13 @@ def tempo_part(snap: Snapshot) -> str:
     peers)``)."""
     tempo = snap.extra.get("tempo") or {}
     peers = tempo.get("link_peers")
+    counted = "" if peers is None else f"{peers} peer{'' if peers == 1 else 's'}"
     if "bpm" not in tempo:
-        return "" if peers is None else f" · tempo none (link, {peers} peers)"
+        return "" if peers is None else f" · tempo none (link, {counted})"
     more = f", phase {float(tempo['beat_phase']):.2f}" if "beat_phase" in tempo else ""
-    more += "" if peers is None else f", {peers} peers"
+    if "leader" in tempo and tempo["leader"] is None:
+        more = ", silent"  # the last tempo heard, no longer led by anyone
+    more += f", {counted}" if counted else ""
     return f" · tempo {float(tempo['bpm']):.1f} bpm ({tempo.get('source') or '?'}{more})"
 
 

@@ -42,6 +42,9 @@ def test_the_headless_summary_shows_links_peers_and_the_phase() -> None:
     alone = {"leader": None, "link_peers": 0}
     line = summary_line(dataclasses.replace(snap, extra={"tempo": alone}))
     assert " · tempo none (link, 0 peers)" in line
+    gone = {"source": "link", "bpm": 128.0, "beat_phase": 0.5, "leader": None, "link_peers": 1}
+    line = summary_line(dataclasses.replace(snap, extra={"tempo": gone}))
+    assert " · tempo 128.0 bpm (link, silent, 1 peer) · " in line
 
 
 async def test_the_audio_panel_says_how_far_scopes_beat_is(app: ConsoleApp, host: FakeHost) -> None:
