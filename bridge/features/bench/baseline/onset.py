@@ -1,0 +1,64 @@
+"""Onset picking on the onset-strength function: an adaptive threshold, fired on the rising edge.
+
+Rules: decide in the block the strength crosses the threshold (no waiting for the peak, which
+would cost a block of latency). The threshold is the larger of a local one (a multiple of the
+median plus the mean of the last quarter second: a busy or noisy stretch raises it) and a share
+of the loudest recent strength (the decay of a big hit stays quiet). Onsets are at least
+``refractory_s`` apart.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from bridge.features.bench.baseline.envelope import smoothing_coefficient
+
+MEDIAN_WINDOW_S = 0.25
+PEAK_RELEASE_S = 4.0
+FLOOR_OF_PEAK = 0.08
+"""Strength below this share of the recent peak never fires (keeps decays of big hits quiet)."""
+ABSOLUTE_FLOOR = 0.02
+"""Strength below this never fires at all (far under any audible hit)."""
+
+
+class OnsetDetector:
+    """Feed one flux value per block; learn whether an onset starts in it and how strong."""
+
+    def __init__(self, frame_rate: float, threshold: float, refractory_s: float) -> None:
+        # A plain deque: sorting two dozen floats in Python is cheaper than a numpy call.
+        size = max(3, round(MEDIAN_WINDOW_S * frame_rate))
+        self._history: deque[float] = deque([0.0] * size, maxlen=size)
+        self._threshold = threshold
+        self._refractory = max(1, round(refractory_s * frame_rate))
+        self._since = self._refractory
+        self._peak_decay = smoothing_coefficient(PEAK_RELEASE_S, 1.0 / frame_rate)
+        self.peak = ABSOLUTE_FLOOR
+        self.strength = 0.0
+        """Flux relative to the recent peak, 0..1, for the continuous ``onset`` feature."""
+
+    def update(self, flux: float) -> float | None:
+        """Feed this block's onset strength; return the relative strength (0..1) if an onset
+        fires in this block, else None."""
+        history = self._history
+        local = self._threshold * _median(history) + sum(history) / len(history)
+        history.append(flux)
+        self.peak = max(flux, self.peak * self._peak_decay, ABSOLUTE_FLOOR)
+        self.strength = min(flux / self.peak, 1.0)
+        self._since += 1
+        limit = max(local, FLOOR_OF_PEAK * self.peak, ABSOLUTE_FLOOR)
+        if flux > limit and self._since >= self._refractory:
+            self._since = 0
+            return self.strength
+        return None
+
+    def quiet(self) -> None:
+        """A silent block: nothing fires and the continuous strength falls to 0."""
+        self.strength = 0.0
+        self._since += 1
+        self._history.append(0.0)
+
+
+def _median(values: deque[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
