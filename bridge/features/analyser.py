@@ -34,7 +34,13 @@ ACCENT_FULL_BAND = 0.3
 lead, and music with nothing low (a click, a hi-hat loop) still has a phase."""
 MIN_ONSETS_FOR_TEMPO = 4
 """Onsets needed within the tempo window before the tracker may set or move the tempo."""
-"""A band's auto-gain never boosts it more than this share of the loudest band (−14 dB)."""
+CUT_TAIL = 32
+"""Samples before the last non-zero one that tell a hard cut from a sound that died away."""
+CUT_SHARE = 0.1
+"""A sound that stops at this share of the recent peak level or more was cut (a dropout)."""
+RESUME_BLOCKS = 2
+"""Blocks after a cut ends in which nothing fires: the window still straddles the gap, and
+the music coming back is not a new sound."""
 CENTROID_LOW_HZ = 100.0
 CENTROID_HIGH_HZ = 10000.0
 LOW_RISE_BLOCKS = 3
@@ -56,7 +62,7 @@ class AudioAnalyser:
         self._gate = 10.0 ** (cfg.gate_db / 20.0)
         self._spectrum = Spectrum(sample_rate, block_size, cfg.bass_hz, cfg.high_hz)
         self._onsets = OnsetDetector(self.frame_rate, cfg.onset_threshold, cfg.onset_refractory_s)
-        self._tempo = TempoEstimator(self.frame_rate, cfg.bpm_min, cfg.tempo_window_s)
+        self._tempo = TempoEstimator(self.frame_rate, cfg.bpm_min, cfg.tempo_window_s, cfg.bpm_max)
         self._clock = BeatClock(cfg.beats_per_bar)
         self._taps = TapTempo()
         self._update_every = max(1, round(cfg.tempo_update_s * self.frame_rate))
@@ -78,6 +84,9 @@ class AudioAnalyser:
         self._last_features = -math.inf
         self._open_at = -math.inf
         self._recent_onsets: deque[float] = deque()
+        self._tail = 0.0
+        self._cut = False
+        self._resume = 0
 
     # -- controls ---------------------------------------------------------------------------
 
@@ -108,9 +117,9 @@ class AudioAnalyser:
         tapped = self._taps.tap(t)
         if tapped is None:
             return
-        lo = self.config.bpm_min
+        lo, hi = self.config.bpm_min, self.config.bpm_max
         multiplier = 1.0
-        while tapped / multiplier >= 2.0 * lo and multiplier < 4.0:
+        while tapped / multiplier > hi and multiplier < 4.0:
             multiplier *= 2.0
         while tapped / multiplier < lo and multiplier > 0.25:
             multiplier /= 2.0
@@ -139,6 +148,7 @@ class AudioAnalyser:
         rms = math.sqrt(float(mono @ mono) / mono.size)
         frame = self._spectrum.process(mono)
         gated = rms < self._gate
+        self._watch_cut(mono, gated)
         if not gated:
             self._open_at = t
         # Silence is the gate closed for a while, not one empty block between two clicks.
@@ -146,18 +156,22 @@ class AudioAnalyser:
         self._blocks += 1
         external = self._fresh_external(t)
 
-        if gated:
+        quiet = gated or self._resume > 0
+        if quiet:
             self._onsets.quiet()
             self._tempo.push(0.0, 0.0)
             if silent:
                 self._tempo.fade(SILENT_CONFIDENCE_DECAY)
-            raw = (0.0, 0.0, 0.0, 0.0)
         else:
             strength = self._onsets.update(frame.onset_flux)
             self._tempo.push(frame.flux, frame.low_flux + ACCENT_FULL_BAND * frame.flux)
             if strength is not None:
                 events.append(AudioOnset(t, cfg.source, strength))
                 self._recent_onsets.append(t)
+        if gated:
+            raw = (0.0, 0.0, 0.0, 0.0)
+        else:
+            self._resume -= 1
             shared = BAND_FLOOR * max(g.reference for g in self._gains[1:])
             raw = (
                 self._gains[0].update(rms),
@@ -170,8 +184,14 @@ class AudioAnalyser:
         if external is not None:
             bpm, phase, since = external
             self._clock.steer(bpm, phase + since * bpm / 60.0, hard=True)
-        elif self._blocks % self._update_every == 0 and not silent:
-            self._follow_tracker(t)
+        elif not silent:
+            # The autocorrelation and the search run in consecutive blocks (the bar frame
+            # sits half way between), so no block carries a whole estimate.
+            stage = self._blocks % self._update_every
+            if stage == 0:
+                self._tempo.prepare()
+            elif stage == 1:
+                self._follow_tracker(t)
         beats = self._clock.advance(t)
         self._feed_bar(mono, frame.bass, gated)
         if not silent and (external is not None or self._tempo.locked or self._manual):
@@ -203,6 +223,21 @@ class AudioAnalyser:
             )
         events.sort(key=_time_of)  # beats fall inside the block, before its onset/features
         return events
+
+    def _watch_cut(self, mono: npt.NDArray[np.float64], gated: bool) -> None:
+        """Tell a dropout (sound cut off mid-note) from a sound that ended: after a cut, the
+        music coming back must not fire an onset."""
+        if gated:
+            if not self._cut and self._resume <= 0:
+                self._cut = self._tail >= CUT_SHARE * self._gains[0].reference
+            self._resume = RESUME_BLOCKS if self._cut else 0
+            return
+        self._cut = False
+        live = np.flatnonzero(mono)
+        if live.size:
+            last = int(live[-1])
+            tail = mono[max(0, last - CUT_TAIL + 1) : last + 1]
+            self._tail = math.sqrt(float(tail @ tail) / tail.size)
 
     def _feed_bar(self, mono: npt.NDArray[np.float64], bass: float, gated: bool) -> None:
         self._bar_spectrum.push(mono)

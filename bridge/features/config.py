@@ -29,8 +29,10 @@ class AnalyserConfig:
     """Time constant of ``intensity``, the slow envelope of overall energy."""
     autogain_release_s: float = 20.0
     """How fast the auto-gain reference forgets a loud passage: long, so a breakdown reads calm."""
-    gate_db: float = -60.0
-    """Blocks quieter than this (RMS, dBFS) are treated as empty: features fall toward 0."""
+    gate_db: float = -80.0
+    """Blocks quieter than this (RMS, dBFS) are treated as empty: features fall toward 0. Low,
+    because everything downstream follows the level: a line 30 dB down reads like a loud one,
+    and only hiss near the converter's floor is cut."""
     silence_hold_s: float = 1.5
     """After this long below the gate it is silence: no beats, tempo confidence drops."""
     onset_threshold: float = 2.0
@@ -38,8 +40,10 @@ class AnalyserConfig:
     recent mean (and a floor that follows the loudest recent onsets)."""
     onset_refractory_s: float = 0.05
     """Minimum spacing of two onsets."""
-    bpm_min: float = 80.0
-    """Lower end of the tracked tempo octave; ``bpm_min * 2`` is the upper end."""
+    bpm_min: float = 60.0
+    """Slowest tempo the tracker reports."""
+    bpm_max: float = 180.0
+    """Fastest tempo the tracker reports (music faster still reads at half speed)."""
     tempo_window_s: float = 6.0
     """Length of onset history the tempo estimator looks at."""
     tempo_update_s: float = 0.125

@@ -12,14 +12,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridge.features.config import Floats
+from bridge.features.envelope import smoothing_coefficient
 from bridge.features.onset_flux import OnsetFlux
 
 FLUX_BANDS = 32
 """Log-spaced bands for the onset flux: averaging bins within a band calms noise."""
 FLUX_LOW_HZ = 40.0
 FLUX_HIGH_HZ = 16000.0
-FLUX_COMPRESSION = 1000.0
-"""Gain inside log1p: quiet hits still change the log spectrum, loud ones do not dominate."""
+FLUX_FLOOR = 0.02
+"""Band level, as a share of the recent loudest band, where the log compression sets in:
+quiet hits still change the log spectrum, loud ones do not dominate, and the same mix gives
+the same flux at any input level."""
+LEVEL_RELEASE_S = 8.0
+"""How fast the loudest-band reference forgets a loud passage."""
+SILENT_LEVEL = 1e-7
 BASS_FLUX_BANDS = 6
 """The lowest flux bands, summed separately to find kicks (for the downbeat)."""
 LOW_FLUX_HZ = 1000.0
@@ -68,6 +74,8 @@ class Spectrum:
         self._previous = np.zeros(FLUX_BANDS)
         self._older = np.zeros(FLUX_BANDS)
         self._onset_flux = OnsetFlux(freqs, sample_rate / block_size)
+        self._level = SILENT_LEVEL
+        self._level_decay = smoothing_coefficient(LEVEL_RELEASE_S, block_size / sample_rate)
 
     def process(self, block: Floats) -> SpectralFrame:
         """Analyse one mono block of ``block_size`` samples."""
@@ -80,7 +88,9 @@ class Spectrum:
         bass, mid, high = np.sqrt(self._bands @ power * (2.0 / 3.0))
         total = float(mag.sum())
         centroid = float(self._freqs @ mag) / total if total > 1e-12 else 0.0
-        logbands = np.log1p(FLUX_COMPRESSION * (self._flux_bank @ mag))
+        bands = self._flux_bank @ mag
+        self._level = max(float(bands.max()), self._level * self._level_decay, SILENT_LEVEL)
+        logbands = np.log1p(bands / (FLUX_FLOOR * self._level))
         # Rise against the louder of the two previous frames: a hit that straddles a block
         # edge, or a tremolo, does not rise twice.
         rise = logbands - np.maximum(self._previous, self._older)

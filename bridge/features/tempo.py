@@ -1,9 +1,16 @@
 """Tempo and beat phase from the onset-strength history (autocorrelation and comb templates).
 
-Rules: one tempo octave is searched (``bpm_min`` .. ``2·bpm_min``), so every tempo has exactly
-one answer and half/double-time confusions cannot flip the output; ``×2`` and ``÷2`` on the
-beat clock move between octaves. A candidate must repeat before it replaces a held tempo, so
-a breakdown or a fill does not drag the tempo away. All times are in frames (one per block).
+Rules: tempi from ``bpm_min`` to ``bpm_max`` (60..180 by default) are searched, so music
+played at 70 or at 174 reads as itself. When a tempo and its double are both in range, the
+music decides, not a preferred tempo: the faster one is the beat when something happens
+half way between its beats (it has a subdivision, like hats on the eighths) and either its
+beats are even, or the slower one has next to nothing half way between its own beats (a
+half-time backbone over a full-time grid). A kick with one hat between two kicks is the
+slower tempo; the same kick with hats on every eighth of the faster one is the faster.
+Recent frames weigh more than old ones, so a new tempo wins within a couple of seconds; a
+candidate must still repeat before it replaces a held tempo, so a fill cannot drag it away.
+A tempo is only claimed when the autocorrelation has a clear peak (noise has none). All
+times are in frames (one per block).
 """
 
 from __future__ import annotations
@@ -18,12 +25,30 @@ GRID_STEP_BPM = 0.25
 MULTIPLES = 8
 """Lags k·period (k = 1..8) scored per candidate: far multiples sharpen the estimate."""
 MIN_HISTORY_S = 1.8
-CONFIDENT = 0.25
-"""Candidates below this confidence neither lock nor move the tempo."""
+RECENT_S = 2.5
+"""Time constant of the weight on the history: a frame this old counts 1/e of a new one."""
+FILLED = 0.45
+"""A level is filled between its beats when the autocorrelation half way between beats
+reaches this share of the one on the beats (hats between kicks)."""
+EVEN = 0.6
+"""Beats are even when the weaker half (every other beat) carries this share of the stronger."""
+EVEN_BARE = 0.75
+"""Evenness that makes beats with nothing between them the beat rather than half of it."""
+NOISE_PROMINENCE = 0.1
+PROMINENT = 0.3
+"""The comb score's lead over the median of all candidates maps to confidence 0 at
+NOISE_PROMINENCE (white or pink noise stays under it) and to 1 at PROMINENT."""
+CONFIDENT = 0.45
+"""Readings below this confidence neither lock nor move the tempo."""
+RELEASE = 0.2
+"""Smoothed confidence under this drops the tempo (no beats are claimed)."""
 AGREE = 0.025
 """Relative distance within which two tempo readings are the same tempo."""
-SWITCH_AFTER = 6
+SWITCH_AFTER = 4
 """Consecutive agreeing readings a new tempo needs to replace a held one."""
+OCTAVE_AFTER = 48
+"""Readings (6 s) a tempo twice or half the held one needs: one ghost kick, a fill or a
+half-time bridge does not flip the octave; a track that really changed does."""
 PHASE_BEATS = 16
 """Beats of history the phase comb looks back over, newest weighted most."""
 PHASE_DECAY = 0.9
@@ -40,9 +65,16 @@ class TempoReading:
 
 
 class TempoEstimator:
-    """Keeps the onset history; ``estimate()`` returns a held tempo and the current phase."""
+    """Keeps the onset history; ``estimate()`` returns a held tempo and the current phase.
 
-    def __init__(self, frame_rate: float, bpm_min: float, window_s: float) -> None:
+    The work of one estimate is split in two calls, ``prepare()`` (the autocorrelation) and
+    ``estimate()`` (the search and the phase), so that the caller can run them in different
+    blocks and no block costs much more than the others.
+    """
+
+    def __init__(
+        self, frame_rate: float, bpm_min: float, window_s: float, bpm_max: float | None = None
+    ) -> None:
         self._rate = frame_rate
         self._size = round(window_s * frame_rate)
         # Doubled rings, so the newest window is always one slice. ``_accents`` holds the
@@ -51,10 +83,13 @@ class TempoEstimator:
         self._accents = np.zeros(2 * self._size)
         self._count = 0
         self._min_frames = round(MIN_HISTORY_S * frame_rate)
-        self._grid = np.arange(bpm_min, 2.0 * bpm_min, GRID_STEP_BPM)
-        periods = 60.0 * frame_rate / self._grid
-        self._lags = periods[:, None] * np.arange(1, MULTIPLES + 1)[None, :]
-        self._prior = np.exp(-0.5 * (np.log2(self._grid / 120.0) / 1.0) ** 2)
+        self._bpm_min = bpm_min
+        self._bpm_max = 2.0 * bpm_min if bpm_max is None else bpm_max
+        self._grid = np.arange(bpm_min, self._bpm_max + GRID_STEP_BPM / 2, GRID_STEP_BPM)
+        self._lags = self._lags_of(self._grid)
+        self._weights = np.exp(-np.arange(self._size)[::-1] / (RECENT_S * frame_rate))
+        self._norms: dict[int, Floats] = {}
+        self._acf: Floats | None = None
         self.bpm = 0.0
         self.confidence = 0.0
         self._challenger = 0.0
@@ -62,7 +97,7 @@ class TempoEstimator:
 
     @property
     def locked(self) -> bool:
-        """True once a tempo has been accepted."""
+        """True while a tempo is held: one was accepted and periodicity has not gone."""
         return self.bpm > 0.0
 
     def push(self, flux: float, accent: float) -> None:
@@ -88,51 +123,124 @@ class TempoEstimator:
         """Lower the confidence (silence)."""
         self.confidence *= factor
 
+    def prepare(self) -> None:
+        """First half of an estimate: the weighted autocorrelation of the history."""
+        self._acf = None
+        if self._count >= self._min_frames:
+            self._acf = self._autocorrelation(self.recent())
+
     def estimate(self) -> TempoReading | None:
-        """Re-estimate tempo (with hysteresis) and phase; None until enough history."""
+        """Re-estimate tempo (with hysteresis) and phase; None until enough history or while
+        no tempo is held. Uses the autocorrelation of the last ``prepare()`` (made now if
+        there is none)."""
         if self._count < self._min_frames:
             return None
-        env = self.recent()
-        bpm, confidence = self._tempo(env)
+        acf = self._acf if self._acf is not None else self._autocorrelation(self.recent())
+        self._acf = None
+        bpm, confidence = self._tempo(acf)
         self._hold(bpm, confidence)
         if not self.locked:
             return None
-        phase = self._phase(self.recent(self._accents), 60.0 * self._rate / self.bpm)
+        phase, _ = self._phase(self.recent(self._accents), 60.0 * self._rate / self.bpm)
         return TempoReading(self.bpm, phase, self.confidence)
 
-    def _tempo(self, env: Floats) -> tuple[float, float]:
+    def _lags_of(self, bpms: Floats) -> Floats:
+        periods = 60.0 * self._rate / bpms
+        lags: Floats = periods[:, None] * np.arange(1, MULTIPLES + 1)[None, :]
+        return lags
+
+    def _autocorrelation(self, env: Floats) -> Floats:
         n = env.size
-        x = env - env.mean()
+        weights = self._weights[self._size - n :]
+        x = (env - env.mean()) * weights
         spectrum = np.fft.rfft(x, 2 * n)
-        acf = np.fft.irfft(spectrum * np.conj(spectrum))[:n]
+        acf: Floats = np.fft.irfft(spectrum * np.conj(spectrum))[:n]
+        norm = self._norms.get(n)
+        if norm is None:
+            # The weights' own autocorrelation: long lags and old frames are not penalised
+            # for having fewer (and lighter) pairs.
+            w = np.fft.rfft(weights, 2 * n)
+            norm = np.fft.irfft(w * np.conj(w))[:n] / float(weights @ weights)
+            self._norms[n] = norm
         if acf[0] <= 1e-12:
-            return 0.0, 0.0
-        acf = acf / (acf[0] * (n - np.arange(n)) / n)  # unbiased: long lags are not penalised
-        usable = self._lags < 0.7 * n
-        idx = np.minimum(self._lags.astype(np.intp), n - 2)
-        frac = self._lags - idx
+            return np.zeros(n)
+        out: Floats = acf / (acf[0] * np.maximum(norm, 1e-3))
+        return out
+
+    def _score(self, acf: Floats, lags: Floats) -> Floats:
+        n = acf.size
+        usable = lags < 0.7 * n
+        idx = np.minimum(lags.astype(np.intp), n - 2)
+        frac = lags - idx
         values = acf[idx] * (1.0 - frac) + acf[idx + 1] * frac
         counts = usable.sum(axis=1)
-        score = np.where(usable, values, 0.0).sum(axis=1) / np.maximum(counts, 1)
-        weighted = score * self._prior
-        best = int(np.argmax(weighted))
+        score: Floats = np.where(usable, values, 0.0).sum(axis=1) / np.maximum(counts, 1)
+        return score
+
+    def _tempo(self, acf: Floats) -> tuple[float, float]:
+        if not acf.any():
+            return 0.0, 0.0
+        score = self._score(acf, self._lags)
+        best = int(np.argmax(score))
         bpm = float(self._grid[best])
         if 0 < best < self._grid.size - 1:  # parabolic refinement between grid points
-            a, b, c = weighted[best - 1], weighted[best], weighted[best + 1]
+            a, b, c = score[best - 1], score[best], score[best + 1]
             denom = a - 2.0 * b + c
             if denom < 0.0:
                 bpm += GRID_STEP_BPM * 0.5 * float(a - c) / float(denom)
-        spread = float(score.std())
-        peak = float(score[best]) - float(np.median(score))
-        confidence = float(np.clip(peak / (4.0 * spread + 1e-9), 0.0, 1.0)) if spread > 0 else 0.0
-        return bpm, confidence
+        peak = float(score[best])
+        lead = peak - float(np.median(score))
+        confidence = (lead - NOISE_PROMINENCE) / (PROMINENT - NOISE_PROMINENCE)
+        return self._octave(acf, bpm), float(np.clip(confidence, 0.0, 1.0))
+
+    def _octave(self, acf: Floats, bpm: float) -> float:
+        """Between a tempo and its double (when both are in range), the beat (module doc)."""
+        slow = bpm
+        while slow / 2.0 >= self._bpm_min:
+            slow /= 2.0
+        fast = 2.0 * slow
+        if fast > self._bpm_max:
+            return slow
+        if self._filled(acf, fast) >= FILLED:
+            # The faster beats have a subdivision: they are the beat if they are even, or
+            # if the slower beats have next to nothing between them (a half-time backbone).
+            if self._evenness(fast) >= EVEN or self._filled(acf, slow) < FILLED:
+                return fast
+            return slow
+        # Nothing between the faster beats: they are the beat only if they are as strong as
+        # each other (a click) or the slower ones are not even either (a kick once a bar).
+        if self._evenness(fast) >= EVEN_BARE or self._evenness(slow) < EVEN:
+            return fast
+        return slow
+
+    def _evenness(self, bpm: float) -> float:
+        """Accent on every other beat against the beats between: 1 when all are alike."""
+        env = self.recent(self._accents)
+        period = 60.0 * self._rate / bpm
+        phase, _ = self._phase(env, period)
+        n = env.size
+        beats = 2 * max(1, min(PHASE_BEATS, int((n - 2) / period)) // 2)  # as many odd as even
+        pos = np.rint((n - 1) - phase * period - period * np.arange(beats)).astype(np.intp)
+        pos = np.clip(pos, 1, n - 2)
+        # Three frames summed: a hit split over two frames counts whole, wherever it falls.
+        values = env[pos - 1] + env[pos] + env[pos + 1]
+        even, odd = float(values[0::2].sum()), float(values[1::2].sum())
+        return min(even, odd) / max(even, odd) if max(even, odd) > 0.0 else 1.0
+
+    def _filled(self, acf: Floats, bpm: float) -> float:
+        """How much happens half way between beats at this tempo, against on the beats."""
+        lags = self._lags_of(np.array([bpm]))
+        on = float(self._score(acf, lags)[0])
+        half = float(self._score(acf, lags - lags[:, :1] / 2.0)[0])
+        return half / on if on > 1e-9 else 0.0
 
     def _hold(self, bpm: float, confidence: float) -> None:
+        self.confidence = 0.8 * self.confidence + 0.2 * confidence
+        if self.confidence < RELEASE:
+            self.bpm = 0.0  # no pulse left: claim none
         if confidence < CONFIDENT:
-            self.confidence = 0.9 * self.confidence + 0.1 * confidence
             self._challenges = 0
             return
-        self.confidence = 0.8 * self.confidence + 0.2 * confidence
         if self.locked and abs(bpm - self.bpm) <= AGREE * self.bpm:
             self.bpm += 0.3 * (bpm - self.bpm)
             self._challenges = 0
@@ -142,14 +250,20 @@ class TempoEstimator:
             self._challenger = 0.5 * (self._challenger + bpm)
         else:
             self._challenger, self._challenges = bpm, 1
-        if self._challenges >= (2 if not self.locked else SWITCH_AFTER):
+        octave = self.locked and (
+            abs(bpm - 2.0 * self.bpm) <= 2 * AGREE * bpm
+            or abs(2.0 * bpm - self.bpm) <= 2 * AGREE * self.bpm
+        )
+        need = 2 if not self.locked else OCTAVE_AFTER if octave else SWITCH_AFTER
+        if self._challenges >= need and self.confidence >= CONFIDENT * 0.75:
             self.bpm = self._challenger
             self._challenges = 0
 
-    def _phase(self, env: Floats, period: float) -> float:
-        """Frames since the last beat, as a fraction of the period, from a decaying comb."""
+    def _phase(self, env: Floats, period: float) -> tuple[float, Floats]:
+        """Frames since the last beat as a fraction of the period (from a decaying comb), and
+        the envelope at each beat back from the newest at that phase."""
         n = env.size
-        beats = min(PHASE_BEATS, int((n - 1) / period))
+        beats = max(1, min(PHASE_BEATS, int((n - 1) / period)))
         offsets = np.arange(0.0, period, 0.5)
         back = offsets[:, None] + period * np.arange(beats)[None, :]
         pos = (n - 1) - back
@@ -160,4 +274,4 @@ class TempoEstimator:
         weights = PHASE_DECAY ** np.arange(beats)
         score = values @ weights
         best = int(np.argmax(score))
-        return float(offsets[best] / period)
+        return float(offsets[best] / period), values[best]
