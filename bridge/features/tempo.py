@@ -25,7 +25,7 @@ GRID_STEP_BPM = 0.25
 MULTIPLES = 8
 """Lags k·period (k = 1..8) scored per candidate: far multiples sharpen the estimate."""
 MIN_HISTORY_S = 1.8
-RECENT_S = 2.5
+RECENT_S = 1.5
 """Time constant of the weight on the history: a frame this old counts 1/e of a new one."""
 FILLED = 0.45
 """A level is filled between its beats when the autocorrelation half way between beats
@@ -49,6 +49,9 @@ SWITCH_AFTER = 4
 OCTAVE_AFTER = 48
 """Readings (6 s) a tempo twice or half the held one needs: one ghost kick, a fill or a
 half-time bridge does not flip the octave; a track that really changed does."""
+CLEARLY = 0.85
+"""A new tempo (not an octave) replaces the held one only while the held one scores under
+this share of the best: confidence in the new period is clearly higher."""
 PHASE_BEATS = 16
 """Beats of history the phase comb looks back over, newest weighted most."""
 PHASE_DECAY = 0.9
@@ -94,6 +97,9 @@ class TempoEstimator:
         self.confidence = 0.0
         self._challenger = 0.0
         self._challenges = 0
+        self._held_since = 0
+        self._held_score = 0.0
+        """The comb score of the held tempo in the latest reading, against the best one."""
 
     @property
     def locked(self) -> bool:
@@ -189,6 +195,14 @@ class TempoEstimator:
             if denom < 0.0:
                 bpm += GRID_STEP_BPM * 0.5 * float(a - c) / float(denom)
         peak = float(score[best])
+        self._held_score = 0.0
+        if self.locked:
+            held = self.bpm
+            while held > self._grid[-1]:
+                held /= 2.0
+            while held < self._grid[0]:
+                held *= 2.0
+            self._held_score = float(np.interp(held, self._grid, score)) / max(peak, 1e-9)
         lead = peak - float(np.median(score))
         confidence = (lead - NOISE_PROMINENCE) / (PROMINENT - NOISE_PROMINENCE)
         return self._octave(acf, bpm), float(np.clip(confidence, 0.0, 1.0))
@@ -254,10 +268,20 @@ class TempoEstimator:
             abs(bpm - 2.0 * self.bpm) <= 2 * AGREE * bpm
             or abs(2.0 * bpm - self.bpm) <= 2 * AGREE * self.bpm
         )
-        need = 2 if not self.locked else OCTAVE_AFTER if octave else SWITCH_AFTER
-        if self._challenges >= need and self.confidence >= CONFIDENT * 0.75:
-            self.bpm = self._challenger
+        if self.locked and not octave and self._held_score >= CLEARLY:
+            # The held tempo still explains the music almost as well: a 3:2 cousin or a
+            # fill, not a new tempo.
             self._challenges = 0
+            return
+        # Until the window has filled once, the first octave was chosen on little evidence.
+        settled = self._count - self._held_since >= self._size
+        need = 2 if not self.locked else OCTAVE_AFTER if octave and settled else SWITCH_AFTER
+        if self._challenges >= need and self.confidence >= CONFIDENT * 0.75:
+            # The newest reading, not the challengers' mean: the first of them came while
+            # the window still held the old tempo too.
+            self.bpm = bpm
+            self._challenges = 0
+            self._held_since = self._count
 
     def _phase(self, env: Floats, period: float) -> tuple[float, Floats]:
         """Frames since the last beat as a fraction of the period (from a decaying comb), and

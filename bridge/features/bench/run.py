@@ -112,6 +112,9 @@ class Scores:
     def low(self, name: str) -> float:
         return float(np.min(self.lists[name])) if self.lists.get(name) else float("nan")
 
+    def high(self, name: str) -> float:
+        return float(np.max(self.lists[name])) if self.lists.get(name) else float("nan")
+
 
 def onset_scores(track: Track, run: TrackRun) -> tuple[float, float, float]:
     """F-measure, precision, recall of the onsets (a track with no onsets scores its silence)."""
@@ -294,9 +297,9 @@ def score(cases: Iterable[tuple[Case, TrackRun]], seconds: float) -> dict[str, f
         "tempo_within_1bpm_pct": 100.0 * m("within"),
         "tempo_tracks_within_1bpm_pct": 100.0 * m("track_within"),
         "tempo_lock_s": m("lock"),
-        "tempo_lock_s_max": float(np.max(s.lists["lock"])),
+        "tempo_lock_s_max": s.high("lock"),
         "tempo_relock_s": m("clean_relock"),
-        "onset_latency_ms_p50": 1000.0 * float(np.median(s.lists["latency"])),
+        "onset_latency_ms_p50": 1000.0 * float(np.median(s.lists.get("latency", [np.nan]))),
         "block_cost_us_mean": float(cost.mean()),
         "block_cost_us_p99": float(np.percentile(cost, 99)),
         "block_cost_us_max": float(cost.max()),
@@ -315,7 +318,7 @@ def score(cases: Iterable[tuple[Case, TrackRun]], seconds: float) -> dict[str, f
         "dropout_beat_f": m("dropout_beat_f"),
         "dropout_resume_onsets": float(np.sum(s.lists.get("dropout_resume_onsets", [0.0]))),
         "relock_s": m("relock"),
-        "relock_s_max": float(np.max(s.lists["relock"])),
+        "relock_s_max": s.high("relock"),
         "step_beat_f_5s": m("step_beat_f"),
         "ramp_beat_f": m("ramp_beat_f"),
         "noise_beats_per_min": m("noise_beats_per_min"),
