@@ -35,9 +35,10 @@ class AnalyserConfig:
     and only hiss near the converter's floor is cut."""
     silence_hold_s: float = 1.5
     """After this long below the gate it is silence: no beats, tempo confidence drops."""
-    onset_threshold: float = 2.0
+    onset_threshold: float = 1.5
     """An onset fires when its strength exceeds this multiple of the recent median plus the
-    recent mean (and a floor that follows the loudest recent onsets)."""
+    recent mean (and the median plus 7 median deviations, and a floor that follows the
+    loudest recent onsets)."""
     onset_refractory_s: float = 0.05
     """Minimum spacing of two onsets."""
     bpm_min: float = 60.0

@@ -1,10 +1,11 @@
 """Onset picking on the onset-strength function: an adaptive threshold, fired on the rising edge.
 
 Rules: decide in the block the strength crosses the threshold (no waiting for the peak, which
-would cost a block of latency). The threshold is the larger of a local one (a multiple of the
-median plus the mean of the last quarter second: a busy or noisy stretch raises it) and a share
-of the loudest recent strength (the decay of a big hit stays quiet). Onsets are at least
-``refractory_s`` apart.
+would cost a block of latency). The threshold is the largest of two local ones over the last
+0.4 s (a multiple of the median plus the mean: a busy stretch raises it; the median plus a
+multiple of the median absolute deviation: a noisy stretch, whose flux jitters, raises it
+by as much as it jitters) and a share of the loudest recent strength (the decay of a big hit
+stays quiet). Onsets are at least ``refractory_s`` apart.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from collections import deque
 
 from bridge.features.envelope import smoothing_coefficient
 
-MEDIAN_WINDOW_S = 0.25
+MEDIAN_WINDOW_S = 0.4
+SPREAD = 7.0
+"""Median absolute deviations above the median a strength must rise to fire: noise at 20 dB
+under the music jitters the flux, and its peaks stay under this."""
 PEAK_RELEASE_S = 4.0
 FLOOR_OF_PEAK = 0.08
 """Strength below this share of the recent peak never fires (keeps decays of big hits quiet)."""
@@ -40,7 +44,12 @@ class OnsetDetector:
         """Feed this block's onset strength; return the relative strength (0..1) if an onset
         fires in this block, else None."""
         history = self._history
-        local = self._threshold * _median(history) + sum(history) / len(history)
+        ordered = sorted(history)
+        median = _median(ordered)
+        spread = _median(sorted(abs(v - median) for v in ordered))
+        local = max(
+            self._threshold * median + sum(history) / len(history), median + SPREAD * spread
+        )
         history.append(flux)
         self.peak = max(flux, self.peak * self._peak_decay, ABSOLUTE_FLOOR)
         self.strength = min(flux / self.peak, 1.0)
@@ -58,7 +67,7 @@ class OnsetDetector:
         self._history.append(0.0)
 
 
-def _median(values: deque[float]) -> float:
-    ordered = sorted(values)
+def _median(ordered: list[float]) -> float:
+    """Median of an already sorted list."""
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
