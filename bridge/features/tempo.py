@@ -25,7 +25,7 @@ GRID_STEP_BPM = 0.25
 MULTIPLES = 8
 """Lags k·period (k = 1..8) scored per candidate: far multiples sharpen the estimate."""
 MIN_HISTORY_S = 1.8
-RECENT_S = 1.5
+RECENT_S = 1.0
 """Time constant of the weight on the history: a frame this old counts 1/e of a new one."""
 FILLED = 0.45
 """A level is filled between its beats when the autocorrelation half way between beats
@@ -46,9 +46,12 @@ AGREE = 0.025
 """Relative distance within which two tempo readings are the same tempo."""
 SWITCH_AFTER = 4
 """Consecutive agreeing readings a new tempo needs to replace a held one."""
-OCTAVE_AFTER = 48
-"""Readings (6 s) a tempo twice or half the held one needs: one ghost kick, a fill or a
-half-time bridge does not flip the octave; a track that really changed does."""
+SQRT2 = 2.0**0.5
+STEP = 0.2
+"""A new tempo within this share of the held one is a tempo step; further is a far change."""
+FAR_AFTER = 48
+"""Readings (6 s) a far change (twice, half, 3:2) needs: one ghost kick, a fill or a
+half-time bridge does not flip the tempo; a track that really changed does."""
 CLEARLY = 0.85
 """A new tempo (not an octave) replaces the held one only while the held one scores under
 this share of the best: confidence in the new period is clearly higher."""
@@ -90,9 +93,10 @@ class TempoEstimator:
         self._bpm_max = 2.0 * bpm_min if bpm_max is None else bpm_max
         self._grid = np.arange(bpm_min, self._bpm_max + GRID_STEP_BPM / 2, GRID_STEP_BPM)
         self._lags = self._lags_of(self._grid)
-        self._weights = np.exp(-np.arange(self._size)[::-1] / (RECENT_S * frame_rate))
-        self._norms: dict[int, Floats] = {}
-        self._acf: Floats | None = None
+        self._recent_weights = np.exp(-np.arange(self._size)[::-1] / (RECENT_S * frame_rate))
+        self._flat_weights = np.ones(self._size)
+        self._norms: dict[tuple[int, bool], Floats] = {}
+        self._acfs: list[Floats] = []
         self.bpm = 0.0
         self.confidence = 0.0
         self._challenger = 0.0
@@ -130,20 +134,26 @@ class TempoEstimator:
         self.confidence *= factor
 
     def prepare(self) -> None:
-        """First half of an estimate: the weighted autocorrelation of the history."""
-        self._acf = None
-        if self._count >= self._min_frames:
-            self._acf = self._autocorrelation(self.recent())
+        """First part of an estimate: one autocorrelation of the history per call (the whole
+        window first, then the recent-weighted one)."""
+        if self._count < self._min_frames:
+            self._acfs.clear()
+            return
+        if len(self._acfs) >= 2:
+            self._acfs.clear()
+        self._acfs.append(self._autocorrelation(self.recent(), recent=bool(self._acfs)))
 
     def estimate(self) -> TempoReading | None:
         """Re-estimate tempo (with hysteresis) and phase; None until enough history or while
-        no tempo is held. Uses the autocorrelation of the last ``prepare()`` (made now if
-        there is none)."""
+        no tempo is held. Uses the autocorrelations of the last ``prepare()`` calls (makes
+        any that are missing)."""
         if self._count < self._min_frames:
             return None
-        acf = self._acf if self._acf is not None else self._autocorrelation(self.recent())
-        self._acf = None
-        bpm, confidence = self._tempo(acf)
+        while len(self._acfs) < 2:
+            self._acfs.append(self._autocorrelation(self.recent(), recent=bool(self._acfs)))
+        whole, recent = self._acfs
+        self._acfs = []
+        bpm, confidence = self._tempo(whole, recent)
         self._hold(bpm, confidence)
         if not self.locked:
             return None
@@ -155,19 +165,19 @@ class TempoEstimator:
         lags: Floats = periods[:, None] * np.arange(1, MULTIPLES + 1)[None, :]
         return lags
 
-    def _autocorrelation(self, env: Floats) -> Floats:
+    def _autocorrelation(self, env: Floats, recent: bool) -> Floats:
         n = env.size
-        weights = self._weights[self._size - n :]
+        weights = (self._recent_weights if recent else self._flat_weights)[self._size - n :]
         x = (env - env.mean()) * weights
         spectrum = np.fft.rfft(x, 2 * n)
         acf: Floats = np.fft.irfft(spectrum * np.conj(spectrum))[:n]
-        norm = self._norms.get(n)
+        norm = self._norms.get((n, recent))
         if norm is None:
             # The weights' own autocorrelation: long lags and old frames are not penalised
             # for having fewer (and lighter) pairs.
             w = np.fft.rfft(weights, 2 * n)
             norm = np.fft.irfft(w * np.conj(w))[:n] / float(weights @ weights)
-            self._norms[n] = norm
+            self._norms[n, recent] = norm
         if acf[0] <= 1e-12:
             return np.zeros(n)
         out: Floats = acf / (acf[0] * np.maximum(norm, 1e-3))
@@ -183,10 +193,38 @@ class TempoEstimator:
         score: Floats = np.where(usable, values, 0.0).sum(axis=1) / np.maximum(counts, 1)
         return score
 
-    def _tempo(self, acf: Floats) -> tuple[float, float]:
-        if not acf.any():
+    def _tempo(self, whole: Floats, recent: Floats) -> tuple[float, float]:
+        """A reading: the tempo of the whole window, or a step the recent frames show."""
+        if not whole.any():
             return 0.0, 0.0
-        score = self._score(acf, self._lags)
+        score = self._score(whole, self._lags)
+        bpm, confidence = self._best(score)
+        bpm = self._octave(whole, bpm)
+        self._held_score = 0.0
+        if not self.locked or not recent.any():
+            return bpm, confidence
+        # The recent frames decide whether the music has stepped to a nearby tempo: the
+        # whole window would still be split between the old and the new one.
+        score = self._score(recent, self._lags)
+        step, step_confidence = self._best(score)
+        held = self.bpm
+        while held > self._grid[-1]:
+            held /= 2.0
+        while held < self._grid[0]:
+            held *= 2.0
+        self._held_score = float(np.interp(held, self._grid, score)) / max(float(score.max()), 1e-9)
+        while step > self.bpm * SQRT2:
+            step /= 2.0
+        while step < self.bpm / SQRT2:
+            step *= 2.0
+        # Periodic lately counts as periodic: just after a step the whole window, split
+        # between two tempi, stands out less than either half.
+        if AGREE < abs(step - self.bpm) / self.bpm <= STEP:
+            return step, max(confidence, step_confidence)
+        return bpm, max(confidence, step_confidence)
+
+    def _best(self, score: Floats) -> tuple[float, float]:
+        """The best candidate (refined between grid points) and how far it stands out."""
         best = int(np.argmax(score))
         bpm = float(self._grid[best])
         if 0 < best < self._grid.size - 1:  # parabolic refinement between grid points
@@ -194,18 +232,9 @@ class TempoEstimator:
             denom = a - 2.0 * b + c
             if denom < 0.0:
                 bpm += GRID_STEP_BPM * 0.5 * float(a - c) / float(denom)
-        peak = float(score[best])
-        self._held_score = 0.0
-        if self.locked:
-            held = self.bpm
-            while held > self._grid[-1]:
-                held /= 2.0
-            while held < self._grid[0]:
-                held *= 2.0
-            self._held_score = float(np.interp(held, self._grid, score)) / max(peak, 1e-9)
-        lead = peak - float(np.median(score))
+        lead = float(score[best]) - float(np.median(score))
         confidence = (lead - NOISE_PROMINENCE) / (PROMINENT - NOISE_PROMINENCE)
-        return self._octave(acf, bpm), float(np.clip(confidence, 0.0, 1.0))
+        return bpm, float(np.clip(confidence, 0.0, 1.0))
 
     def _octave(self, acf: Floats, bpm: float) -> float:
         """Between a tempo and its double (when both are in range), the beat (module doc)."""
@@ -264,24 +293,24 @@ class TempoEstimator:
             self._challenger = 0.5 * (self._challenger + bpm)
         else:
             self._challenger, self._challenges = bpm, 1
-        octave = self.locked and (
-            abs(bpm - 2.0 * self.bpm) <= 2 * AGREE * bpm
-            or abs(2.0 * bpm - self.bpm) <= 2 * AGREE * self.bpm
-        )
-        if self.locked and not octave and self._held_score >= CLEARLY:
+        # A step is what a DJ or a band does to a tempo; anything further (an octave, a 3:2
+        # cousin from a syncopated kick) must persist for a whole window to win.
+        far = self.locked and abs(bpm - self.bpm) > STEP * self.bpm
+        if self.locked and not far and self._held_score >= CLEARLY:
             # The held tempo still explains the music almost as well: a 3:2 cousin or a
             # fill, not a new tempo.
             self._challenges = 0
             return
-        # Until the window has filled once, the first octave was chosen on little evidence.
+        # Until the window has filled once, the first tempo was chosen on little evidence.
         settled = self._count - self._held_since >= self._size
-        need = 2 if not self.locked else OCTAVE_AFTER if octave and settled else SWITCH_AFTER
+        need = 2 if not self.locked else FAR_AFTER if far and settled else SWITCH_AFTER
         if self._challenges >= need and self.confidence >= CONFIDENT * 0.75:
+            if not self.locked:
+                self._held_since = self._count
             # The newest reading, not the challengers' mean: the first of them came while
             # the window still held the old tempo too.
             self.bpm = bpm
             self._challenges = 0
-            self._held_since = self._count
 
     def _phase(self, env: Floats, period: float) -> tuple[float, Floats]:
         """Frames since the last beat as a fraction of the period (from a decaying comb), and
