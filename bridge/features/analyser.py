@@ -22,6 +22,7 @@ from bridge.features.envelope import AutoGain, Follower
 from bridge.features.onset import OnsetDetector
 from bridge.features.spectrum import Spectrum
 from bridge.features.taps import TapTempo
+from bridge.features.tempo import PREPARED as TEMPO_STAGES
 from bridge.features.tempo import TempoEstimator
 
 DETECTION_DELAY_BLOCKS = 0.6
@@ -67,10 +68,10 @@ class AudioAnalyser:
         self._taps = TapTempo()
         self._update_every = max(1, round(cfg.tempo_update_s * self.frame_rate))
         self._bar_spectrum = BarSpectrum(sample_rate)
-        # Bar frames sit between tempo updates (at the default rates they never share a
-        # block), so the slowest blocks do not get slower.
+        # Bar frames sit between the parts of a tempo update (at the default rates, blocks
+        # 0..4 of every 12 hold those and 5 and 11 the bar frames), so no block does two.
         self._bar_every = max(1, round(BAR_HOP_S * self.frame_rate))
-        self._bar_offset = self._bar_every // 2
+        self._bar_offset = self._bar_every - 1
         self._bass_history: deque[float] = deque([0.0] * LOW_RISE_BLOCKS, maxlen=LOW_RISE_BLOCKS)
         self._blocks = 0
         floor = self._gate
@@ -185,12 +186,12 @@ class AudioAnalyser:
             bpm, phase, since = external
             self._clock.steer(bpm, phase + since * bpm / 60.0, hard=True)
         elif not silent:
-            # The autocorrelation and the search run in consecutive blocks (the bar frame
-            # sits half way between), so no block carries a whole estimate.
+            # An estimate is spread over consecutive blocks (the bar frame sits half way
+            # between two), so no block carries a whole one.
             stage = self._blocks % self._update_every
-            if stage == 0:
-                self._tempo.prepare()
-            elif stage == 1:
+            if stage < TEMPO_STAGES:
+                self._tempo.prepare(stage)
+            elif stage == TEMPO_STAGES:
                 self._follow_tracker(t)
         beats = self._clock.advance(t)
         self._feed_bar(mono, frame.bass, gated)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from bridge.features.config import Floats
 
@@ -47,6 +48,8 @@ AGREE = 0.025
 SWITCH_AFTER = 4
 """Consecutive agreeing readings a new tempo needs to replace a held one."""
 SQRT2 = 2.0**0.5
+PREPARED = 4
+"""Parts of an estimate ``prepare()`` can do ahead (see there)."""
 STEP = 0.2
 """A new tempo within this share of the held one is a tempo step; further is a far change."""
 FAR_AFTER = 48
@@ -96,7 +99,15 @@ class TempoEstimator:
         self._recent_weights = np.exp(-np.arange(self._size)[::-1] / (RECENT_S * frame_rate))
         self._flat_weights = np.ones(self._size)
         self._norms: dict[tuple[int, bool], Floats] = {}
-        self._acfs: list[Floats] = []
+        self._plan: tuple[int, npt.NDArray[np.intp], Floats, Floats] = (
+            0,
+            np.zeros(0, dtype=np.intp),
+            np.zeros(0),
+            np.zeros(0),
+        )
+        """Lag indices and interpolation weights of the grid, for the current history length."""
+        self._work: list[Floats] = []
+        """The estimate in progress: whole and recent autocorrelation, then the reading."""
         self.bpm = 0.0
         self.confidence = 0.0
         self._challenger = 0.0
@@ -133,27 +144,28 @@ class TempoEstimator:
         """Lower the confidence (silence)."""
         self.confidence *= factor
 
-    def prepare(self) -> None:
-        """First part of an estimate: one autocorrelation of the history per call (the whole
-        window first, then the recent-weighted one)."""
+    def prepare(self, stage: int) -> None:
+        """Part ``stage`` (0..3) of the next estimate: the whole window's autocorrelation, the
+        recent one, the whole window's best tempo, then its octave. Each is a block's worth
+        of work; ``estimate()`` does the rest."""
         if self._count < self._min_frames:
-            self._acfs.clear()
+            self._work.clear()
             return
-        if len(self._acfs) >= 2:
-            self._acfs.clear()
-        self._acfs.append(self._autocorrelation(self.recent(), recent=bool(self._acfs)))
+        if stage == 0:
+            self._work.clear()
+        if len(self._work) == stage < PREPARED:
+            self._advance()
 
     def estimate(self) -> TempoReading | None:
         """Re-estimate tempo (with hysteresis) and phase; None until enough history or while
-        no tempo is held. Uses the autocorrelations of the last ``prepare()`` calls (makes
-        any that are missing)."""
+        no tempo is held. Finishes whatever ``prepare()`` left undone."""
         if self._count < self._min_frames:
             return None
-        while len(self._acfs) < 2:
-            self._acfs.append(self._autocorrelation(self.recent(), recent=bool(self._acfs)))
-        whole, recent = self._acfs
-        self._acfs = []
-        bpm, confidence = self._tempo(whole, recent)
+        while len(self._work) < PREPARED:
+            self._advance()
+        _, recent, _, reading = self._work
+        self._work = []
+        bpm, confidence = self._step(recent, float(reading[0]), float(reading[1]))
         self._hold(bpm, confidence)
         if not self.locked:
             return None
@@ -169,14 +181,15 @@ class TempoEstimator:
         n = env.size
         weights = (self._recent_weights if recent else self._flat_weights)[self._size - n :]
         x = (env - env.mean()) * weights
-        spectrum = np.fft.rfft(x, 2 * n)
-        acf: Floats = np.fft.irfft(spectrum * np.conj(spectrum))[:n]
+        size = 1 << (2 * n - 1).bit_length()  # a power of two: an FFT of 2·n can be slow
+        spectrum = np.fft.rfft(x, size)
+        acf: Floats = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, size)[:n]
         norm = self._norms.get((n, recent))
         if norm is None:
             # The weights' own autocorrelation: long lags and old frames are not penalised
             # for having fewer (and lighter) pairs.
-            w = np.fft.rfft(weights, 2 * n)
-            norm = np.fft.irfft(w * np.conj(w))[:n] / float(weights @ weights)
+            w = np.fft.rfft(weights, size)
+            norm = np.fft.irfft(w.real**2 + w.imag**2, size)[:n] / float(weights @ weights)
             self._norms[n, recent] = norm
         if acf[0] <= 1e-12:
             return np.zeros(n)
@@ -184,27 +197,41 @@ class TempoEstimator:
         return out
 
     def _score(self, acf: Floats, lags: Floats) -> Floats:
+        """Mean autocorrelation over each row of lags (the usable ones: under 0.7 of it)."""
         n = acf.size
-        usable = lags < 0.7 * n
-        idx = np.minimum(lags.astype(np.intp), n - 2)
-        frac = lags - idx
-        values = acf[idx] * (1.0 - frac) + acf[idx + 1] * frac
-        counts = usable.sum(axis=1)
-        score: Floats = np.where(usable, values, 0.0).sum(axis=1) / np.maximum(counts, 1)
+        plan = self._plan if lags is self._lags and self._plan[0] == n else None
+        if plan is None:
+            usable = lags < 0.7 * n
+            idx = np.minimum(lags.astype(np.intp), n - 2)
+            frac = np.where(usable, lags - idx, 0.0)
+            share = usable / np.maximum(usable.sum(axis=1), 1)[:, None]
+            plan = (n, idx, frac * share, (1.0 - frac) * share)
+            if lags is self._lags:
+                self._plan = plan
+        _, idx, upper, lower = plan
+        score: Floats = (acf[idx] * lower + acf[idx + 1] * upper).sum(axis=1)
         return score
 
-    def _tempo(self, whole: Floats, recent: Floats) -> tuple[float, float]:
-        """A reading: the tempo of the whole window, or a step the recent frames show."""
-        if not whole.any():
-            return 0.0, 0.0
-        score = self._score(whole, self._lags)
-        bpm, confidence = self._best(score)
-        bpm = self._octave(whole, bpm)
+    def _advance(self) -> None:
+        work = self._work
+        if len(work) < 2:
+            work.append(self._autocorrelation(self.recent(), recent=bool(work)))
+            return
+        whole = work[0]
+        if len(work) == 2:
+            best = self._best(self._score(whole, self._lags)) if whole.any() else (0.0, 0.0)
+            work.append(np.array(best))
+            return
+        bpm, confidence = work[2]
+        octave = self._octave(whole, float(bpm)) if bpm > 0.0 else 0.0
+        work.append(np.array([octave, confidence]))
+
+    def _step(self, recent: Floats, bpm: float, confidence: float) -> tuple[float, float]:
+        """The whole window's reading, or a step to a nearby tempo the recent frames show."""
         self._held_score = 0.0
         if not self.locked or not recent.any():
             return bpm, confidence
-        # The recent frames decide whether the music has stepped to a nearby tempo: the
-        # whole window would still be split between the old and the new one.
+        # The whole window would still be split between the old tempo and the new one.
         score = self._score(recent, self._lags)
         step, step_confidence = self._best(score)
         held = self.bpm
