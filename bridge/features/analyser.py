@@ -305,7 +305,15 @@ class AudioAnalyser:
             "tempo_confidence": 1.0 if external else self._tempo.confidence,
             "beat_phase": self._clock.beat_phase if has_tempo else 0.0,
             "bar_phase": self._clock.bar_phase if has_tempo else 0.0,
+            "downbeat_confidence": self._downbeat_confidence(has_tempo, external),
         }
+
+    def _downbeat_confidence(self, has_tempo: bool, external: bool) -> float:
+        if not has_tempo:
+            return 0.0
+        if external and self._clock.bars.external:
+            return 1.0
+        return self._clock.bars.confidence
 
 
 def _time_of(event: Event) -> float:

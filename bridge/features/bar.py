@@ -39,6 +39,8 @@ CHANGE_WEIGHT = 1.0
 BAR_MEMORY = 0.6
 """Share of the bar evidence kept from one bar to the next."""
 SWITCH_MARGIN = 0.5
+CONFIDENT_LEAD = 2.0
+"""A downbeat leading every other beat of the bar by this much evidence is certain."""
 CONFIRM_VISITS = 2
 """The downbeat moves only when another beat of the bar leads by SWITCH_MARGIN on this many
 of its own beats in a row (bars in a row): a single ghost accent leads on one at most."""
@@ -89,6 +91,8 @@ class BarFinder:
     def __init__(self, beats_per_bar: int) -> None:
         self.slot = 0
         """Which beat (clock index modulo the bar length) starts a bar."""
+        self.external = False
+        """An external clock has placed the bar (``align``)."""
         self._bpb = beats_per_bar
         self._evidence = [0.0] * beats_per_bar
         self._cues: dict[int, _Cues] = {}
@@ -104,9 +108,22 @@ class BarFinder:
         self._sure = False
         self._start: float | None = None
 
+    @property
+    def confidence(self) -> float:
+        """How clearly the downbeat leads the other beats of the bar, 0..1.
+
+        0 when nothing tells the beats of a bar apart (a plain click track): the downbeat
+        is then a guess and says so. Half of it until the lead has held bar after bar.
+        """
+        evidence = self._evidence
+        lead = evidence[self.slot] - max(e for i, e in enumerate(evidence) if i != self.slot)
+        share = min(max(lead / CONFIDENT_LEAD, 0.0), 1.0)
+        return share if self._sure else 0.5 * share
+
     def align(self, slot: int) -> None:
         """An external clock says where the bar starts: take it and forget the evidence."""
         self.slot = slot % self._bpb
+        self.external = True
         self._evidence = [0.0] * self._bpb
         self._challenger, self._visits = -1, 0
         self._leads, self._sure = CONFIRM_VISITS, True

@@ -178,3 +178,18 @@ def silence(seconds: float, seed: int) -> Track:
     audio[n // 2 :] = 10.0 ** (-90.0 / 20.0) * rng.standard_normal(n - n // 2)
     empty = np.zeros(0)
     return Track("silence", audio.astype(np.float32), empty, empty, empty, ((0.0, 0.0),), False)
+
+
+def click_track(seconds: float, bpm: float) -> Track:
+    """Identical clicks on every beat: nothing tells one beat of the bar from another, so the
+    downbeat can only be a guess (truth: beats, no bars)."""
+    n = round(seconds * SR)
+    audio = np.zeros(n)
+    blip = np.sin(2 * np.pi * 2000.0 * np.arange(960) / SR) * np.exp(-np.arange(960) / 150.0)
+    beats = np.arange(0.25, seconds - 0.05, 60.0 / bpm)
+    for b in beats:
+        start = round(b * SR)
+        end = min(start + blip.size, n)
+        audio[start:end] += 0.8 * blip[: end - start]
+    empty = np.zeros(0)
+    return Track("click_track", audio.astype(np.float32), beats, beats, empty, ((0.0, bpm),), True)

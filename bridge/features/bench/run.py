@@ -229,10 +229,13 @@ def build(quick: bool, seed: int) -> list[Case]:
     cases.append(Case(corpus.pure_noise(noise_seconds, seed + 500, pink=False), "noise"))
     cases.append(Case(corpus.pure_noise(noise_seconds, seed + 501, pink=True), "noise"))
     cases.append(Case(corpus.silence(seconds / 2, seed + 502), "silence"))
+    cases.append(Case(corpus.click_track(seconds, 120.0), "click"))
     return cases
 
 
-def score(cases: Iterable[tuple[Case, TrackRun]], seconds: float) -> dict[str, float]:
+def score(
+    cases: Iterable[tuple[Case, TrackRun]], seconds: float, intrinsic: Floats | None = None
+) -> dict[str, float]:
     s = Scores()
     full: dict[str, tuple[float, float]] = {}
     costs: list[int] = []
@@ -283,7 +286,13 @@ def score(cases: Iterable[tuple[Case, TrackRun]], seconds: float) -> dict[str, f
             s.add("noise_tempo_pct", 100.0 * float(np.mean(np.array(run.bpm) > 0.0)))
         elif kind == "silence":
             s.add("silence_events", float(len(run.onsets) + len(run.beats)))
-    cost = np.array(costs, dtype=np.float64) / 1000.0
+        elif kind == "click":
+            late = run.downbeat_confidence[len(run.downbeat_confidence) // 2 :]
+            s.add("downbeat_confidence_click", float(np.median(late)))
+        if kind == "clean" and run.downbeat_confidence:
+            late = run.downbeat_confidence[len(run.downbeat_confidence) // 2 :]
+            s.add("downbeat_confidence_music", float(np.median(late)))
+    cost = intrinsic if intrinsic is not None else np.array(costs, dtype=np.float64) / 1000.0
     m = s.mean
     metrics = {
         # clean
@@ -325,6 +334,8 @@ def score(cases: Iterable[tuple[Case, TrackRun]], seconds: float) -> dict[str, f
         "noise_tempo_pct": m("noise_tempo_pct"),
         "noise_onsets_per_min": m("noise_onsets_per_min"),
         "silence_events": m("silence_events"),
+        "downbeat_confidence_music": m("downbeat_confidence_music"),
+        "downbeat_confidence_click": m("downbeat_confidence_click"),
     }
     metrics.update(s.per_track)
     return metrics
@@ -332,6 +343,30 @@ def score(cases: Iterable[tuple[Case, TrackRun]], seconds: float) -> dict[str, f
 
 CLEAN_ROWS = 16
 """The first this many metrics of ``score`` are the clean rows; the rest are degraded."""
+
+
+COST_RUNS = 5
+"""The block cost is the fastest of this many runs of each block: what the analysis itself
+costs, without the moments the shared machine gave the core to someone else."""
+
+
+def block_costs(track: Track, runs: int) -> tuple[Floats, Floats]:
+    """Per-block cost in microseconds of today's analyser and the frozen one, block by block
+    in turn (so both see the same load), each block's fastest of ``runs`` runs."""
+    clock = time.perf_counter_ns
+    audio = track.audio
+    count = audio.size // BLOCK
+    best = np.full((2, count), np.inf)
+    for _ in range(runs):
+        analysers: list[Analyser] = [AudioAnalyser(SR, BLOCK), BaselineAnalyser(SR, BLOCK)]
+        for i in range(count):
+            block = audio[i * BLOCK : (i + 1) * BLOCK]
+            t = (i + 1) * BLOCK / SR
+            for k, analyser in enumerate(analysers):
+                start = clock()
+                analyser.process(block, t)
+                best[k, i] = min(best[k, i], (clock() - start) / 1000.0)
+    return best[0], best[1]
 
 
 def run_audio_bench(quick: bool = False, seed: int = SEED) -> dict[str, float]:
@@ -343,8 +378,9 @@ def run_audio_bench(quick: bool = False, seed: int = SEED) -> dict[str, float]:
     for case in cases:  # one after the other per track, so both see the same machine load
         now.append((case, analyse(case.track)))
         before.append((case, analyse(case.track, BaselineAnalyser)))
-    after_m = score(now, seconds)
-    before_m = score(before, seconds)
+    costs = block_costs(cases[0].track, COST_RUNS)
+    after_m = score(now, seconds, costs[0])
+    before_m = score(before, seconds, costs[1])
     out = {f"audio.{k}": v for k, v in after_m.items() if "." not in k}
     out.update({f"audio.before.{k}": v for k, v in before_m.items() if "." not in k})
     out.update({f"audio.{k}": v for k, v in after_m.items() if "." in k})
