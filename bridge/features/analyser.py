@@ -85,7 +85,7 @@ class AudioAnalyser:
         self._last_features = -math.inf
         self._open_at = -math.inf
         self._recent_onsets: deque[float] = deque()
-        self._tail = 0.0
+        self._tail_loud = False
         self._cut = False
         self._resume = 0
 
@@ -191,7 +191,7 @@ class AudioAnalyser:
             stage = self._blocks % self._update_every
             if stage < TEMPO_STAGES:
                 self._tempo.prepare(stage)
-            elif stage == TEMPO_STAGES:
+            elif stage == TEMPO_STAGES and self._tempo.prepared:
                 self._follow_tracker(t)
         beats = self._clock.advance(t)
         self._feed_bar(mono, frame.bass, gated)
@@ -226,19 +226,21 @@ class AudioAnalyser:
         return events
 
     def _watch_cut(self, mono: npt.NDArray[np.float64], gated: bool) -> None:
-        """Tell a dropout (sound cut off mid-note) from a sound that ended: after a cut, the
-        music coming back must not fire an onset."""
+        """Tell a dropout (sound cut off mid-note) from a sound that ended: the cut itself
+        and the music coming back after it must not fire an onset."""
         if gated:
-            if not self._cut and self._resume <= 0:
-                self._cut = self._tail >= CUT_SHARE * self._gains[0].reference
+            self._cut = self._cut or self._tail_loud
             self._resume = RESUME_BLOCKS if self._cut else 0
             return
         self._cut = False
         live = np.flatnonzero(mono)
-        if live.size:
-            last = int(live[-1])
-            tail = mono[max(0, last - CUT_TAIL + 1) : last + 1]
-            self._tail = math.sqrt(float(tail @ tail) / tail.size)
+        last = int(live[-1])  # a block over the gate has a sample that is not zero
+        tail = mono[max(0, last - CUT_TAIL + 1) : last + 1]
+        level = math.sqrt(float(tail @ tail) / tail.size)
+        self._tail_loud = level >= CUT_SHARE * self._gains[0].reference
+        if self._tail_loud and last < mono.size - CUT_TAIL:
+            # Cut inside this block: the splatter of the cut is not a new sound either.
+            self._resume = max(self._resume, 1)
 
     def _feed_bar(self, mono: npt.NDArray[np.float64], bass: float, gated: bool) -> None:
         self._bar_spectrum.push(mono)
@@ -267,10 +269,10 @@ class AudioAnalyser:
         recent = self._recent_onsets
         while recent and recent[0] < t - self.config.tempo_window_s:
             recent.popleft()
-        if len(recent) < MIN_ONSETS_FOR_TEMPO:
-            return  # a drone or a pad: no pulse to follow, the clock keeps turning
+        # Estimated even when few onsets fire (noise, a drone), so that the tempo lets go
+        # once nothing periodic is left; only followed while there is a pulse to follow.
         reading = self._tempo.estimate()
-        if reading is None:
+        if reading is None or len(recent) < MIN_ONSETS_FOR_TEMPO:
             return
         period_s = 60.0 / reading.bpm
         delay_s = DETECTION_DELAY_BLOCKS / self.frame_rate - self.config.beat_offset_s

@@ -156,6 +156,11 @@ class TempoEstimator:
         if len(self._work) == stage < PREPARED:
             self._advance()
 
+    @property
+    def prepared(self) -> bool:
+        """True when ``prepare()`` has done every part ahead of the next ``estimate()``."""
+        return len(self._work) == PREPARED
+
     def estimate(self) -> TempoReading | None:
         """Re-estimate tempo (with hysteresis) and phase; None until enough history or while
         no tempo is held. Finishes whatever ``prepare()`` left undone."""

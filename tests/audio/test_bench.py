@@ -33,11 +33,19 @@ def test_quick_bench_reports_every_metric() -> None:
         "audio.onset_latency_ms_p50",
         "audio.block_cost_us_mean",
         "audio.block_cost_us_p99",
+        "audio.onset_f_snr20",
+        "audio.relock_s",
+        "audio.noise_beats_per_min",
+        "audio.quiet_onset_f_delta",
+        "audio.downbeat_confidence_click",
     ):
         assert name in metrics, name
+        assert f"audio.before.{name.removeprefix('audio.')}" in metrics, name
     # Loose sanity bounds only: the targets are judged by the bench, not here.
     assert metrics["audio.onset_f"] > 0.8
     assert metrics["audio.beat_f"] > 0.8
     assert 0.0 < metrics["audio.tempo_lock_s"] < 10.0
     assert 0.0 < metrics["audio.onset_latency_ms_p50"] < 50.0
     assert metrics["audio.block_cost_us_mean"] > 0.0
+    assert metrics["audio.noise_beats_per_min"] == 0.0
+    assert 0.0 < metrics["audio.relock_s"] < 10.0
