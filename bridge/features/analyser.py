@@ -191,7 +191,9 @@ class AudioAnalyser:
             stage = self._blocks % self._update_every
             if stage < TEMPO_STAGES:
                 self._tempo.prepare(stage)
-            elif stage == TEMPO_STAGES and self._tempo.prepared:
+            elif stage == TEMPO_STAGES and self._tempo.prepared and not self._in_dropout:
+                # A dropout is no evidence that the pulse has gone: the clock turns on
+                # through it. (Quiet between two clicks is not a dropout.)
                 self._follow_tracker(t)
         beats = self._clock.advance(t)
         self._feed_bar(mono, frame.bass, gated)
@@ -224,6 +226,10 @@ class AudioAnalyser:
             )
         events.sort(key=_time_of)  # beats fall inside the block, before its onset/features
         return events
+
+    @property
+    def _in_dropout(self) -> bool:
+        return self._cut or self._resume > 0
 
     def _watch_cut(self, mono: npt.NDArray[np.float64], gated: bool) -> None:
         """Tell a dropout (sound cut off mid-note) from a sound that ended: the cut itself
