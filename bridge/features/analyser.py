@@ -39,6 +39,8 @@ CUT_TAIL = 32
 """Samples before the last non-zero one that tell a hard cut from a sound that died away."""
 CUT_SHARE = 0.1
 """A sound that stops at this share of the recent peak level or more was cut (a dropout)."""
+CUT_AFTER_BLOCKS = 24
+"""Blocks (a quarter second) a sound must have lasted for its hard end to count as a cut."""
 RESUME_BLOCKS = 2
 """Blocks after a cut ends in which nothing fires: the window still straddles the gap, and
 the music coming back is not a new sound."""
@@ -86,6 +88,7 @@ class AudioAnalyser:
         self._open_at = -math.inf
         self._recent_onsets: deque[float] = deque()
         self._tail_loud = False
+        self._sounding = 0
         self._cut = False
         self._resume = 0
 
@@ -233,18 +236,21 @@ class AudioAnalyser:
 
     def _watch_cut(self, mono: npt.NDArray[np.float64], gated: bool) -> None:
         """Tell a dropout (sound cut off mid-note) from a sound that ended: the cut itself
-        and the music coming back after it must not fire an onset."""
+        and the music coming back after it must not fire an onset. A short sound with a hard
+        edge (a metronome's beep) is not a dropout: only what had sounded a while is."""
         if gated:
-            self._cut = self._cut or self._tail_loud
+            self._cut = self._cut or (self._tail_loud and self._sounding >= CUT_AFTER_BLOCKS)
             self._resume = RESUME_BLOCKS if self._cut else 0
+            self._sounding = 0
             return
         self._cut = False
+        self._sounding += 1
         live = np.flatnonzero(mono)
         last = int(live[-1])  # a block over the gate has a sample that is not zero
         tail = mono[max(0, last - CUT_TAIL + 1) : last + 1]
         level = math.sqrt(float(tail @ tail) / tail.size)
         self._tail_loud = level >= CUT_SHARE * self._gains[0].reference
-        if self._tail_loud and last < mono.size - CUT_TAIL:
+        if self._tail_loud and last < mono.size - CUT_TAIL and self._sounding > CUT_AFTER_BLOCKS:
             # Cut inside this block: the splatter of the cut is not a new sound either.
             self._resume = max(self._resume, 1)
 

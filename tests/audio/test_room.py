@@ -117,6 +117,19 @@ def test_no_onset_as_audio_resumes_after_a_dropout() -> None:
     assert any(abs(t - 3.0) < 0.05 for t in found)
 
 
+def test_metronome_beeps_with_hard_edges_are_not_dropouts() -> None:
+    """A metronome's 30 ms beeps start and stop at full level (as jack_metro's do): each is
+    an onset, and the tempo is found, though each ends like a cut."""
+    beats = [0.25 + 0.5 * k for k in range(20)]
+    audio = np.zeros(10 * SR)
+    beep = 0.5 * np.sin(2 * np.pi * 1000.0 * np.arange(round(0.03 * SR)) / SR)
+    for b in beats:
+        audio[round(b * SR) : round(b * SR) + beep.size] = beep
+    events = feed(AudioAnalyser(SR, BLOCK), audio)
+    assert matched(onset_times(events), np.array(beats)) >= len(beats) - 1
+    assert late_bpm(events, 8.0)[-1] == pytest.approx(120.0, abs=1.0)
+
+
 def test_tempo_relocks_within_two_and_a_half_seconds_of_a_step() -> None:
     """A +8% step (124 to 134 BPM): the tempo reads 134 within 2.5 s and stays there."""
     track = corpus.step_up(24.0, 9)
