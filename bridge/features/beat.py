@@ -25,6 +25,10 @@ TRACKER_GAIN = 0.25
 RESYNC_ERROR = 0.2
 RESYNC_AFTER = 8
 """This many readings in a row off by more than RESYNC_ERROR beats jump straight to the target."""
+RESYNC_AFTER_SWITCH = 3
+SWITCH_READINGS = 16
+"""For this many readings after the tempo changed, RESYNC_AFTER_SWITCH misses are enough: the
+old grid is known to be wrong, and every beat on it is a beat lost."""
 LATE_BEAT = 0.15
 """A forward jump consumes, without emitting, beats it leaves further behind than this."""
 TEMPO_SWITCH = 0.02
@@ -61,6 +65,7 @@ class BeatClock:
         self._t: float | None = None
         self._multiplier = 1.0
         self._misses = 0
+        self._since_switch = SWITCH_READINGS
         self._drift: float | None = None
         self._early: deque[tuple[float, float, Floats | None]] = deque()
         self.bars = BarFinder(beats_per_bar)
@@ -113,6 +118,8 @@ class BeatClock:
             # A new tempo is adopted only after the music has played at it for a while, so
             # the music is already ahead (faster) or behind (slower) of the old grid.
             self._drift = math.copysign(0.5, tracked_bpm - previous)
+            self._since_switch = 0
+        self._since_switch += 1
         # Where a tracked beat falls in output beats: every tracked beat is an output beat
         # (×1, ×2, ×4) or every 2nd/4th one is (÷2, ÷4, keeping the current alignment).
         candidates = range(max(1, round(1.0 / self._multiplier)))
@@ -138,7 +145,8 @@ class BeatClock:
                 error = unwrapped if abs(unwrapped) < 1.0 else error
             self._drift = error
             self._misses += 1
-            if self._misses >= RESYNC_AFTER:
+            switched = self._since_switch <= SWITCH_READINGS
+            if self._misses >= (RESYNC_AFTER_SWITCH if switched else RESYNC_AFTER):
                 self._move(error)
                 self._misses, self._drift = 0, None
                 self.bars.doubt()

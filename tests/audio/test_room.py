@@ -140,6 +140,18 @@ def test_tempo_relocks_within_two_and_a_half_seconds_of_a_step() -> None:
     assert all(abs(bpm - 134.0) <= 1.0 for _, bpm in readings), readings[:5]
 
 
+def test_beats_follow_a_tempo_step_within_seconds() -> None:
+    """After a step from 160 to 172 BPM the beat grid jumps to the music as soon as the new
+    tempo is adopted: from 2 s after the step on, every beat is within 50 ms of a true one."""
+    track = corpus.step_fast(24.0, 9)
+    change = track.tempo_changes[-1][0]
+    events = feed(AudioAnalyser(SR, BLOCK), track.audio.astype(np.float64))
+    beats = [e.t for e in events if isinstance(e, TempoBeat) and change + 2.0 < e.t < change + 8.0]
+    assert len(beats) >= 15
+    misses = [round(t - change, 2) for t in beats if np.min(np.abs(track.beats - t)) > 0.05]
+    assert not misses, misses
+
+
 def test_no_block_carries_a_whole_tempo_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
     """The tempo work is spread: no block runs more than one autocorrelation or more than
     one search over the whole tempo grid."""
