@@ -15,6 +15,7 @@ times are in frames (one per block).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,8 +54,10 @@ PREPARED = 4
 STEP = 0.2
 """A new tempo within this share of the held one is a tempo step; further is a far change."""
 FAR_AFTER = 48
-"""Readings (6 s) a far change (twice, half, 3:2) needs: one ghost kick, a fill or a
-half-time bridge does not flip the tempo; a track that really changed does."""
+"""Readings (6 s) a far change (twice, half, 3:2) looks back over: one ghost kick, a fill or
+a half-time bridge does not flip the tempo; a track that really changed does."""
+FAR_SHARE = 0.7
+"""Share of those readings that must agree on the far tempo."""
 CLEARLY = 0.85
 """A new tempo (not an octave) replaces the held one only while the held one scores under
 this share of the best: confidence in the new period is clearly higher."""
@@ -113,6 +116,7 @@ class TempoEstimator:
         self._challenger = 0.0
         self._challenges = 0
         self._held_since = 0
+        self._votes: deque[float] = deque(maxlen=FAR_AFTER)
         self._held_score = 0.0
         """The comb score of the held tempo in the latest reading, against the best one."""
 
@@ -316,6 +320,7 @@ class TempoEstimator:
         if confidence < CONFIDENT:
             self._challenges = 0
             return
+        self._votes.append(bpm)
         if self.locked and abs(bpm - self.bpm) <= AGREE * self.bpm:
             self.bpm += 0.3 * (bpm - self.bpm)
             self._challenges = 0
@@ -335,6 +340,11 @@ class TempoEstimator:
             return
         # Until the window has filled once, the first tempo was chosen on little evidence.
         settled = self._count - self._held_since >= self._size
+        if far and settled:
+            # Most of the last FAR_AFTER readings, not all in a row: the octave of a groove
+            # read through heavy noise wavers, and must not stay wrong for that.
+            agree = sum(abs(v - bpm) <= AGREE * bpm for v in self._votes)
+            self._challenges = FAR_AFTER if agree >= FAR_SHARE * FAR_AFTER else 0
         need = 2 if not self.locked else FAR_AFTER if far and settled else SWITCH_AFTER
         if self._challenges >= need and self.confidence >= CONFIDENT * 0.75:
             if not self.locked:
