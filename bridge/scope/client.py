@@ -121,9 +121,10 @@ class ScopeClient:
             )
         return data
 
-    async def health(self) -> Health:
+    async def health(self, timeout_s: float | None = None) -> Health:
         """``GET /health``; remembers the server version for later path choices."""
-        health = Health.parse(await self._json("GET", "/health", "the health check"))
+        answer = await self._json("GET", "/health", "the health check", timeout_s=timeout_s)
+        health = Health.parse(answer)
         self.version = ScopeVersion.parse(health.version)
         return health
 

@@ -36,6 +36,14 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
+def refused(exc: BaseException) -> bool:
+    """True when the connection was refused: nothing listens there (yet, or any more)."""
+    chain = _causes(exc)
+    if any(isinstance(item, ConnectionRefusedError) for item in chain):
+        return True
+    return "refused" in " ".join(str(item) for item in chain).lower()
+
+
 def unreachable(exc: httpx.TransportError, where: str, timeout_s: float | None) -> ScopeUnreachable:
     """Name the transport failure: timeout, TLS, DNS, refused, or a dropped connection."""
     chain = _causes(exc)
@@ -58,7 +66,7 @@ def unreachable(exc: httpx.TransportError, where: str, timeout_s: float | None) 
         )
     ):
         return ScopeUnreachable(f"Cannot find the host of {where} (DNS lookup failed).")
-    if "refused" in text or any(isinstance(item, ConnectionRefusedError) for item in chain):
+    if refused(exc):
         return ScopeUnreachable(
             f"Nothing is listening at {where} (connection refused): is Scope running?"
         )

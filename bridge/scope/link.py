@@ -5,7 +5,9 @@ params) → open a session whose ``initialParameters`` is the FULL current show 
 ``initial_parameters()`` at every connect) → watch it. A failed or closed connection, a closed
 channel, ``stream_stopped`` or no frame for ``watchdog_s`` (aiortc alone takes ~31 s to notice
 a dead server; a show frozen before Scope's first frame gets none, and is waited for) ends the
-session; it reconnects after an exponential backoff. Failures are
+session, and so does Scope refusing connections while no frame comes (``bridge.scope.probe``).
+It reconnects after an exponential backoff, or, while nothing listens at Scope's address, the
+moment a cheap probe finds it back. Failures are
 states with one sentence in ``status().last_error``, never exceptions out of ``run()``.
 It is the ``ParamTransport`` the pacer sends through.
 """
@@ -27,6 +29,7 @@ from bridge.protocols import Payload
 from bridge.scope.client import ScopeClient
 from bridge.scope.health import Backoff, FrameRate
 from bridge.scope.models import IceServer, PipelineStatus
+from bridge.scope.probe import Probe, first_of
 from bridge.scope.session import ScopeSession, ServerMessage
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,7 @@ class ScopeLink:
         paused: Callable[[], bool] = lambda: False,
         backoff: Backoff | None = None,
         load_timeout_s: float = 600.0,
+        probe: Probe | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
@@ -100,6 +104,7 @@ class ScopeLink:
         """Whether the show is frozen: Scope sends no frame while frozen before its first."""
         self.backoff = backoff or Backoff()
         self.load_timeout_s = load_timeout_s
+        self.probe = probe or Probe()
         self._clock = clock
         self._session: ScopeSession | None = None
         self._rate = FrameRate()
@@ -166,7 +171,7 @@ class ScopeLink:
                 try:
                     await self._connect()
                     healthy_since = self._clock()
-                    self._last_error = await self._watch()
+                    self._last_error = await self._watched()
                 except BridgeError as exc:
                     self._last_error = str(exc)
                 finally:
@@ -177,15 +182,30 @@ class ScopeLink:
                     self._clock() - healthy_since >= self.backoff.healthy_s
                 ):
                     failures = 0
-                delay = self.backoff.delay(failures)
-                failures += 1
-                self._retry_at = self._clock() + delay
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._reconnect.wait(), delay)
+                # nothing listens: no back-off to wait out, connect as soon as it answers
+                if not await self.probe.until_back(self.client, self._reconnect, self._next_try):
+                    delay = self.backoff.delay(failures)
+                    failures += 1
+                    self._next_try(delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._reconnect.wait(), delay)
                 self._reconnect.clear()
                 self._retry_at = None
         finally:
             await self._drop_session()
+
+    def _next_try(self, delay: float) -> None:
+        self._retry_at = self._clock() + delay
+
+    async def _watched(self) -> str:
+        """``_watch``, cut short when Scope refuses connections while frames are missing."""
+        if not self.probe.enabled:
+            return await self._watch()
+        return await first_of(self._watch(), self.probe.gone(self.client, self._quiet))
+
+    def _quiet(self) -> bool:
+        last = self._session.last_frame_t if self._session is not None else None
+        return last is None or time.monotonic() - last > self.probe.every_s
 
     def _note_status(self, status: PipelineStatus) -> None:
         self._load_state = status.state

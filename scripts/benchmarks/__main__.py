@@ -17,7 +17,7 @@ from collections.abc import Callable
 GROUPS: dict[str, tuple[str, str]] = {
     "core": ("scripts.benchmarks.core", "run"),
     "pacing": ("scripts.benchmarks.pacing", "run"),
-    "scope": ("scripts.benchmarks.pacing", "run"),
+    "scope": ("scripts.benchmarks.reconnect", "run"),
     "stalls": ("scripts.benchmarks.stalls", "run"),
     "osc": ("scripts.benchmarks.control", "run"),
     "control": ("scripts.benchmarks.control", "run"),
