@@ -202,11 +202,17 @@ class ScopeClient:
         )
         return ModelsStatus.parse(data)
 
-    async def _served(self, path: str, what: str, shape: served.Check) -> tuple[bool, Any]:
+    async def _served(
+        self,
+        path: str,
+        what: str,
+        shape: served.Check,
+        params: Mapping[str, str] | None = None,
+    ) -> tuple[bool, Any]:
         """GET ``path``: ``(True, data)`` when the answer is JSON of ``shape``; ``(False, None)``
         when this server does not serve it (404, 405, its web UI's HTML, another shape)."""
         try:
-            response = await self._send("GET", path, what)
+            response = await self._send("GET", path, what, params=params)
         except ScopeRejected as exc:
             if exc.status in (404, 405):
                 return False, None
@@ -249,9 +255,12 @@ class ScopeClient:
         return tuple(node for node in data["nodes"] if isinstance(node, dict))
 
     async def stand_in_stats(self) -> Mapping[str, Any] | None:
-        """The built-in stand-in's counters (``/sim/stats``); None from a real Scope."""
+        """The built-in stand-in's counters (``/sim/stats?log=0``); None from a real Scope.
+
+        Without its applied log: polled every 2 s for the whole show, the full answer grew
+        with the stand-in's log (2000 entries) and the bridge's memory with it."""
         found, data = await self._served(
-            "/sim/stats", "the stand-in's counters", served.stand_in_stats
+            "/sim/stats", "the stand-in's counters", served.stand_in_stats, {"log": "0"}
         )
         return data if found else None
 

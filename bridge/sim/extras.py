@@ -2,8 +2,10 @@
 
 ``GET /sim/stats`` is what tests and benchmarks read (received, applied, dropped updates, the
 applied log with receive and apply times on CLOCK_MONOTONIC, the chunk model in force, per
-session parameters and measured fps, OSC and tempo counts); ``/sim/faults`` reads and sets
-the fault switches (``faults``). A real Scope has neither: its web UI answers there.
+session parameters and measured fps, OSC and tempo counts); ``/sim/stats?log=0`` leaves out
+what grows with the run (the applied log, up to ``LOG_LIMIT`` entries, and the offers), for a
+caller that polls only the counters. ``/sim/faults`` reads and sets the fault switches
+(``faults``). A real Scope has neither: its web UI answers there.
 """
 
 from __future__ import annotations
@@ -37,12 +39,15 @@ class StandInExtras:
         sim = self.sim
         sessions = list(sim.sessions.values())
         stats = sim.stats.to_json()
+        brief = request.query.get("log") == "0"
+        if brief:
+            del stats["applied_log"]
         stats.update(
             version=str(sim.version),
             sessions=len(sessions),
             queued=sum(s.engine.queued for s in sessions),
             candidates_added=sim.candidates_added,
-            offers=sim.offers,
+            offers=[] if brief else sim.offers,
             pipeline=sim.pipeline.snapshot(),
             parameters=[dict(s.engine.params) for s in sessions],
             paused=[s.engine.paused for s in sessions],
