@@ -15,8 +15,9 @@ import asyncio
 import json
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import av
@@ -54,22 +55,79 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+OPEN_WITHIN_S = 5.0
+"""How long a sink may take to open (it waits for two measured windows of the rate)."""
+
+OPEN_LINE = "open"
+"""What a sending process prints once its NDI source is open: start a receiver then (a finder
+started long before a source appears may take seconds more to see it)."""
+
+
+def announce_open() -> None:
+    print(OPEN_LINE, flush=True)
+
+
+def start_receiver(ns: NdiNamespace, argv: Sequence[str]) -> subprocess.Popen[str]:
+    """A receiver process that loads NDI now and searches once told (``go``)."""
+    return ns.popen([*argv, "--after-go"], stdin=subprocess.PIPE)
+
+
+def go(receiver: subprocess.Popen[str]) -> None:
+    """Tell a receiver from ``start_receiver`` to search now."""
+    assert receiver.stdin is not None
+    receiver.stdin.write("go\n")
+    receiver.stdin.flush()
+
+
+def wait_for_open(proc: subprocess.Popen[str], timeout_s: float) -> None:
+    """Read ``proc``'s output until it says its source is open (SinkError after timeout_s).
+
+    A thread reads, so a sender that hangs cannot block the caller, who stops it by PID."""
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    seen: list[str] = []
+    opened = threading.Event()
+
+    def read() -> None:
+        for line in stdout:
+            if line.strip() == OPEN_LINE:
+                opened.set()
+                return
+            seen.append(line)
+
+    threading.Thread(target=read, name="wait-for-open", daemon=True).start()
+    if not opened.wait(timeout_s):
+        said = "".join(seen)[-300:]
+        raise SinkError(f"the NDI sender did not open within {timeout_s:g} s: {said!r}")
+
+
 async def feed(
-    router: FrameRouter, width: int, height: int, fps: float, seconds: float
+    router: FrameRouter,
+    width: int,
+    height: int,
+    fps: float,
+    seconds: float,
+    opened: Callable[[], bool] = lambda: True,
 ) -> list[float]:
-    """Push stamped frames (counters from 1) at ``fps`` for ``seconds``; push times (s)."""
+    """Push stamped frames (counters from 1) at ``fps`` until ``seconds`` of them were pushed
+    with ``opened()`` true (the NDI sink opens only once the rate is measured, and a frame
+    output that never opens stops the feed ``OPEN_WITHIN_S`` later); push times (s)."""
     base = base_picture(width, height)
     loop = asyncio.get_running_loop()
     start = loop.time()
     push_times: list[float] = []
-    count = round(fps * seconds)
-    for n in range(count):
+    wanted = round(fps * seconds)
+    limit = wanted + round(fps * OPEN_WITHIN_S)
+    n = after_open = 0
+    while after_open < wanted and n < limit:
         frame = stamped_frame(base, width, height, n + 1)
         # Pace to deadlines, not sleeps, so lateness never accumulates.
         await asyncio.sleep(max(0.0, start + n / fps - loop.time()))
         began = time.perf_counter()
         router.push(frame)
         push_times.append(time.perf_counter() - began)
+        n += 1
+        after_open += 1 if opened() else 0
     return push_times
 
 
@@ -89,8 +147,16 @@ async def run_sender(
     sink = NdiSink("ndi", name, pixel_format=layout, on_handoff=handoff)
     router = FrameRouter([sink])
     wall, cpu = time.perf_counter(), time.process_time()
+
+    def opened() -> bool:
+        if forward and not said:
+            said.append(True)
+            announce_open()
+        return bool(forward)
+
+    said: list[bool] = []
     try:
-        push_times = await feed(router, width, height, fps, seconds)
+        push_times = await feed(router, width, height, fps, seconds, opened)
         await asyncio.sleep(0.2)  # let the last frame reach NDI
         cpu_used, wall_used = time.process_time() - cpu, time.perf_counter() - wall
         announced = sink.announced
@@ -113,9 +179,16 @@ async def run_sender(
     }
 
 
-def run_receiver(name: str, seconds: float, find_timeout: float = 10.0) -> dict[str, Any]:
-    """Find the NDI source ``name``, capture for ``seconds``; counters seen, in order."""
+def run_receiver(
+    name: str, seconds: float, find_timeout: float = 10.0, go: Callable[[], object] | None = None
+) -> dict[str, Any]:
+    """Find the NDI source ``name``, capture for ``seconds``; counters seen, in order.
+
+    ``go`` (if given) is waited for after NDI has loaded and before the search: the
+    receiver's start-up then costs none of the sender's time."""
     lib = load_cyndilib()
+    if go is not None:
+        go()
     finder = lib.Finder()
     finder.open()
     receiver = None
@@ -175,7 +248,8 @@ def check_in_namespace(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run sender and receiver as two processes in ``ns``; their results (sender first).
 
-    The receiver starts once the sender runs and captures for most of the sender's time.
+    The receiver starts once the sender's source is open and captures for most of the
+    ``seconds`` the sender then goes on sending.
     Both are stopped by PID if they overrun.
     """
     common = [sys.executable, "-m", "bridge.sinks.loopcheck"]
@@ -187,16 +261,17 @@ def check_in_namespace(
     receiver_cmd = [*common, "receive", "--name", name, "--seconds", str(seconds * 0.6)]
     procs: list[subprocess.Popen[str]] = []
     try:
-        for argv in (sender_cmd, receiver_cmd):
-            procs.append(ns.popen(argv))
-            time.sleep(0.3)  # the source appears with the sender's first frame
+        procs.append(start_receiver(ns, receiver_cmd))
+        procs.append(ns.popen(sender_cmd))
+        wait_for_open(procs[1], OPEN_WITHIN_S + 20)
+        go(procs[0])
         outputs = [proc.communicate(timeout=seconds + 30)[0] for proc in procs]
     finally:
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=10)
-    return json_result(outputs[0]), json_result(outputs[1])
+    return json_result(outputs[1]), json_result(outputs[0])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -208,6 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--pixel-format", default="yuv420p")
+    parser.add_argument(
+        "--after-go", action="store_true", help="receive: search once a line comes on stdin"
+    )
     args = parser.parse_args(argv)
     if args.role == "send":
         result = asyncio.run(
@@ -216,7 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
     else:
-        result = run_receiver(args.name, args.seconds)
+        result = run_receiver(
+            args.name, args.seconds, go=sys.stdin.readline if args.after_go else None
+        )
     print(json.dumps(result), flush=True)
     return 0
 

@@ -3,8 +3,9 @@
 The sender is made with the size, layout and frame rate of the stream and made again when one
 of them changes (cyndilib fixes them when a sender opens). Remaking it makes every receiver
 reconnect, a visible freeze of about a second, so the sender first opens once the router has
-measured the input rate (the first second of a stream is not sent) rather than announcing a
-guess and correcting it. Frames go out with
+measured the input rate (the first two seconds of a stream are not sent: the first is a
+burst) rather than announcing a guess and correcting it, and the announced rate moves only
+for a change of more than 20 % (``bridge.sinks.rate``). Frames go out with
 ``write_video_async``: cyndilib copies them into its own buffers and NDI compresses in the
 background, so a send costs about one memory copy.
 """
@@ -63,6 +64,13 @@ class NdiSink(NamedSink):
         self._lib: ModuleType | None = None
         self._sender: Any = None
         self._shape: tuple[int, int, PixelFormat, Fraction] | None = None
+        self.opens = 0
+        """How many times the sender opened (each after the first froze receivers ~1 s)."""
+
+    @property
+    def announced_fps(self) -> Fraction | None:
+        """The frame rate receivers were told (None while closed)."""
+        return None if self._shape is None else self._shape[3]
 
     @property
     def announced(self) -> str | None:
@@ -106,3 +114,4 @@ class NdiSink(NamedSink):
             raise SinkError(f"NDI output {self._name!r} could not start: {exc}") from exc
         self._sender = sender
         self._shape = shape
+        self.opens += 1

@@ -47,11 +47,12 @@ class NdiNamespace:
         """The environment a process needs for NDI inside the namespace."""
         return {**os.environ, "NDI_CONFIG_DIR": str(self.config_dir)}
 
-    def popen(self, argv: Sequence[str]) -> subprocess.Popen[str]:
+    def popen(self, argv: Sequence[str], stdin: int | None = None) -> subprocess.Popen[str]:
         """Start ``argv`` inside the namespace with NDI's environment, its output piped."""
         return subprocess.Popen(
             self.command(argv),
             env=self.env(),
+            stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

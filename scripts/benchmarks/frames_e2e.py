@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config.load import load_show
-from bridge.sinks.loopcheck import json_result, percentile
+from bridge.sinks.loopcheck import (
+    announce_open,
+    go,
+    json_result,
+    percentile,
+    start_receiver,
+    wait_for_open,
+)
 from bridge.sinks.ndi import NdiSink
 from bridge.sinks.netns import NdiNamespace, ndi_namespace
 from bridge.sinks.router import FrameRouter
@@ -56,20 +63,29 @@ async def bridge_side(width: int, height: int, seconds: float, name: str) -> dic
         "ndi", name, on_handoff=lambda f: forward.append(time.perf_counter() - f.pushed_at)
     )
     runtime.router = FrameRouter([sink])
+    link = runtime.link
+    if link is None:
+        return {"error": "the show has no Scope link"}
     task = asyncio.create_task(runtime.run())
     try:
         deadline = time.monotonic() + 30
-        while runtime.link is None or runtime.link.status().frames_total < 30:
+        # measure once the NDI source is up (after two windows of measured rate)
+        while sink.opens == 0:
             if time.monotonic() > deadline:
-                return {"error": "no frames from the stand-in", "status": str(runtime.connection())}
-            await asyncio.sleep(0.1)
+                return {
+                    "error": "no NDI output from the stand-in's frames",
+                    "status": str(runtime.connection()),
+                }
+            await asyncio.sleep(0.05)
+        announce_open()
         forward.clear()
         wall, cpu = time.perf_counter(), time.process_time()
-        frames_before = runtime.link.status().frames_total
+        frames_before = link.status().frames_total
         await asyncio.sleep(seconds)
         cpu_used, wall_used = time.process_time() - cpu, time.perf_counter() - wall
-        frames = runtime.link.status().frames_total - frames_before
+        frames = link.status().frames_total - frames_before
         status = runtime.router.status()[0]
+        opens, announced = sink.opens, sink.announced_fps
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -79,6 +95,8 @@ async def bridge_side(width: int, height: int, seconds: float, name: str) -> dic
         "fps_in": frames / wall_used,
         "handed": len(forward),
         "sent": status.sent,
+        "ndi_opens": opens,
+        "ndi_fps": str(announced),
         "forward_ms_p50": percentile(forward, 0.5) * 1000,
         "forward_ms_p99": percentile(forward, 0.99) * 1000,
         "cpu_pct": 100.0 * cpu_used / wall_used,
@@ -134,9 +152,10 @@ def run_e2e(
             "--seconds",
             str(seconds),
         ]
-        for argv in (bridge_cmd, receiver_cmd):
-            procs.append(ns.popen(argv))
-            time.sleep(1.0)
+        procs.append(ns.popen(bridge_cmd))
+        procs.append(start_receiver(ns, receiver_cmd))
+        wait_for_open(procs[0], 45.0)
+        go(procs[1])
         out = [p.communicate(timeout=seconds + 60)[0] for p in procs]
     finally:
         everything: list[subprocess.Popen[Any]] = [*procs, sim]
