@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 _TICK_S = 0.1
 
+ASKED = ""
+"""Why a session ended when someone asked for a new one: no error to show."""
+
 
 @dataclass(frozen=True, slots=True)
 class PipelineRequest:
@@ -171,7 +174,10 @@ class ScopeLink:
                 try:
                     await self._connect()
                     healthy_since = self._clock()
-                    self._last_error = await self._watched()
+                    reason = await self._watched()
+                    if reason == ASKED:  # the console's `c`, or a reload's new pipeline
+                        continue  # no error, no failure counted: connect again at once
+                    self._last_error = reason
                 except BridgeError as exc:
                     self._last_error = str(exc)
                 finally:
@@ -244,7 +250,7 @@ class ScopeLink:
             await asyncio.sleep(_TICK_S)
             if self._reconnect.is_set():
                 self._reconnect.clear()
-                return "Reconnect asked for from the console."
+                return ASKED
             now = self._clock()
             if session.last_frame_t is None:
                 if self._paused():  # frozen before a first frame: none comes until thawed

@@ -153,3 +153,22 @@ async def test_a_failed_pipeline_load_is_reported() -> None:
                 "the load error",
             )
             await wait_for(lambda: show.connected == 1, 8.0, "the retry to connect")
+
+
+async def test_a_reconnect_someone_asked_for_is_no_error_and_waits_for_nothing() -> None:
+    """The console's `c` (or a reload's new pipeline): a new session at once, with no
+    error shown and no back-off (QUICK's first wait is 0.2 s: seen here as reconnect_in_s)."""
+    show = Show()
+    async with running_sim(**FAST) as (_, base), supervised(base, show) as link:
+        await wait_for(lambda: link.status().frames_total >= 5, 8.0, "frames")
+        link.reconnect_now()
+        seen: list[tuple[str | None, float | None]] = []
+
+        def second() -> bool:
+            status = link.status()
+            seen.append((status.last_error, status.reconnect_in_s))
+            return show.connected >= 2
+
+        await wait_for(second, 8.0, "the second session")
+    assert all(error is None for error, _ in seen), seen
+    assert all(wait is None for _, wait in seen), seen
