@@ -3,7 +3,7 @@
 ``run_audio_bench()`` returns flat ``audio.*`` metrics: first the clean rows (studio tracks
 from 64 to 174 BPM), then the degraded rows (noise, a quiet line, a riding gain, dropouts,
 tempo steps, pure noise, silence), then the same figures for the analyser as it was before
-issue #14 (``audio.before.*``, a frozen copy in ``bench.baseline``) measured in this run,
+issue #14 (``audio.before.*``, read from git history by ``bench.before``) measured in this run,
 then per-track rows. mir_eval is a test/bench dependency only, imported here and nowhere in
 the bridge.
 """
@@ -21,7 +21,7 @@ import numpy.typing as npt
 from bridge.core.events import AudioFeatures, AudioOnset, Event, TempoBeat
 from bridge.features.analyser import AudioAnalyser
 from bridge.features.bench import corpus
-from bridge.features.bench.baseline import AudioAnalyser as BaselineAnalyser
+from bridge.features.bench.before import analyser_before
 from bridge.features.bench.tracks import ALL, SR, Track
 from bridge.features.config import Floats
 
@@ -358,7 +358,7 @@ def block_costs(track: Track, runs: int) -> tuple[Floats, Floats]:
     count = audio.size // BLOCK
     best = np.full((2, count), np.inf)
     for _ in range(runs):
-        analysers: list[Analyser] = [AudioAnalyser(SR, BLOCK), BaselineAnalyser(SR, BLOCK)]
+        analysers: list[Analyser] = [AudioAnalyser(SR, BLOCK), analyser_before()(SR, BLOCK)]
         for i in range(count):
             block = audio[i * BLOCK : (i + 1) * BLOCK]
             t = (i + 1) * BLOCK / SR
@@ -370,14 +370,14 @@ def block_costs(track: Track, runs: int) -> tuple[Floats, Floats]:
 
 
 def run_audio_bench(quick: bool = False, seed: int = SEED) -> dict[str, float]:
-    """Score today's analyser and the frozen one on the same corpus in the same run."""
+    """Score today's analyser and the one before #14 on the same corpus in the same run."""
     seconds = QUICK_SECONDS if quick else TRACK_SECONDS
     cases = build(quick, seed)
     now: list[tuple[Case, TrackRun]] = []
     before: list[tuple[Case, TrackRun]] = []
     for case in cases:  # one after the other per track, so both see the same machine load
         now.append((case, analyse(case.track)))
-        before.append((case, analyse(case.track, BaselineAnalyser)))
+        before.append((case, analyse(case.track, analyser_before())))
     costs = block_costs(cases[0].track, COST_RUNS)
     after_m = score(now, seconds, costs[0])
     before_m = score(before, seconds, costs[1])
