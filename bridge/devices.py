@@ -29,6 +29,7 @@ from bridge.outputs.midi_feedback import ControlKey, MidiFeedback
 from bridge.outputs.osc_out import OscOutput
 from bridge.outputs.osc_out import OscTarget as OutTarget
 from bridge.snapshot import DeviceView
+from bridge.surface import surface_feedback
 
 log = logging.getLogger("bridge")
 
@@ -267,8 +268,10 @@ class Devices:
             await asyncio.sleep(1.0 / FEEDBACK_HZ)
 
     async def _publish_osc(self) -> None:
-        """Prompt weights, the scene and paused to every OSC host, bundled per tick."""
+        """Prompt weights, the scene and paused to every OSC host, bundled per tick; a
+        surface device's hosts also get each target that changed, at its address."""
         last: dict[str, Any] = {}
+        last_surface: dict[str, dict[str, float | str]] = {}
         while True:
             state = self.bridge.state
             current: dict[str, Any] = {
@@ -281,6 +284,12 @@ class Devices:
                     for out in self.osc_out.values():
                         out.send(address, [value])
             last = current
+            for name, values in surface_feedback(self.show, self.bridge, self.osc_out).items():
+                sent = last_surface.setdefault(name, {})
+                for address, value in values.items():
+                    if sent.get(address) != value:
+                        self.osc_out[name].send(address, [value])
+                last_surface[name] = values
             for out in self.osc_out.values():
                 out.flush()
             await asyncio.sleep(1.0 / 10.0)

@@ -157,8 +157,12 @@ def take(
     )
     controls = []
     own = bridge.show.path  # the show's own mappings (pads, learned controls) before a profile's
+    surfaces: dict[str, int] = {}
     for live in sorted(bridge.engine.acting, key=lambda lv: lv.binding.origin[0] not in ("", own)):
         b = live.binding
+        if b.surface:  # a surface is one line, not one per target
+            surfaces[b.surface] = surfaces.get(b.surface, 0) + 1
+            continue
         current = state.value(b.target)
         hint = live.takeover.hint(current) if live.takeover and current is not None else ""
         controls.append(
@@ -169,6 +173,13 @@ def take(
                 _value_text(bridge, b.target),
                 HINTS.get(hint, ""),
             )
+        )
+    for device in bridge.show.osc:
+        if not device.surface or device.name not in surfaces:
+            continue
+        where = f"osc {device.name} {device.surface}/…"
+        controls.append(
+            ControlView(f"{device.name} surface", where, f"{surfaces[device.name]} targets", "", "")
         )
     pacer = bridge.pacer
     progress = bridge.builder.transition_progress(now)

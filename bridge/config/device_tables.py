@@ -28,6 +28,7 @@ from bridge.config.model import (
 )
 from bridge.config.reader import Node
 from bridge.config.sources import AUDIO_FEATURES
+from bridge.config.surface import surface_prefix
 
 ID = re.compile(r"^[A-Za-z_][\w-]*$")
 MIDI_APIS = ("", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM", "RTMIDI_DUMMY")
@@ -110,6 +111,7 @@ def osc_device(name: str, n: Node) -> OscDevice:
         allow=tuple(allow),
         feedback=tuple(targets),
         tempo=n.choice("tempo", ("", "ableton", "resolume"), ""),  # type: ignore[arg-type]
+        surface=surface_prefix(n) if n.has("surface") else "",
     )
     n.done()
     return dev

@@ -53,6 +53,7 @@ from bridge.config.pages import check_layers, check_show_pages, show_pages
 from bridge.config.param_targets import show_params
 from bridge.config.reader import Node, locate
 from bridge.config.sources import read_binding
+from bridge.config.surface import surface_bindings
 from bridge.config.syntax import explain
 from bridge.errors import ConfigError
 
@@ -239,6 +240,7 @@ def load_show(
     if resolve:
         attempt(check_reachable, *osc_ok)
     mistakes.raise_any(n.file for n in nodes)  # includes first, as read
+    bindings += surface_bindings(show, params)
     return replace(show, bindings=bindings, params=params)
 
 

@@ -143,6 +143,8 @@ class OscDevice:
     feedback: tuple[OscTarget, ...] = ()
     tempo: Literal["", "ableton", "resolume"] = ""
     """Read this host's tempo/beat messages as a tempo source."""
+    surface: str = ""
+    """The prefix of the default surface (every target at PREFIX/a/b/c); empty: none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,8 @@ class Binding:
     """The layer that must be held for this mapping to act; empty: none."""
     origin: tuple[str, str] = ("", "")
     """(file, key path) the binding came from, for messages."""
+    surface: str = ""
+    """The OSC device whose default surface made this binding (`bridge.config.surface`)."""
 
 
 @dataclass(frozen=True, slots=True)
