@@ -1,0 +1,87 @@
+"""``surface`` on an OSC device: `check` takes it, makes a set-mapping per target in the
+target's own units, and refuses a prefix that is no OSC address with the line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bridge.cli import main
+from bridge.config.load import load_show
+
+SHOW = """schema = 1
+pages = ["mix", "fx"]
+[[prompts]]
+id = "forest"
+text = "a forest"
+[[scenes]]
+name = "day"
+weights = {{ forest = 1.0 }}
+[[scenes]]
+name = "night"
+weights = {{ forest = 0.2 }}
+[[loras]]
+id = "ink"
+path = "ink.safetensors"
+[devices.osc.touch]
+port = 9301
+surface = {surface}
+[[mappings]]
+id = "vace"
+source = {{ osc = "touch", address = "/vace" }}
+target = "param.vace_context_scale"
+out = [0.0, 2.0]
+"""
+
+
+def _write(tmp_path: Path, surface: str) -> Path:
+    path = tmp_path / "show.toml"
+    path.write_text(SHOW.format(surface=surface), encoding="utf-8")
+    return path
+
+
+def test_check_accepts_a_show_with_a_surface(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, "true")
+    assert main(["check", str(path)]) == 0
+    assert "ok:" in capsys.readouterr().out
+    show = load_show(path)
+    by_target = {b.target: b for b in show.bindings if b.surface == "touch"}
+    address = {t: b.source.address for t, b in by_target.items()}
+    assert address["prompt.forest.weight"] == "/bridge/prompt/forest/weight"
+    assert address["scene"] == "/bridge/scene"
+    assert address["scene.next"] == "/bridge/scene/next"
+    assert address["param.vace_context_scale"] == "/bridge/param/vace_context_scale"
+    assert address["page"] == "/bridge/page"
+    assert address["lora.ink.scale"] == "/bridge/lora/ink/scale"
+    # values are in the target's units: a LoRA scale of -2 is sent as -2
+    assert by_target["lora.ink.scale"].in_range == (-10.0, 10.0)
+    assert by_target["param.vace_context_scale"].in_range == (0.0, 2.0)
+    assert by_target["scene"].in_range == (-0.5, 1.5)  # an index picks its scene exactly
+    assert all(b.merge == "set" and b.takeover == "off" for b in by_target.values())
+    assert "vace" in {b.id for b in show.bindings}  # the show's own mappings stay
+
+
+def test_a_prefix_of_its_own(tmp_path: Path) -> None:
+    show = load_show(_write(tmp_path, '"/stage/left"'))
+    addresses = {b.source.address for b in show.bindings if b.surface}
+    assert "/stage/left/prompt/forest/weight" in addresses
+
+
+def test_no_surface_when_false(tmp_path: Path) -> None:
+    show = load_show(_write(tmp_path, "false"))
+    assert not any(b.surface for b in show.bindings)
+
+
+@pytest.mark.parametrize("bad", ['"bridge"', '"/bridge/"', '"/my bridge"', '"/b/*"', "3"])
+def test_check_refuses_a_bad_prefix_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
+    path = _write(tmp_path, bad)
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:20 " in err  # the line of `surface =`
+    assert "devices.osc.touch.surface" in err
+    assert 'an OSC address prefix such as "/bridge"' in err
