@@ -284,7 +284,8 @@ class Devices:
                     for out in self.osc_out.values():
                         out.send(address, [value])
             last = current
-            for name, values in surface_feedback(self.show, self.bridge, self.osc_out).items():
+            opened = [name for name, out in self.osc_out.items() if out.is_open]
+            for name, values in surface_feedback(self.show, self.bridge, opened).items():
                 sent = last_surface.setdefault(name, {})
                 for address, value in values.items():
                     if sent.get(address) != value:

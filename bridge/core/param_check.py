@@ -28,7 +28,7 @@ def typed_params(
     found: list[str] = []
     for target, offline in show.params.items():
         name = target[len("param.") :]
-        bindings = [b for b in show.bindings if b.target == target]
+        bindings = [b for b in show.bindings if b.target == target and not b.surface]
         ids = ", ".join(b.id for b in bindings)
         prop = declared.get(name)
         if prop is None:

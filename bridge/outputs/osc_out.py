@@ -122,6 +122,11 @@ class OscOutput:
         finally:
             self.close()
 
+    @property
+    def is_open(self) -> bool:
+        """The sockets are open: what is sent now goes out (before, it is counted, lost)."""
+        return bool(self._ends)
+
     def close(self) -> None:
         for end in self._ends:
             if end.transport is not None:

@@ -16,7 +16,12 @@ from bridge.config.model import Show
 
 
 def _mapped(show: Show, prefix: str) -> list[str]:
-    return [b.id for b in show.bindings if b.target == prefix or b.target.startswith(prefix)]
+    """The mappings on these targets; a surface offers every target, so it is not news."""
+    return [
+        b.id
+        for b in show.bindings
+        if (b.target == prefix or b.target.startswith(prefix)) and not b.surface
+    ]
 
 
 def mismatches(show: Show, pipeline: str, schema: Mapping[str, Any] | None) -> list[str]:
