@@ -16,6 +16,7 @@ import pytest
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
+from bridge import snapshot
 from bridge.config.load import load_show
 from bridge.runtime import Runtime
 from tests.app.osckit import free_udp_port
@@ -135,6 +136,8 @@ async def test_a_value_at_a_surface_address_sets_its_target(tmp_path: Path) -> N
             await wait_for(lambda: state.scene == "one", 5.0, "the scene by index")
             out.sendto(osc("/bridge/scene/next", 1.0), ("127.0.0.1", surface))
             await wait_for(lambda: state.scene == "two", 5.0, "scene/next")
+            out.sendto(osc("/bridge/prompt/b/text", "a misty forest"), ("127.0.0.1", surface))
+            await wait_for(lambda: state.texts["b"] == "a misty forest", 5.0, "a prompt text")
             out.sendto(osc("/bridge/prompt/b/weight", float("nan")), ("127.0.0.1", surface))
             out.sendto(osc("/bridge/paused", 1.0), ("127.0.0.1", surface))
             await wait_for(lambda: state.paused, 5.0, "paused")
@@ -157,3 +160,6 @@ async def test_a_knob_on_another_device_comes_back_at_the_surface_address(
             await _until(listener, "/bridge/prompt/a/weight", 0.7)
         assert runtime.bridge.state.value("prompt.a.weight") == pytest.approx(0.7, abs=1e-6)
         assert listener.last("/bridge/scene/next") is None  # actions have no value to report
+        controls = snapshot.take(runtime.bridge).controls
+        assert [c.id for c in controls] == ["knob-a", "surface surface"]  # one line, not 17
+        assert controls[1].target == "17 targets"  # 13 fixed (no pages, no presets), 2 per prompt
