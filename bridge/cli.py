@@ -27,6 +27,7 @@ from bridge.config.load import load_show
 from bridge.config.model import Show
 from bridge.config.osc_clash import osc_clashes
 from bridge.config.show_tables import ANY_SIZE, size_advice
+from bridge.config.surface import surface_addresses
 from bridge.errors import BridgeError, ConfigError, ConfigErrors
 from bridge.sim.options import add_options as add_sim_options
 from bridge.sim.options import from_args
@@ -51,9 +52,16 @@ def _check(args: argparse.Namespace) -> int:
         if not show.prompts:
             print(f"ok: {path}: a fragment ({len(show.bindings)} mappings): include it from a show")
             continue
+        mapped = sum(1 for b in show.bindings if not b.surface)
+        surfaces = "".join(
+            f", OSC surface {d.name} at {d.surface}/… "
+            f"({len(surface_addresses(show, d.name))} targets)"
+            for d in show.osc
+            if d.surface
+        )
         print(
             f"ok: {path}: {len(show.prompts)} prompts, {len(show.scenes)} scenes, "
-            f"{len(show.bindings)} mappings, {len(show.files)} file(s)"
+            f"{mapped} mappings{surfaces}, {len(show.files)} file(s)"
         )
         for note in check_notes(show):
             print(f"warning: {path}: {note}", file=sys.stderr)

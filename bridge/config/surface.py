@@ -87,3 +87,8 @@ def surface_bindings(show: Show, params: Mapping[str, TargetSpec]) -> tuple[Bind
                 )
             )
     return tuple(out)
+
+
+def surface_addresses(show: Show, device: str) -> list[str]:
+    """The addresses ``device``'s surface answers, in show order (for `check`)."""
+    return [b.source.address for b in show.bindings if b.surface == device]

@@ -9,6 +9,7 @@ import pytest
 
 from bridge.cli import main
 from bridge.config.load import load_show
+from bridge.config.sources import target_problem
 
 SHOW = """schema = 1
 pages = ["mix", "fx"]
@@ -46,7 +47,9 @@ def test_check_accepts_a_show_with_a_surface(
 ) -> None:
     path = _write(tmp_path, "true")
     assert main(["check", str(path)]) == 0
-    assert "ok:" in capsys.readouterr().out
+    # one mapping written, the surface said as one: 16 fixed (with pages, no presets), 2 for
+    # the prompt, the LoRA's scale, the parameter
+    assert "1 mappings, OSC surface touch at /bridge/… (20 targets)" in capsys.readouterr().out
     show = load_show(path)
     by_target = {b.target: b for b in show.bindings if b.surface == "touch"}
     address = {t: b.source.address for t, b in by_target.items()}
@@ -62,6 +65,8 @@ def test_check_accepts_a_show_with_a_surface(
     assert by_target["scene"].in_range == (-0.5, 1.5)  # an index picks its scene exactly
     assert all(b.merge == "set" and b.takeover == "off" for b in by_target.values())
     assert "vace" in {b.id for b in show.bindings}  # the show's own mappings stay
+    for b in by_target.values():  # each names a target the loader itself would accept
+        assert target_problem(b.target, show) is None
 
 
 def test_a_prefix_of_its_own(tmp_path: Path) -> None:
