@@ -270,7 +270,7 @@ class Devices:
     async def _publish_osc(self) -> None:
         """Prompt weights, the scene and paused to every OSC host, bundled per tick; a
         surface device's hosts also get each target that changed, at its address."""
-        last: dict[str, Any] = {}
+        last: dict[str, dict[str, Any]] = {}  # per output: what it has been sent
         last_surface: dict[str, dict[str, float | str]] = {}
         while True:
             state = self.bridge.state
@@ -279,12 +279,13 @@ class Devices:
             }
             current["/scope/scene"] = state.scene
             current["/scope/paused"] = int(state.paused)
-            for address, value in current.items():
-                if last.get(address) != value:
-                    for out in self.osc_out.values():
-                        out.send(address, [value])
-            last = current
             opened = [name for name, out in self.osc_out.items() if out.is_open]
+            for name in opened:  # an output not open yet would count its values as sent
+                sent = last.get(name, {})
+                for address, value in current.items():
+                    if sent.get(address) != value:
+                        self.osc_out[name].send(address, [value])
+                last[name] = current
             for name, values in surface_feedback(self.show, self.bridge, opened).items():
                 sent = last_surface.setdefault(name, {})
                 for address, value in values.items():
