@@ -18,6 +18,7 @@ from bridge.config.addresses import (
     may_share_port,
     resolve_problem,
 )
+from bridge.config.mistakes import did_you_mean
 from bridge.config.model import (
     AudioDevice,
     MidiDevice,
@@ -31,7 +32,23 @@ from bridge.config.sources import AUDIO_FEATURES
 from bridge.config.surface import surface_prefix
 
 ID = re.compile(r"^[A-Za-z_][\w-]*$")
-MIDI_APIS = ("", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM", "RTMIDI_DUMMY")
+MIDI_APIS = ("UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM", "RTMIDI_DUMMY")
+"""rtmidi's names; the short names the MIDI layer knows (``jack``, ``alsa``, ...) work too."""
+
+
+def _midi_api(n: Node) -> str:
+    """The device's MIDI API as rtmidi names it ('' for the platform's own)."""
+    from bridge.inputs.midi_ports import API_ALIASES
+
+    value = n.get("api", str, "")
+    if not value:
+        return ""
+    api = API_ALIASES.get(value.lower(), value)
+    if api not in MIDI_APIS:
+        known = ", ".join((*MIDI_APIS, *API_ALIASES))
+        hint = did_you_mean(value, (*MIDI_APIS, *API_ALIASES))
+        raise n.error("api", f"must be one of {known}; got {value!r}{hint}")
+    return api
 
 
 def named(node: Node) -> list[tuple[str, Node]]:
@@ -72,7 +89,7 @@ def midi_device(name: str, n: Node) -> MidiDevice:
         name=name,
         port=port or f"Scope Bridge {name}",
         match=match,  # type: ignore[arg-type]
-        api=n.choice("api", MIDI_APIS, ""),
+        api=_midi_api(n),
         virtual=virtual,
         feedback=n.get("feedback", bool, True),
         output_port=n.get("output_port", str, ""),

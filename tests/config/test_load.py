@@ -210,3 +210,24 @@ def test_check_command_fails_with_the_message(
     assert main(["check", str(bad)]) == 1
     err = capsys.readouterr().err
     assert f"{bad}:9 at scope.height: must be between 1 and 4096" in err
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("jack", "UNIX_JACK"), ("ALSA", "LINUX_ALSA"), ("UNIX_JACK", "UNIX_JACK")],
+)
+def test_a_midi_api_may_be_named_as_people_say_it(
+    show_from: Callable[[str], Show], written: str, meant: str
+) -> None:
+    """`api = "jack"` is what people write; the MIDI layer knew the alias, the loader did not."""
+    show = show_from(BASE + f'[devices.midi.pad]\nport = "x"\napi = "{written}"\n')
+    assert next(d for d in show.midi if d.name == "pad").api == meant
+
+
+def test_an_unknown_midi_api_lists_every_name_without_an_empty_one(
+    show_from: Callable[[str], Show],
+) -> None:
+    err = error_of(show_from, BASE + '[devices.midi.pad]\nport = "x"\napi = "jak"\n')
+    assert "must be one of UNIX_JACK, LINUX_ALSA" in err.detail
+    assert "one of ," not in err.detail
+    assert "did you mean 'jack'" in err.detail
