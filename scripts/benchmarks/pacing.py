@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from bridge.config.load import load_show
 from bridge.core import events as ev
 from bridge.core.payload import prompt_list
 from bridge.runtime import Runtime
+from scripts.benchmarks import standin
 from scripts.benchmarks.control import free_port
 
 FPS, CHUNK_FRAMES = 16.0, 12
@@ -188,34 +187,11 @@ async def first_frame_ms(url: str, folder: Path) -> float:
 
 def run(quick: bool = False) -> dict[str, float]:
     seconds = 15.0 if quick else 60.0
-    port = free_port(socket.SOCK_STREAM)
-    url = f"http://127.0.0.1:{port}"
-    sim = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bridge.sim",
-            "--port",
-            str(port),
-            "--fps",
-            str(FPS),
-            "--chunk-frames",
-            str(CHUNK_FRAMES),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    sim, url = standin.start(
+        free_port(socket.SOCK_STREAM), "--fps", str(FPS), "--chunk-frames", str(CHUNK_FRAMES)
     )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{url}/health", timeout=1.0)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or sim.poll() is not None:
-                    raise RuntimeError("the Scope stand-in did not start") from None
-                time.sleep(0.1)
+        standin.wait_up(sim, url)
         with tempfile.TemporaryDirectory() as tmp:
             ours = asyncio.run(one_run(url, Path(tmp), seconds, naive=False))
             naive = asyncio.run(one_run(url, Path(tmp), seconds, naive=True))

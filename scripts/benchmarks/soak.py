@@ -24,8 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from scripts.benchmarks import standin
 from scripts.benchmarks.control import free_port
 
 RATE = 500.0
@@ -69,19 +68,6 @@ def slope_per_min(samples: list[tuple[float, float]]) -> float:
     return statistics.linear_regression(times, values).slope * 60.0
 
 
-def wait_health(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("the Scope stand-in exited")
-        try:
-            httpx.get(f"{url}/health", timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("the Scope stand-in did not start")
-
-
 def handled(status: dict[str, Any]) -> int:
     """OSC messages the bridge handled, from the status file's event count."""
     return int(status.get("event_count", 0))
@@ -98,14 +84,9 @@ def run(quick: bool = False, seconds: float | None = None) -> dict[str, float]:
         folder = Path(tmp)
         show, status_file, log_file = soak_show(folder, osc_port), folder / "s.json", folder / "log"
         try:
-            sim = subprocess.Popen(
-                [sys.executable, "-m", "bridge.sim", "--port", str(sim_port)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
+            sim, url = standin.start(sim_port)
             procs.append(sim)
-            wait_health(url, sim)
+            standin.wait_up(sim, url)
             with log_file.open("wb") as log:
                 run_show = ["run", str(show), "--headless", "--scope-url", url]
                 bridge = subprocess.Popen(

@@ -20,11 +20,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 import random
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from bridge.config.load import load_show
 from bridge.core import events as ev
 from bridge.core.payload import prompt_list
 from bridge.runtime import Runtime
+from scripts.benchmarks import standin
 from scripts.benchmarks.control import free_port
 
 SHOW = """
@@ -204,26 +203,8 @@ def score(
 
 def start_sim(pipe: Pipeline) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port(socket.SOCK_STREAM)
-    args = ["--port", str(port), "--fps", str(pipe.fps), "--chunk-frames", str(pipe.frames)]
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "bridge.sim", *args, "--load-time", "0.05"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    return sim, f"http://127.0.0.1:{port}"
-
-
-def wait_up(sim: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(f"{url}/health", timeout=1.0)
-            return
-        except httpx.HTTPError:
-            if time.monotonic() > deadline or sim.poll() is not None:
-                raise RuntimeError("the Scope stand-in did not start") from None
-            time.sleep(0.1)
+    args = ["--fps", str(pipe.fps), "--chunk-frames", str(pipe.frames), "--load-time", "0.05"]
+    return standin.start(port, *args)
 
 
 def run(quick: bool = False) -> dict[str, float]:
@@ -232,7 +213,7 @@ def run(quick: bool = False) -> dict[str, float]:
     out: dict[str, float] = {}
     try:
         for sim, url in sims:
-            wait_up(sim, url)
+            standin.wait_up(sim, url)
         with tempfile.TemporaryDirectory() as tmp:
             for seed, (pipe, (_, url)) in enumerate(zip(PIPELINES, sims, strict=True), 1):
                 for clock in (False, True):
