@@ -49,10 +49,10 @@ def _check(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
             continue
+        mapped = sum(1 for b in show.bindings if not b.surface)  # a surface is said as one
         if not show.prompts:
-            print(f"ok: {path}: a fragment ({len(show.bindings)} mappings): include it from a show")
+            print(f"ok: {path}: a fragment ({mapped} mappings): include it from a show")
             continue
-        mapped = sum(1 for b in show.bindings if not b.surface)
         surfaces = "".join(
             f", OSC surface {d.name} at {d.surface}/… "
             f"({len(surface_addresses(show, d.name))} targets)"

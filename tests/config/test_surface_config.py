@@ -90,3 +90,13 @@ def test_check_refuses_a_bad_prefix_with_a_clear_message(
     assert f"{path}:20 " in err  # the line of `surface =`
     assert "devices.osc.touch.surface" in err
     assert 'an OSC address prefix such as "/bridge"' in err
+
+
+def test_a_fragment_with_a_surface_counts_only_the_mappings_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A host preset with a surface and no prompts: `check` counts what the file says."""
+    path = tmp_path / "preset.toml"
+    path.write_text("schema = 1\n[devices.osc.touch]\nport = 19123\nsurface = true\n")
+    assert main(["check", str(path)]) == 0
+    assert "a fragment (0 mappings)" in capsys.readouterr().out
