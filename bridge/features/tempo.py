@@ -61,6 +61,11 @@ FAR_SHARE = 0.7
 CLEARLY = 0.85
 """A new tempo (not an octave) replaces the held one only while the held one scores under
 this share of the best: confidence in the new period is clearly higher."""
+OUTSCORED = 0.5
+"""A held tempo that scores under this share of the best in the recent frames no longer
+explains the music at all (the band changed tempo; a fill leaning on a cousin leaves it most
+of its score): a nearby challenger then needs only QUICK_AFTER agreeing readings."""
+QUICK_AFTER = 2
 PHASE_BEATS = 16
 """Beats of history the phase comb looks back over, newest weighted most."""
 PHASE_DECAY = 0.9
@@ -257,6 +262,10 @@ class TempoEstimator:
         # between two tempi, stands out less than either half.
         if AGREE < abs(step - self.bpm) / self.bpm <= STEP:
             return step, max(confidence, step_confidence)
+        if abs(step - self.bpm) <= AGREE * self.bpm < abs(bpm - self.bpm) <= STEP * self.bpm:
+            # The recent frames confirm the held tempo while the whole window still
+            # remembers the one before a step: the recent reading refines the held one.
+            return step, max(confidence, step_confidence)
         return bpm, max(confidence, step_confidence)
 
     def _best(self, score: Floats) -> tuple[float, float]:
@@ -346,6 +355,8 @@ class TempoEstimator:
             agree = sum(abs(v - bpm) <= AGREE * bpm for v in self._votes)
             self._challenges = FAR_AFTER if agree >= FAR_SHARE * FAR_AFTER else 0
         need = 2 if not self.locked else FAR_AFTER if far and settled else SWITCH_AFTER
+        if self.locked and not far and self._held_score < OUTSCORED:
+            need = QUICK_AFTER
         if self._challenges >= need and self.confidence >= CONFIDENT * 0.75:
             if not self.locked:
                 self._held_since = self._count
