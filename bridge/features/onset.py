@@ -5,7 +5,8 @@ would cost a block of latency). The threshold is the largest of two local ones o
 0.4 s (a multiple of the median plus the mean: a busy stretch raises it; the median plus a
 multiple of the median absolute deviation: a noisy stretch, whose flux jitters, raises it
 by as much as it jitters) and a share of the loudest recent strength (the decay of a big hit
-stays quiet). Onsets are at least ``refractory_s`` apart.
+stays quiet; that peak fades over seconds and a little at every onset that fires). Onsets
+are at least ``refractory_s`` apart.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ under the music jitters the flux, and its peaks stay under this."""
 PEAK_RELEASE_S = 4.0
 FLOOR_OF_PEAK = 0.08
 """Strength below this share of the recent peak never fires (keeps decays of big hits quiet)."""
+FORGET = 0.8
+"""Share of the floor's peak kept at each onset: after a few hits a loud one no longer holds
+quiet ones down (ghost notes in a busy pattern), while sparse music, with few onsets to pass,
+keeps its floor for seconds (a pad's wobble stays quiet)."""
 ABSOLUTE_FLOOR = 0.02
 """Strength below this never fires at all (far under any audible hit)."""
 
@@ -37,6 +42,8 @@ class OnsetDetector:
         self._since = self._refractory
         self._peak_decay = smoothing_coefficient(PEAK_RELEASE_S, 1.0 / frame_rate)
         self.peak = ABSOLUTE_FLOOR
+        self._floor_peak = ABSOLUTE_FLOOR
+        """The loudest recent strength for the floor: like ``peak``, and lowered at onsets."""
         self.strength = 0.0
         """Flux relative to the recent peak, 0..1, for the continuous ``onset`` feature."""
 
@@ -52,11 +59,13 @@ class OnsetDetector:
         )
         history.append(flux)
         self.peak = max(flux, self.peak * self._peak_decay, ABSOLUTE_FLOOR)
+        self._floor_peak = max(flux, self._floor_peak * self._peak_decay, ABSOLUTE_FLOOR)
         self.strength = min(flux / self.peak, 1.0)
         self._since += 1
-        limit = max(local, FLOOR_OF_PEAK * self.peak, ABSOLUTE_FLOOR)
+        limit = max(local, FLOOR_OF_PEAK * self._floor_peak, ABSOLUTE_FLOOR)
         if flux > limit and self._since >= self._refractory:
             self._since = 0
+            self._floor_peak = max(self._floor_peak * FORGET, flux)
             return self.strength
         return None
 
