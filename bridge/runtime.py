@@ -29,6 +29,7 @@ from bridge.core.finite import by_source
 from bridge.devices import Devices
 from bridge.errors import BridgeError, ScopeError
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput
+from bridge.oscquery import OscQuery
 from bridge.scope.client import ScopeClient
 from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
 from bridge.scope.link import PipelineRequest, ScopeLink
@@ -134,6 +135,8 @@ class Runtime:
         if show.server_sinks and self.link is not None:
             self.bridge.add_task("server-sinks", self._server_sinks, forever=False)
         self.bridge.add_task("conditions", lambda: conditions.watch(self))
+        self.oscquery = OscQuery(lambda: self.show, self.bridge)  # follows reloads itself
+        self.bridge.add_task("oscquery", self.oscquery.run)
         self._say_osc_clashes()
 
     def _say_osc_clashes(self) -> None:

@@ -29,7 +29,7 @@ from bridge.config.model import (
 )
 from bridge.config.reader import Node
 from bridge.config.sources import AUDIO_FEATURES
-from bridge.config.surface import surface_prefix
+from bridge.config.surface import oscquery_options, surface_prefix
 
 ID = re.compile(r"^[A-Za-z_][\w-]*$")
 MIDI_APIS = ("UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM", "RTMIDI_DUMMY")
@@ -130,6 +130,7 @@ def osc_device(name: str, n: Node) -> OscDevice:
         tempo=n.choice("tempo", ("", "ableton", "resolume"), ""),  # type: ignore[arg-type]
         surface=surface_prefix(n) if n.has("surface") else "",
     )
+    dev = oscquery_options(dev, n)
     n.done()
     return dev
 

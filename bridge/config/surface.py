@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
-from bridge.config.model import Binding, Show, Source
+from bridge.config.model import Binding, OscDevice, Show, Source
 from bridge.config.reader import Node
 from bridge.core.surface import DEFAULT_PREFIX, SurfaceShow, address_of, surface_targets
 from bridge.core.targets import TargetSpec, spec_in
@@ -36,6 +37,25 @@ def surface_prefix(n: Node) -> str:
             f"letters, digits, _ and -, each after a '/', none at the end); got {value!r}",
         )
     return value
+
+
+def oscquery_options(dev: OscDevice, n: Node) -> OscDevice:
+    """``oscquery = true`` (the OSC port's number, over TCP), a port, or false; and
+    ``oscquery_advertise``, which needs it. The namespace describes the surface, so it
+    needs one."""
+    value = n.get("oscquery", object) if n.has("oscquery") else False
+    if isinstance(value, bool):
+        port = dev.port if value else 0
+    elif isinstance(value, int) and 1 <= value <= 65535:
+        port = value
+    else:
+        raise n.error("oscquery", f"write true, false or a TCP port 1..65535; got {value!r}")
+    advertise = n.get("oscquery_advertise", bool, False)
+    if port and not dev.surface:
+        raise n.error("oscquery", "OSCQuery describes the OSC surface: add surface = true")
+    if advertise and not port:
+        raise n.error("oscquery_advertise", "there is nothing to announce: add oscquery = true")
+    return replace(dev, oscquery=port, oscquery_advertise=advertise)
 
 
 def surface_show(show: Show, params: Mapping[str, TargetSpec]) -> SurfaceShow:
