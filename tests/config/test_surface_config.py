@@ -100,3 +100,40 @@ def test_a_fragment_with_a_surface_counts_only_the_mappings_written(
     path.write_text("schema = 1\n[devices.osc.touch]\nport = 19123\nsurface = true\n")
     assert main(["check", str(path)]) == 0
     assert "a fragment (0 mappings)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "port", "advertise"),
+    [
+        ("", 0, False),
+        ("oscquery = true", 9301, False),
+        ("oscquery = 9400", 9400, False),
+        ("oscquery = 9400\noscquery_advertise = true", 9400, True),
+    ],
+)
+def test_oscquery_is_off_unless_asked(
+    tmp_path: Path, extra: str, port: int, advertise: bool
+) -> None:
+    path = _write(tmp_path, "true\n" + extra)
+    (device,) = load_show(path).osc
+    assert (device.oscquery, device.oscquery_advertise) == (port, advertise)
+
+
+@pytest.mark.parametrize(
+    ("surface", "extra", "said"),
+    [
+        ("false", "oscquery = true", "add surface = true"),
+        ("true", "oscquery = 70000", "a TCP port 1..65535"),
+        ("true", 'oscquery = "yes"', "a TCP port 1..65535"),
+        ("true", "oscquery_advertise = true", "add oscquery = true"),
+    ],
+)
+def test_oscquery_refuses_what_cannot_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], surface: str, extra: str, said: str
+) -> None:
+    path = _write(tmp_path, surface + "\n" + extra)
+    assert main(["check", str(path)]) != 0
+    err = capsys.readouterr()
+    message = err.out + err.err
+    assert said in message
+    assert "devices.osc.touch.oscquery" in message
