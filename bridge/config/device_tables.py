@@ -146,6 +146,13 @@ def check_osc_ports(devices: dict[str, OscDevice], nodes: dict[str, Node]) -> No
                     f"port {dev.port} is OSC device {other.name!r}'s already "
                     "(each OSC device needs a port of its own)",
                 )
+            same_http = dev.oscquery and dev.oscquery == other.oscquery
+            if same_http and may_share_port(dev.host, other.host):
+                raise nodes[dev.name].error(
+                    "oscquery",
+                    f"TCP port {dev.oscquery} already serves the OSCQuery of OSC device "
+                    f"{other.name!r} (give oscquery another port)",
+                )
         seen.append(dev)
 
 

@@ -137,3 +137,17 @@ def test_oscquery_refuses_what_cannot_work(
     message = err.out + err.err
     assert said in message
     assert "devices.osc.touch.oscquery" in message
+
+
+def test_two_surfaces_cannot_serve_oscquery_on_one_port(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, "true\noscquery = 9400")
+    text = path.read_text() + '[devices.osc.other]\nport = 9302\nsurface = "/b"\noscquery = 9400\n'
+    path.write_text(text)
+    assert main(["check", str(path)]) != 0
+    err = capsys.readouterr()
+    assert "TCP port 9400 already serves the OSCQuery of OSC device 'touch'" in err.err
+    head, tail = text.rsplit("oscquery = 9400", 1)
+    path.write_text(head + "oscquery = 9401" + tail)
+    assert main(["check", str(path)]) == 0
