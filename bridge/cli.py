@@ -55,7 +55,10 @@ def _check(args: argparse.Namespace) -> int:
             continue
         surfaces = "".join(
             f", OSC surface {d.name} at {d.surface}/… "
-            f"({len(surface_addresses(show, d.name))} targets)"
+            f"({len(surface_addresses(show, d.name))} targets"
+            + (f", OSCQuery on TCP {d.oscquery}" if d.oscquery else "")
+            + (", announced" if d.oscquery_advertise else "")
+            + ")"
             for d in show.osc
             if d.surface
         )

@@ -151,3 +151,12 @@ def test_two_surfaces_cannot_serve_oscquery_on_one_port(
     head, tail = text.rsplit("oscquery = 9400", 1)
     path.write_text(head + "oscquery = 9401" + tail)
     assert main(["check", str(path)]) == 0
+
+
+def test_check_says_where_oscquery_is_served(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, "true\noscquery = 9400\noscquery_advertise = true")
+    assert main(["check", str(path)]) == 0
+    said = capsys.readouterr().out
+    assert "OSC surface touch at /bridge/… (20 targets, OSCQuery on TCP 9400, announced)" in said
