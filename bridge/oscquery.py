@@ -68,9 +68,11 @@ class Served:
     advert: Advert | None = None
 
     async def close(self) -> None:
-        if self.advert is not None:
-            await self.advert.close()
-        await self.runner.cleanup()
+        try:
+            if self.advert is not None:
+                await self.advert.close()
+        finally:
+            await self.runner.cleanup()
 
 
 class OscQuery:
@@ -116,7 +118,11 @@ class OscQuery:
         log.info("OSCQuery of %s at http://%s:%d/", device.name, device.host, device.oscquery)
         if device.oscquery_advertise:
             served.advert = Advert(device, host_info(device)["NAME"])
-            await served.advert.start()
+            try:
+                await served.advert.start()
+            except BaseException:
+                await served.close()  # not served half: the port is let go of too
+                raise
         return served
 
     async def sync(self) -> None:
