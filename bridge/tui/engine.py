@@ -4,9 +4,10 @@
 headless mode does, and starts the console (`python -m bridge.tui.console`) as a child that
 owns the terminal. The console connects back over TCP on 127.0.0.1 (a port of our own
 choosing, offered for one connection only) and proves it is our child with a one-time token
-from its environment; then it asks for a snapshot 10 times a second and sends commands
-(`bridge.tui.wire`), and this side answers on its loop between inputs. (An inherited socket
-pair would need `pass_fds`, which Windows lacks; loopback TCP works everywhere.)
+from its environment; then it asks 10 times a second whether the snapshot changed
+(`bridge.tui.feed`) and sends commands (`bridge.tui.wire`), and this side answers on its
+loop between inputs. (An inherited socket pair would need `pass_fds`, which Windows lacks;
+loopback TCP works everywhere.)
 
 Why two processes: drawing the console is milliseconds of Python per refresh. On a thread of
 this process it held the interpreter lock while controller packets waited in the socket
@@ -35,6 +36,8 @@ from typing import Any
 from bridge.errors import BridgeError
 from bridge.headless import run_until_stopped, watch
 from bridge.runtime import Runtime
+from bridge.tui.codec import BadMessage, event_from_data, image_to_data, snapshot_to_data
+from bridge.tui.feed import Feed
 from bridge.tui.showhost import ShowHost
 from bridge.tui.wire import (
     HELLO_TIMEOUT_S,
@@ -51,8 +54,6 @@ CONSOLE_RESTARTS = 3
 STOP_WAIT_S = 3.0
 HOST_METHODS = frozenset(
     {
-        "snapshot",
-        "preview",
         "submit",
         "reload",
         "reconnect",
@@ -75,6 +76,9 @@ class ConsoleServer:
         self.host = host
         self.bridge = bridge
         self.quit = asyncio.Event()
+        self.feed = Feed()
+        self.asked: dict[str, int] = {}
+        """Requests answered, by method (tests and benchmarks count them)."""
 
     def bridge_state(self) -> str | None:
         """None while running; "" when it finished; the error that stopped it."""
@@ -87,33 +91,59 @@ class ConsoleServer:
             return ""
         return str(exc) if isinstance(exc, BridgeError) else f"{type(exc).__name__}: {exc}"
 
-    async def answer(self, method: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
+    async def answer(self, method: str, args: list[Any]) -> tuple[bool, Any, bytes]:
+        """(ok, the JSON value, raw bytes beside it) for one request."""
+        self.asked[method] = self.asked.get(method, 0) + 1
         if method == "bridge_state":
-            return True, self.bridge_state()
+            return True, self.bridge_state(), b""
         if method == "stop":
             self.quit.set()
-            return True, None
+            return True, None, b""
+        if method == "snapshot":
+            self.feed.full += 1
+            return True, snapshot_to_data(self.host.snapshot()), b""
+        if method == "changes":
+            seen = args[0] if args and isinstance(args[0], int) else -1
+            return True, self.feed.since(seen, snapshot_to_data(self.host.snapshot())), b""
+        if method == "preview":
+            head, raw = image_to_data(self.host.preview())
+            return True, head, raw
         if method not in HOST_METHODS:
-            return False, f"the console asked for {method!r}, which the bridge does not offer"
+            return False, f"the console asked for {method!r}, which the bridge does not offer", b""
         try:
+            if method == "submit":
+                args = [event_from_data(args[0] if args else None)]
             result = getattr(self.host, method)(*args)
             if inspect.isawaitable(result):  # a reload: it reads the show off the loop
                 result = await result
-            return True, result
+            return True, result, b""
+        except BadMessage as exc:
+            log.warning("console command %s refused: %s", method, exc)
+            return False, f"{method} refused: {exc}", b""
         except Exception as exc:  # one failed command must not end the conversation
             log.exception("console command %s failed", method)
-            return False, f"{method} failed: {type(exc).__name__}: {exc}"
+            return False, f"{method} failed: {type(exc).__name__}: {exc}", b""
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Answer requests until the console closes its end."""
         try:
             while True:
                 try:
-                    request_id, method, args = await read_message(reader)
-                except WireClosed:
+                    request, _ = await read_message(reader)
+                except WireClosed as exc:
+                    if str(exc) != "the console went away":
+                        log.warning("console connection closed: %s", exc)
                     return
-                ok, value = await self.answer(str(method), tuple(args))
-                writer.write(encode((request_id, ok, value)))
+                if (
+                    not isinstance(request, dict)
+                    or not isinstance(request.get("method"), str)
+                    or not isinstance(request.get("args", []), list)
+                ):
+                    log.warning("console connection closed: a request that is not ours")
+                    return
+                method, args = request["method"], request.get("args", [])
+                ok, value, raw = await self.answer(method, args)
+                writer.write(encode({"id": request.get("id"), "ok": ok, "value": value}, raw))
                 await writer.drain()
         except (ConnectionError, OSError) as exc:
             log.info("console connection ended: %s", exc)

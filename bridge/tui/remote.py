@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import pickle
 import socket
 import time
 from collections.abc import Callable
 from typing import Any, cast
 
-from bridge.core.events import Event
+from bridge.core.events import Event, UiAction
 from bridge.errors import BridgeError
 from bridge.snapshot import Snapshot
+from bridge.tui.codec import (
+    BadMessage,
+    event_to_data,
+    image_from_data,
+    snapshot_from_data,
+)
+from bridge.tui.feed import HEARTBEAT_S
 from bridge.tui.host import PreviewImage
-from bridge.tui.wire import HEADER, MAX_MESSAGE, encode
+from bridge.tui.wire import HEADER, Frame, decode, encode, lengths
 
 SNAPSHOT_TIMEOUT_S = 0.25
 """A refresh waits at most this long; the console stays responsive if the bridge is busy."""
@@ -45,6 +51,10 @@ class RemoteHost:
         self.gone: str | None = None
         self._buffer = bytearray()
         self._next_id = 0
+        self._raw = b""
+        self._version = -1
+        self._last: Snapshot | None = None
+        self._full_at = 0.0
 
     # -- one request and its reply -------------------------------------------------------
     def call(self, method: str, *args: Any, timeout: float = COMMAND_TIMEOUT_S) -> Any:
@@ -55,18 +65,21 @@ class RemoteHost:
         deadline = time.monotonic() + timeout
         try:
             self.sock.settimeout(timeout)
-            self.sock.sendall(encode((request_id, method, args)))
+            self.sock.sendall(encode({"id": request_id, "method": method, "args": list(args)}))
             while True:
-                reply = self._pop()
-                if reply is None:
+                frame = self._pop()
+                if frame is None:
                     self._receive(deadline, method)
                     continue
-                got, ok, value = reply
-                if got != request_id:
+                reply, raw = frame
+                if not isinstance(reply, dict):
+                    raise ConnectionResetError("a reply that is not ours")
+                if reply.get("id") != request_id:
                     continue  # the late answer to a call that already timed out
-                if not ok:
-                    raise BridgeError(str(value))
-                return value
+                if not reply.get("ok"):
+                    raise BridgeError(str(reply.get("value")))
+                self._raw = raw
+                return reply.get("value")
         except (ConnectionError, OSError) as exc:
             if isinstance(exc, TimeoutError):
                 late = f"the bridge did not answer ({method}) within {timeout:g} s"
@@ -86,29 +99,55 @@ class RemoteHost:
             raise ConnectionResetError("connection closed")
         self._buffer += chunk
 
-    def _pop(self) -> tuple[int, bool, Any] | None:
+    def _pop(self) -> Frame | None:
         buffer = self._buffer
         if len(buffer) < HEADER.size:
             return None
-        (size,) = HEADER.unpack_from(buffer)
-        if size > MAX_MESSAGE:
-            raise ConnectionResetError(f"a reply of {size} bytes: the stream is corrupt")
-        end = HEADER.size + size
+        size, raw = lengths(buffer)
+        end = HEADER.size + size + raw
         if len(buffer) < end:
             return None
-        reply = pickle.loads(bytes(buffer[HEADER.size : end]))
+        body = decode(bytes(buffer[HEADER.size : HEADER.size + size]))
+        frame = body, bytes(buffer[HEADER.size + size : end])
         del buffer[:end]
-        return cast(tuple[int, bool, Any], reply)
+        return frame
 
     # -- ConsoleHost ---------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        return cast(Snapshot, self.call("snapshot", timeout=SNAPSHOT_TIMEOUT_S))
+        """The bridge's snapshot: fetched whole only when it changed, or once a heartbeat
+        (`bridge.tui.feed`); otherwise the last one, the same object (so the console can
+        tell that nothing changed by identity)."""
+        now = time.monotonic()
+        heartbeat = self._last is None or now - self._full_at >= HEARTBEAT_S
+        seen = -1 if heartbeat else self._version
+        answer = self.call("changes", seen, timeout=SNAPSHOT_TIMEOUT_S)
+        if not isinstance(answer, dict) or not isinstance(answer.get("version"), int):
+            raise BridgeError(f"a changes reply that is not ours: {answer!r:.80}")
+        if "snapshot" in answer:
+            self._last = self._decode(answer["snapshot"])
+            self._full_at = now
+        self._version = answer["version"]
+        if self._last is None:
+            raise BridgeError("the bridge sent no snapshot")
+        return self._last
+
+    def _decode(self, data: Any) -> Snapshot:
+        try:
+            return snapshot_from_data(data)
+        except BadMessage as exc:
+            raise BridgeError(f"the bridge sent {exc}") from None
 
     def preview(self) -> PreviewImage | None:
-        return cast("PreviewImage | None", self.call("preview", timeout=SNAPSHOT_TIMEOUT_S))
+        head = self.call("preview", timeout=SNAPSHOT_TIMEOUT_S)
+        try:
+            return image_from_data(head, self._raw)
+        except BadMessage as exc:
+            raise BridgeError(f"the bridge sent {exc}") from None
 
     def submit(self, event: Event) -> None:
-        self.call("submit", event, timeout=1.0)
+        if not isinstance(event, UiAction):
+            raise BridgeError(f"the console sends only its own commands, not {event!r}")
+        self.call("submit", event_to_data(event), timeout=1.0)
 
     def reload(self) -> str | None:
         return cast("str | None", self.call("reload"))

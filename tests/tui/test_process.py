@@ -8,15 +8,19 @@ the console's loop), so the tests call it from a worker thread.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import logging
+import os
+import pickle
 import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,7 +32,7 @@ from bridge.runtime import Runtime
 from bridge.tui.engine import ConsoleDoor, ConsoleServer, run_with_console
 from bridge.tui.remote import BridgeGone, RemoteHost
 from bridge.tui.showhost import ShowHost
-from bridge.tui.wire import encode, hello
+from bridge.tui.wire import HEADER, encode, hello
 from tests.sim.simkit import FAST, running_sim, wait_for
 
 SHOW = """
@@ -126,7 +130,7 @@ async def test_a_busy_bridge_is_reported_and_its_late_answer_dropped(tmp_path: P
         with ThreadPoolExecutor(1) as pool:
             call = pool.submit(remote.snapshot)  # asks at once, from the console's side
             time.sleep(0.6)  # noqa: ASYNC251 (on purpose: the bridge's loop is stuck that long)
-            with pytest.raises(BridgeError, match=r"did not answer \(snapshot\) within 0.25 s"):
+            with pytest.raises(BridgeError, match=r"did not answer \(changes\) within 0.25 s"):
                 call.result(timeout=5)
         # the late snapshot reply is still on the socket; the next call must skip it
         targets = await asyncio.to_thread(remote.learn_targets)
@@ -255,3 +259,86 @@ async def test_a_crashing_console_is_restarted_then_the_show_goes_on_headless(
             with contextlib.suppress(asyncio.CancelledError):
                 await engine
         assert not any(pid_alive(p) for p in pids)
+
+
+class Planted:
+    """A pickle that, if ever unpickled, makes a directory: the proof it was executed."""
+
+    def __init__(self, where: Path) -> None:
+        self.where = where
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.where),))
+
+
+async def test_a_peer_that_sends_a_pickle_is_hung_up_on_and_nothing_runs(tmp_path: Path) -> None:
+    """Even a peer past the token check cannot make the bridge execute anything."""
+    planted = tmp_path / "planted"
+    payload = pickle.dumps((1, "snapshot", (Planted(planted),)))
+    async with show_runtime(tmp_path) as runtime, served(runtime) as (server, remote):
+        # our framing around a pickle: the JSON decoder refuses it and the bridge hangs up
+        await asyncio.to_thread(remote.sock.sendall, HEADER.pack(len(payload), 0) + payload)
+        await asyncio.sleep(0.3)
+        assert not planted.exists(), "the pickle was executed"
+        with pytest.raises(BridgeGone):  # the bridge closed the conversation
+            await asyncio.to_thread(remote.call, "bridge_state")
+        assert not server.quit.is_set()
+        assert not runtime.bridge.state.paused
+
+
+def test_the_wire_modules_never_import_pickle() -> None:
+    for module in ("wire", "remote", "engine", "codec", "feed"):
+        source = (Path(__file__).parents[2] / "bridge" / "tui" / f"{module}.py").read_text()
+        tree = ast.parse(source)
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        assert not {"pickle", "marshal", "shelve"} & (imported | names), module
+
+
+async def test_an_idle_console_asks_for_a_full_snapshot_only_once_a_heartbeat(
+    tmp_path: Path,
+) -> None:
+    """A real console process against a show where nothing moves but the clock and the
+    frames: it asks ~10 times a second whether anything changed, and takes the snapshot
+    whole about once a second (`HEARTBEAT_S`), not on every refresh."""
+    async with show_runtime(tmp_path) as runtime:
+        servers: list[ConsoleServer] = []
+        original = ConsoleServer.__init__
+
+        def keep(self: ConsoleServer, *args: Any) -> None:
+            original(self, *args)
+            servers.append(self)
+
+        pids: list[int] = []
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ConsoleServer, "__init__", keep)
+            engine = asyncio.create_task(
+                run_with_console(
+                    runtime,
+                    console_args=("--headless", "--size", "120x40"),
+                    stdout=subprocess.DEVNULL,
+                    restarts=0,
+                    started=pids.append,
+                )
+            )
+            try:
+                await wait_for(
+                    lambda: bool(servers) and servers[0].feed.full > 0, 30.0, "a first snapshot"
+                )
+                await asyncio.sleep(2.0)  # the show settles (connected, first frames)
+                server = servers[0]
+                asked, full = server.asked.get("changes", 0), server.feed.full
+                await asyncio.sleep(3.0)
+                asked = server.asked.get("changes", 0) - asked
+                full = server.feed.full - full
+                assert asked >= 15, f"the console asked only {asked} times in 3 s"
+                assert full <= 5, f"{full} full snapshots in 3 s of nothing happening"
+            finally:
+                engine.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await engine
