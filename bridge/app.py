@@ -106,8 +106,10 @@ class Bridge:
             self.recent.append(event)
         state = self.state
         try:
-            for fed in self._led(event):
-                changes = self.engine.feed(fed)
+            # a knob or a message goes straight in; tempo and clock pass the leader first
+            fed = self._led(event) if type(event) in (TempoBeat, Tick) else (event,)
+            for one in fed:
+                changes = self.engine.feed(one)
                 if changes:
                     apply = state.apply
                     for change in changes:
@@ -129,10 +131,9 @@ class Bridge:
         `bridge.core.tempo_lead`); time passing may hand over, or bring a tapped beat."""
         if type(event) is TempoBeat:
             led: list[Event] = list(self.lead.feed(event))
-        elif type(event) is Tick:
-            led = [*self.lead.tick(event.t), event]
         else:
-            return [event]
+            assert type(event) is Tick
+            led = [*self.lead.tick(event.t), event]
         for tempo in led:
             if type(tempo) is TempoBeat:
                 self.tempo = tempo

@@ -26,9 +26,10 @@ from bridge.config.addresses import shown_url, url_problem
 from bridge.config.load import load_show
 from bridge.config.model import Show
 from bridge.config.osc_clash import osc_clashes
-from bridge.config.show_tables import ANY_SIZE, size_advice
+from bridge.config.show_tables import size_advice
 from bridge.config.surface import surface_addresses
 from bridge.errors import BridgeError, ConfigError, ConfigErrors
+from bridge.scope.pipelines import ANY_SIZE
 from bridge.sim.options import add_options as add_sim_options
 from bridge.sim.options import from_args
 

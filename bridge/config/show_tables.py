@@ -65,10 +65,6 @@ def _size(n: Node, key: str) -> int:
     return n.integer(key, 0, 1, 4096)
 
 
-ANY_SIZE = frozenset({"controller-viz", "passthrough", "gray", "optical-flow", "rife", "scribble"})
-"""Scope's CPU pipelines: ``min_dimension`` 1 in both captured versions, any size loads."""
-
-
 def size_advice(width: int, height: int) -> str | None:
     """A sentence when a frame side is not a multiple of 64, else None."""
     odd = [f"{name} {v}" for name, v in (("width", width), ("height", height)) if v % 64]

@@ -9,10 +9,14 @@ import sys
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bridge.config.model import AudioDevice, MidiDevice, OscDevice, Show
 from bridge.doctor.findings import Finding, Status, TooSlow, bounded
 from bridge.errors import BridgeError
+
+if TYPE_CHECKING:  # imported lazily below: loading the MIDI layer is a probe of its own
+    from bridge.inputs.midi_ports import MidiApi
 
 PROBE_S = 3.0
 """Longest wait for one native probe (a MIDI port list, PortAudio's device scan)."""
@@ -88,10 +92,7 @@ def midi(devices: tuple[MidiDevice, ...]) -> list[Finding]:
     return findings
 
 
-def _midi_api(api: object) -> tuple[Finding, list[str] | None]:
-    from bridge.inputs.midi_ports import MidiApi
-
-    assert isinstance(api, MidiApi)
+def _midi_api(api: MidiApi) -> tuple[Finding, list[str] | None]:
     area = f"midi api {api.label}"
     try:
         names = bounded(api.input_names, PROBE_S)

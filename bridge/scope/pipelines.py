@@ -27,6 +27,10 @@ FRAMES_PER_CALL: dict[str, int] = {
     "scribble": 1,
 }
 
+ANY_SIZE = frozenset({"controller-viz", "passthrough", "gray", "optical-flow", "rife", "scribble"})
+"""Scope's CPU pipelines: ``min_dimension`` 1 in both captured versions, any size loads (the
+multiple-of-64 advice is for the others)."""
+
 ASSUMED = 12
 """Frames per call taken for a pipeline this table does not know."""
 
