@@ -159,3 +159,16 @@ def test_a_knob_typed_anew_by_the_schema_drops_its_old_takeover() -> None:
     assert bridge.engine.lives[0].takeover is None
     bridge.swap_show(offline)  # a number again: a takeover of its own, not the old one
     assert bridge.engine.lives[0].takeover is not None
+
+
+@pytest.mark.parametrize("raw", ["NaN", "[1, Infinity]", '{"a": -Infinity}', '{"a": 1e999}'])
+def test_a_json_string_with_a_non_finite_number_is_kept_as_text_never_a_nan(raw: str) -> None:
+    """Python's json reads NaN, Infinity and 1e999 as floats; a value parameter must never
+    carry one to Scope: such a string stays the text it was."""
+    text = from_osc(raw)
+    assert json.loads(text) == raw
+
+
+@pytest.mark.parametrize("raw", ["", "{", "x" * 100_000])
+def test_an_empty_truncated_or_huge_string_is_text(raw: str) -> None:
+    assert json.loads(from_osc(raw)) == raw
