@@ -23,6 +23,10 @@ from collections.abc import Iterator
 from typing import Any
 
 PAUSED_TICK = 0.01
+REPEAT_S = 1 / 60
+"""Fastest a frozen track repeats its picture: a video track's frame rate, whatever the
+pipeline's frames per call (12 frames in a 1/60 s call would be 720 fps, which no track sends
+and which made one hypothesis case step through ~50k repeats and time out)."""
 
 
 class ScopeWorker:
@@ -37,7 +41,7 @@ class ScopeWorker:
         self.durations = durations
         self.k = frames_per_call
         self.delay = delay
-        self.frame_period = frame_period
+        self.repeat_period = max(frame_period, REPEAT_S)
         self.queue: deque[tuple[float, dict[str, Any]]] = deque()
         self.params: dict[str, Any] = {}
         self.track_paused = False
@@ -98,7 +102,7 @@ class ScopeWorker:
         worker's frames are not shown, and the last one is repeated instead."""
         self.advance(t)
         if self.repeat_at is not None and self.repeat_at <= t:
-            self.repeat_at = t + self.frame_period
+            self.repeat_at = t + self.repeat_period
             return True
         if self.frames and self.frames[0] <= t:
             heapq.heappop(self.frames)
@@ -115,7 +119,7 @@ class ScopeWorker:
         if "paused" in payload:
             self.track_paused = bool(payload["paused"])
             repeat = self.track_paused and self.shown
-            self.repeat_at = t + self.frame_period if repeat else None
+            self.repeat_at = t + self.repeat_period if repeat else None
         if found >= 8:
             self.dropped += 1
         else:
