@@ -35,15 +35,27 @@ ACCENT_FULL_BAND = 0.3
 lead, and music with nothing low (a click, a hi-hat loop) still has a phase."""
 MIN_ONSETS_FOR_TEMPO = 4
 """Onsets needed within the tempo window before the tracker may set or move the tempo."""
-CUT_TAIL = 32
+CUT_TAIL = 64
 """Samples before the last non-zero one that tell a hard cut from a sound that died away."""
 CUT_SHARE = 0.1
 """A sound that stops at this share of the recent peak level or more was cut (a dropout)."""
+CUT_LEAD = 512
+"""Samples before the tail it is compared with: a sound that ends within a few milliseconds
+at a good share of its own level was cut, however quiet the music was at that moment."""
+CUT_LOCAL_SHARE = 0.5
+"""A tail at least this share of the typical level just before it (the median over pieces
+the tail's length, so one hit in there does not count) was cut; a release to zero (a fade
+of 10 ms or more) ends far under it."""
 CUT_AFTER_BLOCKS = 24
-"""Blocks (a quarter second) a sound must have lasted for its hard end to count as a cut."""
-RESUME_BLOCKS = 2
-"""Blocks after a cut ends in which nothing fires: the window still straddles the gap, and
-the music coming back is not a new sound."""
+"""Blocks (a tenth of a second) a sound must have lasted for its hard end to count as a
+cut: a metronome's beep (30 ms) stops as hard, and is no dropout."""
+RESUME_BLOCKS = 3
+"""Blocks after a cut ends in which nothing fires: the window spans two blocks and still
+straddles the gap, and the music coming back is not a new sound. Three, because the first
+block back may hold only a sliver of the music: the third is the first judged against a
+frame whose second half had no gap in it. Through the gap and these blocks the onset
+detector holds what it knew of the music (see OnsetDetector.hold), so nothing needs to be
+relearnt afterwards."""
 CENTROID_LOW_HZ = 100.0
 CENTROID_HIGH_HZ = 10000.0
 LOW_RISE_BLOCKS = 3
@@ -88,6 +100,7 @@ class AudioAnalyser:
         self._open_at = -math.inf
         self._recent_onsets: deque[float] = deque()
         self._tail_loud = False
+        self._last_block = np.zeros(block_size)
         self._sounding = 0
         self._cut = False
         self._resume = 0
@@ -150,19 +163,22 @@ class AudioAnalyser:
         cfg = self.config
         events: list[Event] = []
         rms = math.sqrt(float(mono @ mono) / mono.size)
-        frame = self._spectrum.process(mono)
         gated = rms < self._gate
-        self._watch_cut(mono, gated)
         if not gated:
             self._open_at = t
         # Silence is the gate closed for a while, not one empty block between two clicks.
         silent = gated and t - self._open_at >= cfg.silence_hold_s
+        self._watch_cut(mono, gated, silent)
+        frame = self._spectrum.process(mono, learn=not self._in_dropout)
         self._blocks += 1
         external = self._fresh_external(t)
 
         quiet = gated or self._resume > 0
         if quiet:
-            self._onsets.quiet()
+            if self._in_dropout:
+                self._onsets.hold()
+            else:
+                self._onsets.quiet()
             self._tempo.push(0.0, 0.0)
             if silent:
                 self._tempo.fade(SILENT_CONFIDENCE_DECAY)
@@ -234,25 +250,44 @@ class AudioAnalyser:
     def _in_dropout(self) -> bool:
         return self._cut or self._resume > 0
 
-    def _watch_cut(self, mono: npt.NDArray[np.float64], gated: bool) -> None:
+    def _watch_cut(self, mono: npt.NDArray[np.float64], gated: bool, silent: bool) -> None:
         """Tell a dropout (sound cut off mid-note) from a sound that ended: the cut itself
         and the music coming back after it must not fire an onset. A short sound with a hard
-        edge (a metronome's beep) is not a dropout: only what had sounded a while is."""
+        edge (a metronome's beep) is not a dropout: only what had sounded a while is. Once
+        the gate has been closed long enough to call it silence, what comes next is new
+        music, not the old coming back."""
         if gated:
-            self._cut = self._cut or (self._tail_loud and self._sounding >= CUT_AFTER_BLOCKS)
+            cut = self._tail_loud and self._sounding >= CUT_AFTER_BLOCKS
+            self._cut = (self._cut or cut) and not silent
             self._resume = RESUME_BLOCKS if self._cut else 0
             self._sounding = 0
+            self._last_block = mono.copy()
             return
         self._cut = False
         self._sounding += 1
         live = np.flatnonzero(mono)
         last = int(live[-1])  # a block over the gate has a sample that is not zero
-        tail = mono[max(0, last - CUT_TAIL + 1) : last + 1]
-        level = math.sqrt(float(tail @ tail) / tail.size)
-        self._tail_loud = level >= CUT_SHARE * self._gains[0].reference
+        self._tail_loud = self._ends_loud(mono, last)
+        self._last_block = mono.copy()
         if self._tail_loud and last < mono.size - CUT_TAIL and self._sounding > CUT_AFTER_BLOCKS:
             # Cut inside this block: the splatter of the cut is not a new sound either.
             self._resume = max(self._resume, 1)
+
+    def _ends_loud(self, mono: npt.NDArray[np.float64], last: int) -> bool:
+        """Whether the sound up to sample ``last`` ends loud: loud against the recent
+        level, or loud against itself a few milliseconds earlier (a cut in a quiet moment)."""
+        if last + 1 >= CUT_TAIL + CUT_LEAD:
+            span = mono[last + 1 - CUT_TAIL - CUT_LEAD : last + 1]
+        else:
+            span = np.concatenate((self._last_block, mono[: last + 1]))[-(CUT_TAIL + CUT_LEAD) :]
+        tail = span[-CUT_TAIL:]
+        level = math.sqrt(float(tail @ tail) / tail.size)
+        if level >= CUT_SHARE * self._gains[0].reference:
+            return True
+        lead = span[:-CUT_TAIL]
+        pieces = lead[lead.size % CUT_TAIL :].reshape(-1, CUT_TAIL)
+        typical = math.sqrt(float(np.median((pieces * pieces).mean(axis=1))))
+        return level >= CUT_LOCAL_SHARE * typical > 0.0
 
     def _feed_bar(self, mono: npt.NDArray[np.float64], bass: float, gated: bool) -> None:
         self._bar_spectrum.push(mono)

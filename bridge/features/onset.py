@@ -71,9 +71,15 @@ class OnsetDetector:
 
     def quiet(self) -> None:
         """A silent block: nothing fires and the continuous strength falls to 0."""
+        self.hold()
+        self._history.append(0.0)
+
+    def hold(self) -> None:
+        """A block of a dropout: nothing fires, and the threshold keeps what it knew of the
+        music before the cut (it does not learn the gap's silence, so the music coming back
+        is judged against the music, not against nothing)."""
         self.strength = 0.0
         self._since += 1
-        self._history.append(0.0)
 
 
 def _median(ordered: list[float]) -> float:

@@ -46,8 +46,10 @@ class OnsetFlux:
         self._level_decay = smoothing_coefficient(LEVEL_RELEASE_S, step)
         self._whiten = 1.0 - smoothing_coefficient(WHITEN_S, step)
 
-    def process(self, mag: Floats) -> float:
-        """Onset strength of this frame (0 when nothing rises; unbounded above)."""
+    def process(self, mag: Floats, learn: bool = True) -> float:
+        """Onset strength of this frame (0 when nothing rises; unbounded above). With
+        ``learn`` false (a dropout) the bands' typical rise is left as it was: a band is not
+        boosted for having been still through a gap, nor calmed by the jump back."""
         levels = self._bank @ mag
         self._level = max(float(levels.max()), self._level * self._level_decay, SILENT_LEVEL)
         logs = np.log1p(levels / (RELATIVE_FLOOR * self._level))
@@ -59,7 +61,8 @@ class OnsetFlux:
         self._previous = logs
         value = float((rise / (self._typical + WHITEN_FLOOR)).mean())
         # Updated after use, so a hit is judged against the bands' past, not against itself.
-        self._typical += self._whiten * (rise - self._typical)
+        if learn:
+            self._typical += self._whiten * (rise - self._typical)
         return value
 
 

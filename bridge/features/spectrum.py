@@ -77,8 +77,8 @@ class Spectrum:
         self._level = SILENT_LEVEL
         self._level_decay = smoothing_coefficient(LEVEL_RELEASE_S, block_size / sample_rate)
 
-    def process(self, block: Floats) -> SpectralFrame:
-        """Analyse one mono block of ``block_size`` samples."""
+    def process(self, block: Floats, learn: bool = True) -> SpectralFrame:
+        """Analyse one mono block of ``block_size`` samples (``learn``: see OnsetFlux)."""
         buf = self._buffer
         buf[: self._block] = buf[self._block :]
         buf[self._block :] = block
@@ -105,7 +105,7 @@ class Spectrum:
             flux=float(rise.sum()) / FLUX_BANDS,
             low_flux=float(rise[: self._low_bands].sum()) / self._low_bands,
             bass_flux=float(rise[:BASS_FLUX_BANDS].sum()) / BASS_FLUX_BANDS,
-            onset_flux=self._onset_flux.process(mag),
+            onset_flux=self._onset_flux.process(mag, learn),
         )
 
 

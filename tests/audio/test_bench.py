@@ -38,6 +38,7 @@ def test_quick_bench_reports_every_metric() -> None:
         "audio.noise_beats_per_min",
         "audio.quiet_onset_f_delta",
         "audio.downbeat_confidence_click",
+        "audio.resume_false_onsets",
     ):
         assert name in metrics, name
         assert f"audio.before.{name.removeprefix('audio.')}" in metrics, name

@@ -37,6 +37,9 @@ AFTER_STEP_S = 5.0
 """Beats are scored separately over this long after a tempo step."""
 RESUME_S = 0.1
 """An onset this soon after a dropout ends, matching no real onset, fired on the resumption."""
+REARM_S = 0.5
+"""An onset this soon after a dropout ends, matching no real onset, is counted in
+``resume_false_onsets``: it fired while the detector found its feet after the gap."""
 
 
 class Analyser(Protocol):
@@ -275,6 +278,13 @@ def score(
                     and not np.any(np.abs(track.onsets - o) <= ONSET_WINDOW_S)
                 ]
                 s.add("dropout_resume_onsets", float(len(fired)))
+                false = [
+                    o
+                    for o in run.onsets
+                    if end <= o < end + REARM_S
+                    and not np.any(np.abs(track.onsets - o) <= ONSET_WINDOW_S)
+                ]
+                s.add("resume_false_onsets", float(len(false)))
         elif kind == "step":
             score_step(track, run, s, seconds)
         elif kind == "ramp":
@@ -326,6 +336,7 @@ def score(
         "dropout_onset_precision": m("dropout_onset_precision"),
         "dropout_beat_f": m("dropout_beat_f"),
         "dropout_resume_onsets": float(np.sum(s.lists.get("dropout_resume_onsets", [0.0]))),
+        "resume_false_onsets": float(np.sum(s.lists.get("resume_false_onsets", [0.0]))),
         "relock_s": m("relock"),
         "relock_s_max": s.high("relock"),
         "step_beat_f_5s": m("step_beat_f"),
