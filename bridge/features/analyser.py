@@ -99,7 +99,7 @@ class AudioAnalyser:
         self._last_features = -math.inf
         self._open_at = -math.inf
         self._recent_onsets: deque[float] = deque()
-        self._tail_loud = False
+        self._block_before = np.zeros(block_size)
         self._last_block = np.zeros(block_size)
         self._sounding = 0
         self._cut = False
@@ -252,34 +252,34 @@ class AudioAnalyser:
 
     def _watch_cut(self, mono: npt.NDArray[np.float64], gated: bool, silent: bool) -> None:
         """Tell a dropout (sound cut off mid-note) from a sound that ended: the cut itself
-        and the music coming back after it must not fire an onset. A short sound with a hard
+        and the music coming back after it must not fire an onset. A cut ends in digital
+        zero (music that fades under the gate has not stopped), and a short sound with a hard
         edge (a metronome's beep) is not a dropout: only what had sounded a while is. Once
         the gate has been closed long enough to call it silence, what comes next is new
-        music, not the old coming back."""
+        music, not the old coming back. Judged only where sound meets zeros, so an ordinary
+        block costs a copy."""
         if gated:
-            cut = self._tail_loud and self._sounding >= CUT_AFTER_BLOCKS
-            self._cut = (self._cut or cut) and not silent
+            if not self._cut and self._sounding >= CUT_AFTER_BLOCKS and not mono[:CUT_TAIL].any():
+                self._cut = self._ends_loud(self._block_before, self._last_block)
+            self._cut = self._cut and not silent
             self._resume = RESUME_BLOCKS if self._cut else 0
             self._sounding = 0
-            self._last_block = mono.copy()
             return
         self._cut = False
         self._sounding += 1
-        live = np.flatnonzero(mono)
-        last = int(live[-1])  # a block over the gate has a sample that is not zero
-        self._tail_loud = self._ends_loud(mono, last)
-        self._last_block = mono.copy()
-        if self._tail_loud and last < mono.size - CUT_TAIL and self._sounding > CUT_AFTER_BLOCKS:
-            # Cut inside this block: the splatter of the cut is not a new sound either.
-            self._resume = max(self._resume, 1)
+        self._block_before, self._last_block = self._last_block, mono.copy()
+        if mono[-1] == 0.0 and self._sounding > CUT_AFTER_BLOCKS:
+            last = int(np.flatnonzero(mono)[-1])  # over the gate: not all zero
+            if last < mono.size - CUT_TAIL and self._ends_loud(self._block_before, mono):
+                # Cut inside this block: the splatter of the cut is not a new sound either.
+                self._resume = max(self._resume, 1)
 
-    def _ends_loud(self, mono: npt.NDArray[np.float64], last: int) -> bool:
-        """Whether the sound up to sample ``last`` ends loud: loud against the recent
-        level, or loud against itself a few milliseconds earlier (a cut in a quiet moment)."""
-        if last + 1 >= CUT_TAIL + CUT_LEAD:
-            span = mono[last + 1 - CUT_TAIL - CUT_LEAD : last + 1]
-        else:
-            span = np.concatenate((self._last_block, mono[: last + 1]))[-(CUT_TAIL + CUT_LEAD) :]
+    def _ends_loud(self, before: npt.NDArray[np.float64], block: npt.NDArray[np.float64]) -> bool:
+        """Whether the sound in ``block`` (``before`` came just ahead of it) ends loud where
+        its zeros begin: loud against the recent level, or loud against itself a few
+        milliseconds earlier (a cut in a quiet moment, where only a pad or a bass sounds)."""
+        last = int(np.flatnonzero(block)[-1])
+        span = np.concatenate((before, block[: last + 1]))[-(CUT_TAIL + CUT_LEAD) :]
         tail = span[-CUT_TAIL:]
         level = math.sqrt(float(tail @ tail) / tail.size)
         if level >= CUT_SHARE * self._gains[0].reference:

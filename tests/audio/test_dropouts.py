@@ -77,3 +77,18 @@ def test_a_sound_that_dies_away_before_the_silence_leaves_the_next_hit_alone() -
     audio = np.concatenate([note, np.zeros(SR // 5), clicks([0.0], 1.0)])
     found = onset_times(feed(AudioAnalyser(SR, BLOCK), audio))
     assert np.any(np.abs(found - 1.2) <= 0.03), found
+
+
+def test_quiet_notes_that_fade_under_the_gate_are_not_cut() -> None:
+    """Notes 40 dB down that ring under the gate before the next one (a quiet line): the
+    sound never stops in digital zero, so it was not cut, and every next note fires."""
+    seconds, every = 6.0, 0.6
+    starts = [0.1 + every * k for k in range(9)]
+    t = np.arange(round(every * SR)) / SR
+    note = 0.01 * np.sin(2 * np.pi * 440.0 * t) * np.exp(-t / 0.1)
+    audio = np.zeros(round(seconds * SR))
+    for s in starts:
+        audio[round(s * SR) : round(s * SR) + note.size] += note
+    found = onset_times(feed(AudioAnalyser(SR, BLOCK), audio))
+    missed = [s for s in starts if not np.any(np.abs(found - s) <= 0.05)]
+    assert missed == []
