@@ -39,13 +39,13 @@ CUT_TAIL = 64
 """Samples before the last non-zero one that tell a hard cut from a sound that died away."""
 CUT_SHARE = 0.1
 """A sound that stops at this share of the recent peak level or more was cut (a dropout)."""
-CUT_LEAD = 512
-"""Samples before the tail it is compared with: a sound that ends within a few milliseconds
-at a good share of its own level was cut, however quiet the music was at that moment."""
-CUT_LOCAL_SHARE = 0.5
-"""A tail at least this share of the typical level just before it (the median over pieces
-the tail's length, so one hit in there does not count) was cut; a release to zero (a fade
-of 10 ms or more) ends far under it."""
+CUT_TYPICAL_S = 0.5
+"""How far back the music's usual level (the median block level) is taken for a cut."""
+CUT_TYPICAL_SHARE = 0.5
+"""A sound that stops at this share of the music's usual level or more was cut, however
+quiet that moment was against the loudest hits (only a pad or a bass sounding). A sample
+that ends on its own, even without a fade (a drum machine's kick), has decayed well under
+its usual level first."""
 CUT_AFTER_BLOCKS = 24
 """Blocks (a tenth of a second) a sound must have lasted for its hard end to count as a
 cut: a metronome's beep (30 ms) stops as hard, and is no dropout."""
@@ -101,6 +101,7 @@ class AudioAnalyser:
         self._recent_onsets: deque[float] = deque()
         self._block_before = np.zeros(block_size)
         self._last_block = np.zeros(block_size)
+        self._levels: deque[float] = deque(maxlen=max(1, round(CUT_TYPICAL_S * self.frame_rate)))
         self._sounding = 0
         self._cut = False
         self._resume = 0
@@ -168,7 +169,7 @@ class AudioAnalyser:
             self._open_at = t
         # Silence is the gate closed for a while, not one empty block between two clicks.
         silent = gated and t - self._open_at >= cfg.silence_hold_s
-        self._watch_cut(mono, gated, silent)
+        self._watch_cut(mono, rms, gated, silent)
         frame = self._spectrum.process(mono, learn=not self._in_dropout)
         self._blocks += 1
         external = self._fresh_external(t)
@@ -250,7 +251,9 @@ class AudioAnalyser:
     def _in_dropout(self) -> bool:
         return self._cut or self._resume > 0
 
-    def _watch_cut(self, mono: npt.NDArray[np.float64], gated: bool, silent: bool) -> None:
+    def _watch_cut(
+        self, mono: npt.NDArray[np.float64], rms: float, gated: bool, silent: bool
+    ) -> None:
         """Tell a dropout (sound cut off mid-note) from a sound that ended: the cut itself
         and the music coming back after it must not fire an onset. A cut ends in digital
         zero (music that fades under the gate has not stopped), and a short sound with a hard
@@ -268,6 +271,7 @@ class AudioAnalyser:
         self._cut = False
         self._sounding += 1
         self._block_before, self._last_block = self._last_block, mono.copy()
+        self._levels.append(rms)
         if mono[-1] == 0.0 and self._sounding > CUT_AFTER_BLOCKS:
             last = int(np.flatnonzero(mono)[-1])  # over the gate: not all zero
             if last < mono.size - CUT_TAIL and self._ends_loud(self._block_before, mono):
@@ -276,18 +280,12 @@ class AudioAnalyser:
 
     def _ends_loud(self, before: npt.NDArray[np.float64], block: npt.NDArray[np.float64]) -> bool:
         """Whether the sound in ``block`` (``before`` came just ahead of it) ends loud where
-        its zeros begin: loud against the recent level, or loud against itself a few
-        milliseconds earlier (a cut in a quiet moment, where only a pad or a bass sounds)."""
+        its zeros begin: loud against the loudest recent level, or against the usual one."""
         last = int(np.flatnonzero(block)[-1])
-        span = np.concatenate((before, block[: last + 1]))[-(CUT_TAIL + CUT_LEAD) :]
-        tail = span[-CUT_TAIL:]
-        level = math.sqrt(float(tail @ tail) / tail.size)
-        if level >= CUT_SHARE * self._gains[0].reference:
-            return True
-        lead = span[:-CUT_TAIL]
-        pieces = lead[lead.size % CUT_TAIL :].reshape(-1, CUT_TAIL)
-        typical = math.sqrt(float(np.median((pieces * pieces).mean(axis=1))))
-        return level >= CUT_LOCAL_SHARE * typical > 0.0
+        span = np.concatenate((before, block[: last + 1]))[-CUT_TAIL:]
+        level = math.sqrt(float(span @ span) / span.size)
+        usual = float(np.median(self._levels)) if self._levels else 0.0
+        return level >= min(CUT_SHARE * self._gains[0].reference, CUT_TYPICAL_SHARE * usual)
 
     def _feed_bar(self, mono: npt.NDArray[np.float64], bass: float, gated: bool) -> None:
         self._bar_spectrum.push(mono)
