@@ -7,7 +7,12 @@ latency). Three ideas make quiet percussion stand out from loud hits and from no
 - each band's rise is divided by that band's own recent typical rise (adaptive whitening):
   a band full of noise or a beating pad speaks softly, a band that is usually still (where
   hi-hats live) speaks loudly when it moves;
-- bands reach up to 22 kHz, where cymbals and hats carry most of their energy.
+- bands reach up to 22 kHz, where cymbals and hats carry most of their energy;
+- each band counts by how many FFT bins it averages (the square root of its effective bin
+  count, as the noise of a mean falls with it): at the low end a band is a single bin,
+  whose magnitude follows the phases of the partials around it (a detuned pad, a bass
+  note's leakage) rather than their level, and must not speak as loudly as a band that
+  averages a hundred bins.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class OnsetFlux:
         high = min(HIGH_HZ, float(freqs[-1]) * 0.95)
         self._bank = band_bank(freqs, BANDS, LOW_HZ, high)
         bands = self._bank.shape[0]
+        bins = 1.0 / (self._bank * self._bank).sum(axis=1)  # effective bins of each band
+        self._weights = np.sqrt(bins) / float(np.sqrt(bins).sum())
         self._previous = np.zeros(bands)
         self._older = np.zeros(bands)
         self._typical = np.zeros(bands)
@@ -59,7 +66,7 @@ class OnsetFlux:
         np.maximum(rise, 0.0, out=rise)
         self._older = self._previous
         self._previous = logs
-        value = float((rise / (self._typical + WHITEN_FLOOR)).mean())
+        value = float((rise / (self._typical + WHITEN_FLOOR)) @ self._weights)
         # Updated after use, so a hit is judged against the bands' past, not against itself.
         if learn:
             self._typical += self._whiten * (rise - self._typical)
