@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ async def two_targets(
     task = asyncio.create_task(runtime.run())
     try:
         for unit in runtime.targets.values():
-            await wait_for(lambda u=unit: frames(u) > 20, 20.0, f"{unit.name} frames")
+            await wait_for(partial(streams, unit), 20.0, f"{unit.name} frames")
         await wait_for(lambda: runtime.devices.osc["host"].address is not None, 10.0, "OSC")
         yield runtime, left, right, port
     finally:
@@ -88,8 +89,9 @@ async def two_targets(
         await right.kill()
 
 
-def frames(unit: ScopeTarget) -> int:
-    return unit.link.status().frames_total if unit.link is not None else 0
+def streams(unit: ScopeTarget) -> bool:
+    """The target's link has had frames for a while (20 of them)."""
+    return unit.link is not None and unit.link.status().frames_total > 20
 
 
 def prompts(data: dict[str, Any]) -> dict[str, float]:
