@@ -386,6 +386,10 @@ class Runtime:
                 else str(v["last_error"] or "")
             )
             lines.append(DeviceView(unit.name, "scope", str(v["state"]), detail))
+        live = sum(1 for line in lines if line.state == "live")
+        sent = sum(u.bridge.lane(u.name).pacer.sent_count for u in self.targets.values())
+        total = f"{sent} sent, {self.bridge.messages_per_s():.1f}/s"
+        lines.append(DeviceView("all", "scope", f"{live}/{len(lines)} live", total))
         return lines
 
     def toggle_sink(self, name: str) -> str:

@@ -28,8 +28,6 @@ def named_tables(n: Node) -> list[tuple[str, Node]]:
     out = []
     for name in list(n.data):
         if not ID.match(name):
-            raise n.error(
-                name, "target names are letters, digits, _ and - (starting with a letter)"
-            )
+            raise n.error(name, "a target name is letters, digits, _ and -, from a letter")
         out.append((name, n.table(name)))
     return out
