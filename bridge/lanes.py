@@ -60,6 +60,8 @@ class Lane:
             show.scope.pipeline, show.scope.frames_per_chunk
         )
         self.sent_times: deque[float] = deque(maxlen=512)
+        self.on_sent: list[Callable[[dict[str, Any]], None]] = []
+        """Listeners for this target's payloads alone (the bridge's hear every target's)."""
         self._timer: asyncio.TimerHandle | None = None
 
     def swap(self, show: Show, state: ShowState) -> None:
@@ -86,6 +88,8 @@ class Lane:
             else:
                 self.sent_times.append(now)
                 self._sent(now, payload)
+                for listener in self.on_sent:
+                    listener(payload)
             self._arm(now)
         elif self._timer is None or "paused" in self.state.dirty:
             # with a timer armed and nothing sent, only a pause can make the wake-up earlier
