@@ -13,6 +13,7 @@ from bridge.config.load import load_show
 from bridge.config.model import PLAIN_TARGET, scope_targets
 from bridge.config.targets import target_show
 from bridge.errors import ConfigError, ConfigErrors
+from tests.conftest import REPO
 
 HEAD = """
 schema = 1
@@ -174,3 +175,26 @@ def test_an_empty_routing_list_is_refused(tmp_path: Path) -> None:
     text = HEAD + '[[mappings]]\nsource = { lfo = "sine" }\ntarget = "noise_scale"\ntargets = []\n'
     with pytest.raises(ConfigError, match="names no target"):
         load_show(write(tmp_path, text))
+
+
+def test_the_two_screen_example_drives_two_servers_with_their_own_outputs() -> None:
+    """mappings/two-screens.toml: the shipped example of targets and routing."""
+    show = load_show(REPO / "mappings" / "two-screens.toml")
+    assert [t.name for t in show.targets] == ["left", "right"]
+    assert len({t.scope.url for t in show.targets}) == 2
+    assert {s.name: s.target for s in show.sinks} == {"ndi-left": "left", "ndi-right": "right"}
+    routed = {b.id: b.targets for b in show.bindings if b.targets}
+    assert routed == {"city-right": ("right",)}
+    left, right = target_show(show, "left"), target_show(show, "right")
+    split = {s.name: s for s in left.scenes}["split"], {s.name: s for s in right.scenes}["split"]
+    assert dict(split[0].weights) != dict(split[1].weights)  # each screen its own picture
+    assert {s.name: s.targets for s in show.scenes}["left-night"] == ("left",)
+    assert main(["check", str(REPO / "mappings" / "two-screens.toml")]) == 0
+
+
+def test_scope_url_on_the_command_line_is_refused_for_a_show_with_targets(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = REPO / "mappings" / "two-screens.toml"
+    assert main(["run", "--headless", "--scope-url", "http://127.0.0.1:9", str(path)]) != 0
+    assert "drives several Scope servers (left, right)" in capsys.readouterr().err
