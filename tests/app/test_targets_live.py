@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,14 @@ def streams(unit: ScopeTarget) -> bool:
     return unit.link is not None and unit.link.status().frames_total > 20
 
 
+def note_transition(
+    starts: dict[str, float], name: str, clock: Callable[[], float], payload: dict[str, Any]
+) -> None:
+    """The time a target was first sent a scene's transition."""
+    if "transition" in payload:
+        starts.setdefault(name, clock())
+
+
 def prompts(data: dict[str, Any]) -> dict[str, float]:
     """The applied prompts of the stand-in's session, text → weight."""
     return {p["text"]: p["weight"] for p in data["parameters"][-1]["prompts"]}
@@ -114,7 +122,14 @@ async def test_a_routed_mapping_reaches_only_its_target(tmp_path: Path) -> None:
 
 
 async def test_a_scene_shows_each_target_its_own_prompt(tmp_path: Path) -> None:
+    """Both servers start the scene on the same event (each its own texts), in the same
+    step: the first message of each carries the transition, sent within a few ms."""
     async with two_targets(tmp_path / "show.toml") as (runtime, left, right, port):
+        starts: dict[str, float] = {}
+        for name in ("left", "right"):
+            runtime.bridge.lane(name).on_sent.append(
+                partial(note_transition, starts, name, runtime.bridge.clock)
+            )
         await osc(port, "/scene", 1.0)
         await wait_for(lambda: runtime.bridge.state.scene == "split", 2.0, "the scene")
         await asyncio.sleep(1.0)  # the transition (8 steps at ~56 calls a second) ends
@@ -124,6 +139,8 @@ async def test_a_scene_shows_each_target_its_own_prompt(tmp_path: Path) -> None:
         assert "the sea" not in left_texts
         assert "the sea" in right_texts
         assert "first" not in right_texts
+        assert set(starts) == {"left", "right"}
+        assert abs(starts["left"] - starts["right"]) < 0.005, starts
 
 
 async def test_a_target_killed_mid_storm_holds_back_nobody(tmp_path: Path) -> None:
@@ -155,3 +172,29 @@ async def test_a_target_killed_mid_storm_holds_back_nobody(tmp_path: Path) -> No
         assert prompts(await stats(right.url))["first"] == 0.77
         assert runtime.targets["left"].link is not None
         assert runtime.targets["left"].link.status().connects == 1  # left never dropped
+
+
+async def test_a_reload_reroutes_and_keeps_each_targets_live_values(tmp_path: Path) -> None:
+    """Routing /b to right instead of left by editing the file: after the reload left keeps
+    the value it had, right takes the new ones; dropping a target asks for a restart."""
+    path = tmp_path / "show.toml"
+    async with two_targets(path) as (runtime, left, right, port):
+        await osc(port, "/b", 0.9)
+        await asyncio.sleep(0.3)
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+        rerouted = text.replace('targets = ["left"]', 'targets = ["right"]')
+        await asyncio.to_thread(path.write_text, rerouted, encoding="utf-8")
+        assert await runtime.reload() is None
+        await osc(port, "/b", 0.2)
+        await asyncio.sleep(0.5)
+        assert prompts(await stats(left.url))["second"] == 0.9
+        assert prompts(await stats(right.url))["second"] == 0.2
+        assert runtime.targets["left"].link is not None
+        assert runtime.targets["left"].link.status().connects == 1  # no new session
+        start = rerouted.index("[scope.targets.right]")
+        one = rerouted[:start] + rerouted[rerouted.index("[[prompts]]") :]
+        one = one.replace('"right"', '"left"').replace("per_target.right", "per_target.left")
+        await asyncio.to_thread(path.write_text, one, "utf-8")
+        assert await runtime.reload() is None
+        said = [p.message for p in runtime.bridge.problems if p.where == "reload"]
+        assert any("[scope.targets] take effect after a restart" in m for m in said), said
