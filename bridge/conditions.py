@@ -122,7 +122,7 @@ async def watch(runtime: Runtime, every_s: float = 0.5) -> None:
         }
         for unit in list(runtime.targets.values())[1:]:  # each other target: its own entry
             for (_, key), text in scope_problem(unit.connection()).items():
-                found[(unit.where, key)] = f"{unit.name}: {text}"
+                found[(unit.where, key)] = text  # "scope right: Scope stopped answering..."
         dropped = drops.message(runtime.scope_drops)
         if dropped is not None:
             found[("scope", "drops")] = dropped
