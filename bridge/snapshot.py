@@ -181,7 +181,7 @@ def take(
         controls.append(
             ControlView(f"{device.name} surface", where, f"{surfaces[device.name]} targets", "", "")
         )
-    pacer = bridge.pacer
+    pacer = bridge.pacer  # in flight and pace: the first target's (each has a line of its own)
     progress = bridge.builder.transition_progress(now)
     transition = (
         "pending" if state.transition_pending else "running" if progress is not None else ""
@@ -196,7 +196,7 @@ def take(
         prompts=prompts,
         controls=tuple(controls),
         output=OutputView(
-            sent_total=pacer.sent_count,
+            sent_total=sum(lane.pacer.sent_count for lane in bridge.lanes.values()),
             per_s=bridge.messages_per_s(),
             inflight=pacer.inflight(now),
             budget=pacer.budget,
