@@ -33,7 +33,7 @@ from bridge.oscquery import OscQuery
 from bridge.scope.link import PipelineRequest
 from bridge.scope.session import ServerMessage
 from bridge.scope_sync import ScopeSync
-from bridge.scope_target import ScopeTarget
+from bridge.scope_target import ScopeTarget, target_lines, targets_extra
 from bridge.sinks import FrameRouter
 from bridge.sinks.server_sinks import ServerSinkRequest, ServerSinkSupport, plan_output_sinks
 from bridge.snapshot import DeviceView, Snapshot, take
@@ -374,23 +374,8 @@ class Runtime:
         ]
 
     def _target_lines(self) -> list[DeviceView]:
-        """With several targets, one line each: live or retrying, its pace, what it sent."""
-        if not self.show.targets:
-            return []
-        lines = []
-        for unit in self.targets.values():
-            v = unit.view()
-            detail = (
-                f"{v['fps']:.1f} fps, {v['sent']} sent, {v['inflight']} waiting"
-                if v["up"]
-                else str(v["last_error"] or "")
-            )
-            lines.append(DeviceView(unit.name, "scope", str(v["state"]), detail))
-        live = sum(1 for line in lines if line.state == "live")
-        sent = sum(u.bridge.lane(u.name).pacer.sent_count for u in self.targets.values())
-        total = f"{sent} sent, {self.bridge.messages_per_s():.1f}/s"
-        lines.append(DeviceView("all", "scope", f"{live}/{len(lines)} live", total))
-        return lines
+        """With several targets, one line each and one for all (`scope_target.lines`)."""
+        return target_lines(self.targets.values()) if self.show.targets else []
 
     def toggle_sink(self, name: str) -> str:
         """Turn one frame output on or off; a sentence saying which way it went."""
@@ -464,15 +449,7 @@ class Runtime:
         extra["scope_drops"] = self.scope_drops
         extra["sinks"] = [s.name for u in self.targets.values() for s in u.router.status()]
         if self.show.targets:  # one line per target, and what they add up to
-            views = [unit.view() for unit in self.targets.values()]
-            extra["targets"] = views
-            extra["targets_total"] = {
-                "live": sum(1 for v in views if v["up"]),
-                "of": len(views),
-                "sent": sum(int(v["sent"]) for v in views),
-                "msgs_per_s": round(sum(float(v["msgs_per_s"]) for v in views), 1),
-                "fps": round(sum(float(v["fps"]) for v in views), 1),
-            }
+            extra.update(targets_extra(self.targets.values()))
         extra["reloads"] = self.reloads
         extra["scope_changes"] = {"count": self.sync.changes, "line": self.sync.last_change}
         tempo = self.bridge.tempo

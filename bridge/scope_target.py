@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -28,6 +28,7 @@ from bridge.scope.rest_transport import HeadlessStart, RestParamTransport, resen
 from bridge.scope.session import ServerMessage
 from bridge.sinks import FrameRouter, build_sink
 from bridge.sinks.base import FrameSink, UnavailableSink
+from bridge.snapshot import DeviceView
 
 log = logging.getLogger("bridge")
 
@@ -240,3 +241,39 @@ class ScopeTarget:
     async def aclose(self) -> None:
         await self.router.close()
         await self.client.aclose()
+
+
+def target_lines(units: Iterable[ScopeTarget]) -> list[DeviceView]:
+    """The console's lines for several targets: live or retrying, its pace, what it sent;
+    then one for all of them."""
+    lines, sent, per_s = [], 0, 0.0
+    for unit in units:
+        v = unit.view()
+        detail = (
+            f"{v['fps']:.1f} fps, {v['sent']} sent, {v['inflight']} waiting"
+            if v["up"]
+            else str(v["last_error"] or "")
+        )
+        lines.append(DeviceView(unit.name, "scope", str(v["state"]), detail))
+        sent += int(v["sent"])
+        per_s += float(v["msgs_per_s"])
+    live = sum(1 for line in lines if line.state == "live")
+    lines.append(
+        DeviceView("all", "scope", f"{live}/{len(lines)} live", f"{sent} sent, {per_s:.1f}/s")
+    )
+    return lines
+
+
+def targets_extra(units: Iterable[ScopeTarget]) -> dict[str, Any]:
+    """``targets`` (one view each) and ``targets_total`` for `status` and the headless log."""
+    views = [unit.view() for unit in units]
+    return {
+        "targets": views,
+        "targets_total": {
+            "live": sum(1 for v in views if v["up"]),
+            "of": len(views),
+            "sent": sum(int(v["sent"]) for v in views),
+            "msgs_per_s": round(sum(float(v["msgs_per_s"]) for v in views), 1),
+            "fps": round(sum(float(v["fps"]) for v in views), 1),
+        },
+    }
