@@ -183,8 +183,10 @@ def take(
         )
     pacer = bridge.pacer  # in flight and pace: the first target's (each has a line of its own)
     progress = bridge.builder.transition_progress(now)
+    # the first target's transition: with several targets the show state itself sends nothing
+    sending = bridge.lane().state
     transition = (
-        "pending" if state.transition_pending else "running" if progress is not None else ""
+        "pending" if sending.transition_pending else "running" if progress is not None else ""
     )
     recent = list(bridge.recent)[-events:]
     return Snapshot(

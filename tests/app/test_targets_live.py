@@ -140,6 +140,7 @@ async def test_a_scene_shows_each_target_its_own_prompt(tmp_path: Path) -> None:
         assert "the sea" in right_texts
         assert "first" not in right_texts
         assert set(starts) == {"left", "right"}
+        assert runtime.snapshot().transition != "pending"  # sent: the console says so too
         assert abs(starts["left"] - starts["right"]) < 0.005, starts
 
 
