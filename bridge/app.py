@@ -171,6 +171,11 @@ class Bridge:
         self.first = targets[0].name
         self._say_frames()
 
+    @property
+    def several_targets(self) -> bool:
+        """The show drives several Scope servers, each target with a state of its own."""
+        return self._mirrored
+
     def lane(self, target: str | None = None) -> Lane:
         """One target's lane (the first one's without a name)."""
         return self.lanes[self.first if target is None else target]

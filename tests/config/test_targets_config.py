@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from bridge.app import Bridge
 from bridge.cli import main
 from bridge.config.load import load_show
 from bridge.config.model import PLAIN_TARGET, scope_targets
 from bridge.config.targets import target_show
 from bridge.errors import ConfigError, ConfigErrors
+from bridge.scope.client import ScopeClient
+from bridge.scope.session import ServerMessage
+from bridge.scope_sync import ScopeSync
 from tests.conftest import REPO
 
 HEAD = """
@@ -198,3 +202,16 @@ def test_scope_url_on_the_command_line_is_refused_for_a_show_with_targets(
     path = REPO / "mappings" / "two-screens.toml"
     assert main(["run", "--headless", "--scope-url", "http://127.0.0.1:9", str(path)]) != 0
     assert "drives several Scope servers (left, right)" in capsys.readouterr().err
+
+
+async def test_one_servers_ui_change_is_adopted_only_in_a_one_target_show(tmp_path: Path) -> None:
+    """Scope's own UI pausing: a plain show takes the value; a show with two targets keeps
+    its own (one screen's UI does not speak for the other)."""
+    changed = ServerMessage("parameters_updated", {"parameters": {"paused": True}})
+    for text, adopted in ((HEAD, True), (HEAD + TARGETS, False)):
+        bridge = Bridge(load_show(write(tmp_path, text)))
+        async with ScopeClient("http://127.0.0.1:9") as client:
+            sync = ScopeSync(bridge, client, lambda: None, lambda: None)
+            sync.message(changed)
+        assert bridge.state.paused is adopted
+        assert sync.changes == int(adopted)
