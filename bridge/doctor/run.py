@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bridge.config.model import ScopeConfig, Show
+from bridge.config.model import ScopeConfig, Show, scope_targets
 from bridge.doctor import machine
 from bridge.doctor.findings import Finding
 from bridge.errors import BridgeError
@@ -22,7 +22,8 @@ async def diagnose(show: Show | None) -> list[Finding]:
     findings += await asyncio.to_thread(machine.outputs, show)
     if show is not None:
         findings += machine.osc_ports(show)
-        findings += await scope(show.scope)
+        for target in scope_targets(show):  # every Scope server the show drives
+            findings += await scope(target.scope)
     return findings
 
 

@@ -17,6 +17,7 @@ from bridge.errors import ConfigError, ConfigErrors
 from bridge.scope.client import ScopeClient
 from bridge.scope.session import ServerMessage
 from bridge.scope_sync import ScopeSync
+from bridge.tui.engine import console_env, token_envs
 from tests.conftest import REPO
 
 HEAD = """
@@ -215,3 +216,13 @@ async def test_one_servers_ui_change_is_adopted_only_in_a_one_target_show(tmp_pa
             sync.message(changed)
         assert bridge.state.paused is adopted
         assert sync.changes == int(adopted)
+
+
+def test_every_targets_token_stays_out_of_the_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console process never sees a Scope token, whichever target names it."""
+    show = load_show(REPO / "mappings" / "two-screens.toml")
+    monkeypatch.setenv("RIGHT_SCOPE_TOKEN", "s3cret")
+    assert token_envs(show) == ("RIGHT_SCOPE_TOKEN",)
+    env = console_env("door", token_envs(show))
+    assert "RIGHT_SCOPE_TOKEN" not in env
+    assert "s3cret" not in env.values()
