@@ -19,6 +19,7 @@ from bridge.scope.session import ServerMessage
 from bridge.scope_sync import ScopeSync
 from bridge.tui.engine import console_env, token_envs
 from tests.conftest import REPO
+from tests.sim.simkit import free_port
 
 HEAD = """
 schema = 1
@@ -226,3 +227,18 @@ def test_every_targets_token_stays_out_of_the_console(monkeypatch: pytest.Monkey
     env = console_env("door", token_envs(show))
     assert "RIGHT_SCOPE_TOKEN" not in env
     assert "s3cret" not in env.values()
+
+
+def test_doctor_asks_every_target_and_names_its_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing listens at either target's address: doctor says so for each, by its table."""
+    monkeypatch.delenv("RIGHT_SCOPE_TOKEN", raising=False)
+    text = (REPO / "mappings" / "two-screens.toml").read_text(encoding="utf-8")
+    for port in ("8101", "8102"):
+        text = text.replace(f"127.0.0.1:{port}", f"127.0.0.1:{free_port()}")
+    main(["doctor", str(write(tmp_path, text))])
+    out = capsys.readouterr().out
+    assert "fix [scope.targets.left] url" in out
+    assert "fix [scope.targets.right] url" in out
+    assert "RIGHT_SCOPE_TOKEN is not set" in out
