@@ -17,26 +17,26 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bridge.config.model import Show
+from bridge.config.model import Show, scope_targets
+from bridge.config.targets import target_show
+from bridge.core.carry import carried
 from bridge.core.events import Event, TempoBeat, Tick
+from bridge.core.fanout import Fanout
 from bridge.core.finite import SCREENED, Refusals, screen
 from bridge.core.mapping import Engine
 from bridge.core.pacer import Pacer
 from bridge.core.payload import PayloadBuilder
-from bridge.core.state import ShowState
+from bridge.core.state import Change, ShowState
 from bridge.core.tempo_lead import TempoLead, tempo_kinds
-from bridge.errors import BridgeError
+from bridge.lanes import Lane
 from bridge.problems import ProblemBook
 from bridge.protocols import ParamTransport
 from bridge.scope.health import Backoff
-from bridge.scope.pipelines import frames_per_call
 from bridge.supervise import RESTARTS, TaskFactory, TaskSpec, supervise
 
 log = logging.getLogger("bridge")
 
 TICK_HZ = 60.0
-SEND_PROBLEM_S = 10.0
-"""How long a failed send stays in Problems when nothing fails again."""
 
 
 class Bridge:
@@ -60,18 +60,15 @@ class Bridge:
         self.refused: Refusals = Counter()
         """Non-finite values refused at this edge and in the engine, by (source, reason)."""
         self.engine = Engine(show, self.state, self.refused)
-        self.builder = PayloadBuilder(show.output.weight_quantum)
-        self.pacer = Pacer(
-            self.state,
-            self.builder,
-            max_rate_hz=show.output.max_rate_hz,
-            inflight_budget=show.output.inflight_budget,
-            chunk_rate_hz=show.scope.chunk_rate_hz or show.scope.idle_chunk_rate_hz,
-        )
-        self.frames_per_call = self._frames_per_call()
-        self.transport = transport
+        self.fanout = Fanout(show)
+        self.lanes: dict[str, Lane] = {}
+        """One control path per Scope target, by name (the first is the plain ``[scope]``
+        or the first ``[scope.targets]`` table): its own state, pacer and transport."""
+        self._build_lanes(show)
+        self.lanes[self.first].transport = transport
         self.recent: deque[Event] = deque(maxlen=256)
         self.sent_times: deque[float] = deque(maxlen=512)
+        """When any lane sent (`messages_per_s` counts every target's messages)."""
         self.event_count = 0
         self.lead = TempoLead(show.tempo.order, tempo_kinds(show), show.tempo.quantum)
         """Which tempo source leads (Link, MIDI clock, a host, audio, taps): one tempo."""
@@ -81,7 +78,6 @@ class Bridge:
         self.on_event: list[Callable[[Event], None]] = []
         self.on_action: list[Callable[[str], None]] = []
         """Listeners for actions meant for other parts (tempo.tap, tempo.double, ...)."""
-        self._timer: asyncio.TimerHandle | None = None
         self.extra_initial: dict[str, Any] = {}
         """Parameters every new session must start with besides the show (output_sinks)."""
         self._tasks: list[TaskSpec] = []
@@ -114,6 +110,8 @@ class Bridge:
                     apply = state.apply
                     for change in changes:
                         apply(change)
+                        if self._mirrored:
+                            self._fan(change)
         except Exception as exc:  # a bug in one mapping must not stop the show
             log.exception("mapping failed on %r", event)
             self.report("mapping", f"a mapping failed on {type(event).__name__}: {exc}")
@@ -139,48 +137,70 @@ class Bridge:
                 self.tempo = tempo
         return led
 
-    def pump(self) -> None:
-        """Send what the pacer allows now, and arm the timer for what stays dirty."""
-        transport = self.transport
-        if transport is None or not transport.ready:
+    def _fan(self, change: Change) -> None:
+        """Apply one change to the state of every target it is routed to."""
+        routed = self.fanout.route(change, self.state.scene)
+        if routed is None:
             return
-        now = self.clock()
-        payload = self.pacer.poll(now)
-        if payload is not None:
-            try:
-                transport.send(payload)
-            except BridgeError as exc:  # a send racing a drop: news for a moment, not a state
-                self.report("scope", str(exc), key="send", ttl=SEND_PROBLEM_S)
-            else:
-                self.sent_times.append(now)
-                for listener in self.on_sent:
-                    listener(payload)
-            self._arm(now)
-        elif self._timer is None or "paused" in self.state.dirty:
-            # with a timer armed and nothing sent, only a pause can make the wake-up earlier
-            self._arm(now)
+        for name, lane in self.lanes.items():
+            if routed.reaches(name):
+                lane.state.apply(routed.change)
 
-    def _arm(self, now: float) -> None:
-        at = self.pacer.next_wakeup(now)
-        if self._timer is not None:
-            if at is not None and abs(self._timer.when() - self._loop_time(at)) < 1e-4:
-                return
-            self._timer.cancel()
-            self._timer = None
-        if at is not None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                return
-            self._timer = loop.call_at(self._loop_time(at), self._wake)
+    def pump(self) -> None:
+        """Each target sends what its own pacer allows now (no target waits for another)."""
+        for lane in self.lanes.values():
+            lane.pump()
 
-    def _loop_time(self, at: float) -> float:
-        loop = asyncio.get_running_loop()
-        return loop.time() + (at - self.clock())
+    def _lane_sent(self, now: float, payload: dict[str, Any]) -> None:
+        self.sent_times.append(now)
+        for listener in self.on_sent:
+            listener(payload)
 
-    def _wake(self) -> None:
-        self._timer = None
-        self.pump()
+    # -- targets -------------------------------------------------------------------------
+    def _build_lanes(self, show: Show) -> None:
+        """One lane per target. With one target its state is the show state itself (the
+        plain ``[scope]`` case, unchanged); with several, each has a state of its own."""
+        targets = scope_targets(show)
+        self._mirrored = len(targets) > 1
+        for target in targets:
+            seen = target_show(show, target.name)
+            state = ShowState(seen) if self._mirrored else self.state
+            self.lanes[target.name] = Lane(
+                target.name, seen, state, clock=self.clock, report=self.report, sent=self._lane_sent
+            )
+        self.first = targets[0].name
+        self._say_frames()
+
+    @property
+    def several_targets(self) -> bool:
+        """The show drives several Scope servers, each target with a state of its own."""
+        return self._mirrored
+
+    def lane(self, target: str | None = None) -> Lane:
+        """One target's lane (the first one's without a name)."""
+        return self.lanes[self.first if target is None else target]
+
+    @property
+    def pacer(self) -> Pacer:
+        """The first target's pacer (the one of a plain ``[scope]``)."""
+        return self.lanes[self.first].pacer
+
+    @property
+    def builder(self) -> PayloadBuilder:
+        return self.lanes[self.first].builder
+
+    @property
+    def transport(self) -> ParamTransport | None:
+        """The first target's transport (the one of a plain ``[scope]``)."""
+        return self.lanes[self.first].transport
+
+    @transport.setter
+    def transport(self, transport: ParamTransport | None) -> None:
+        self.lanes[self.first].transport = transport
+
+    @property
+    def frames_per_call(self) -> int:
+        return self.lanes[self.first].frames_per_call
 
     def swap_show(self, show: Show) -> None:
         """Take a new version of the show file without dropping a value or the connection.
@@ -190,51 +210,8 @@ class Bridge:
         did change (a prompt's text, a new slot, a new scene) takes the file's value. Only
         real differences go out, as usual.
         """
-        old_show, old = self.show, self.state
         self.lead.reorder(show.tempo.order, tempo_kinds(show), show.tempo.quantum)
-        state = ShowState(show)
-        old_prompts = {p.id: p for p in old_show.prompts}
-        for p in show.prompts:
-            before = old_prompts.get(p.id)
-            key = f"prompt.{p.id}.weight"
-            if before is not None and before.weight == p.weight and key in old.base:
-                state.base[key] = old.base[key]
-            if before is not None and before.text == p.text:
-                state.texts[p.id] = old.texts[p.id]
-        for key, value in old.base.items():
-            if not key.startswith("prompt.") and key in state.base:
-                state.base[key] = value
-            elif key in show.params and show.params[key].kind == "continuous":
-                state.base[key] = value  # a pipeline parameter's knob, still a number
-        state.param_values = {
-            k: v for k, v in old.param_values.items() if k in show.params
-        }  # value parameters (a key held on controller-viz) stay as set
-        kept = {b.id for b in show.bindings}
-        for key, mods in old.mods.items():
-            if key in state.base or key.startswith("prompt."):
-                state.mods[key] = {m: v for m, v in mods.items() if m in kept}
-        if old.scene in {s.name for s in show.scenes}:
-            state.scene = old.scene
-        state.preset = (
-            old.preset
-            if old.preset is not None and old.preset < len(show.denoising_presets)
-            else None
-        )
-        state.input_mode = old.input_mode
-        state.reset_pending = old.reset_pending
-        state.version = old.version + 1
-        if any(state.texts[i] != old.texts.get(i) for i in state.texts):
-            state.transition_pending = True
-        state.dirty = {
-            "prompts",
-            "paused",
-            "kv_cache_attention_bias",
-            "noise_scale",
-            "denoising_step_list",
-            "lora_scales",
-            "input_mode",
-            *show.params,
-        } | old.dirty
+        state = carried(self.show, self.state, show)
         engine = Engine(show, state, self.refused)
         old_lives = {live.binding.id: live for live in self.engine.lives}
         for live in engine.lives:
@@ -247,60 +224,50 @@ class Bridge:
         engine.t0 = self.engine.t0
         engine.stay_on(self.engine.view.page)
         self.show, self.state, self.engine = show, state, engine
-        self.pacer.state = state
-        self.frames_per_call = self._frames_per_call()  # a new pipeline or frames_per_chunk
+        self.fanout = Fanout(show)
+        for name, lane in self.lanes.items():  # the targets are fixed until a restart
+            seen = target_show(show, name)
+            lane.swap(seen, carried(lane.show, lane.state, seen) if self._mirrored else state)
+        self._say_frames()  # a new pipeline or frames_per_chunk
         self.problems.clear_where("mapping")  # those were failures of the old mappings
         self.pump()
 
-    def initial_parameters(self) -> dict[str, Any]:
-        """The full show state, for ``initialParameters`` on every (re)connect."""
-        return {**self.builder.full(self.state, self.show.scope.pipeline), **self.extra_initial}
+    def initial_parameters(self, target: str | None = None) -> dict[str, Any]:
+        """One target's full state, for ``initialParameters`` on every (re)connect."""
+        lane = self.lane(target)
+        full = lane.builder.full(lane.state, lane.show.scope.pipeline)
+        return {**full, **self.extra_initial}
 
-    def connected(self) -> None:
+    def connected(self, target: str | None = None) -> None:
         """Scope took the full state with the new session: its queue starts empty. Unless
         ``[scope] chunk_rate_hz`` fixes the pace, only evidence drains the modelled queue
         from now on (`observe_frames`): nothing drains before the first frame."""
-        now = self.clock()
-        self.pacer.reset(now)
-        if self.evidence_pacing:
-            self.pacer.expect_evidence(now)
-        self.pump()
+        self.lane(target).connected()
 
     @property
     def evidence_pacing(self) -> bool:
         """Paced by the frames Scope sends; False when ``chunk_rate_hz`` forces a clock."""
-        return not self.show.scope.chunk_rate_hz
+        return self.lanes[self.first].evidence_pacing
 
-    def _frames_per_call(self) -> int:
-        """Frames one pipeline call makes (the show's setting, else the known pipeline's);
+    def _say_frames(self) -> None:
+        """Frames one pipeline call makes (the show's setting, else the known pipeline's):
         a guess is said in Problems until the show names the figure or a known pipeline."""
-        scope = self.show.scope
-        frames, unknown = frames_per_call(scope.pipeline, scope.frames_per_chunk)
-        if unknown is None:
-            self.clear("pacing", "frames")
-        else:
-            self.report("pacing", unknown, key="frames")
-        return frames
+        for name, lane in self.lanes.items():
+            key = "frames" if name == self.first else f"frames-{name}"
+            if lane.frames_unknown is None:
+                self.clear("pacing", key)
+            else:
+                self.report("pacing", lane.frames_unknown, key=key)
 
-    def observe_frames(self, frames: float) -> None:
+    def observe_frames(self, frames: float, target: str | None = None) -> None:
         """Scope sent ``frames`` more frames (or its metrics say it made them): evidence that
         it ran frames ÷ frames-per-call pipeline calls, each of which took at most one update.
         (Frozen, Scope repeats its picture, which proves nothing: the pacer ignores those.)"""
-        if not self.evidence_pacing or frames <= 0:
-            return
-        self.pacer.observe_calls(frames / self.frames_per_call, self.clock())
-        self.pump()
+        self.lane(target).observe_frames(frames)
 
-    def set_chunk_rate(self, measured_fps: float | None) -> None:
-        """Follow Scope's real pace: measured frame rate ÷ frames per chunk."""
-        scope = self.show.scope
-        if scope.chunk_rate_hz:
-            hz = scope.chunk_rate_hz
-        elif measured_fps:
-            hz = measured_fps / self.frames_per_call
-        else:
-            hz = scope.idle_chunk_rate_hz
-        self.pacer.set_chunk_rate(hz, self.clock())
+    def set_chunk_rate(self, measured_fps: float | None, target: str | None = None) -> None:
+        """Follow one target's real pace: measured frame rate ÷ frames per chunk."""
+        self.lane(target).set_chunk_rate(measured_fps)
 
     def report(self, where: str, message: str, *, key: str = "", ttl: float | None = None) -> None:
         """Say what is wrong at (where, key): shown and logged once, until `clear`ed (or

@@ -118,6 +118,13 @@ def with_scope_url(show: Show, url: str) -> Show:
     problem = url_problem(url)
     if problem:
         raise ConfigError("--scope-url", "", f"{shown_url(url)!r} {problem}")
+    if show.targets:  # which of them would it mean? the file says where each one is
+        names = ", ".join(t.name for t in show.targets)
+        raise ConfigError(
+            "--scope-url",
+            "",
+            f"the show drives several Scope servers ({names}): set each url in the file",
+        )
     return replace(show, scope=replace(show.scope, url=url.rstrip("/")))
 
 

@@ -113,12 +113,16 @@ async def watch(runtime: Runtime, every_s: float = 0.5) -> None:
     """Keep the runtime's Problems in step with what is wrong now, until cancelled."""
     drops = DropWatch(runtime.bridge.clock)
     while True:
+        outputs = [s for unit in runtime.targets.values() for s in unit.router.status()]
         found = {
             **scope_problem(runtime.connection()),
             **midi_problems(runtime.devices),
-            **sink_problems(runtime.router.status()),
+            **sink_problems(tuple(outputs)),
             **audio_problems(runtime.audio),
         }
+        for unit in list(runtime.targets.values())[1:]:  # each other target: its own entry
+            for (_, key), text in scope_problem(unit.connection()).items():
+                found[(unit.where, key)] = text  # "scope right: Scope stopped answering..."
         dropped = drops.message(runtime.scope_drops)
         if dropped is not None:
             found[("scope", "drops")] = dropped

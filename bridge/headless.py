@@ -89,7 +89,24 @@ def summary_line(snap: Snapshot) -> str:
         f"chunk {out.chunk_hz:.2f} Hz)"
         f" · scene {snap.scene or '-'}{transition}{tempo_part(snap)} · {weights}"
         + (" · PAUSED" if out.paused else "")
+        + targets_part(snap)
     )
+
+
+def targets_part(snap: Snapshot) -> str:
+    """With several Scope targets, each in a word or two and the totals:
+    `` · targets 1/2 live: left live 30.0 fps 412 sent, right retrying``."""
+    views = snap.extra.get("targets")
+    total = snap.extra.get("targets_total")
+    if not views or not total:
+        return ""
+    each = ", ".join(
+        f"{v['name']} live {v['fps']:.1f} fps {v['sent']} sent"
+        if v["up"]
+        else f"{v['name']} {v['state']}"
+        for v in views
+    )
+    return f" · targets {total['live']}/{total['of']} live: {each}"
 
 
 def tempo_part(snap: Snapshot) -> str:

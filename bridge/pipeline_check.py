@@ -46,7 +46,7 @@ async def watch(runtime: Runtime) -> None:
     if schemas is None:
         return  # a Scope that does not describe its pipelines: nothing to check against
     while True:
-        pipeline = runtime.sync.pipeline_id or runtime.show.scope.pipeline
+        pipeline = runtime.sync.pipeline_id or runtime.first.config.pipeline
         schema = schemas.get(pipeline)
         typed, found = check(runtime.show, pipeline, dict(schema) if schema else None)
         if typed is not runtime.show:

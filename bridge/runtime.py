@@ -22,23 +22,19 @@ from bridge import conditions, pipeline_check
 from bridge.app import Bridge
 from bridge.config.background import ShowReader
 from bridge.config.load import load_show
-from bridge.config.model import AudioDevice, Show
+from bridge.config.model import AudioDevice, Show, scope_targets
 from bridge.config.osc_clash import osc_clashes
 from bridge.core.events import AudioFeatures, Event, TempoBeat
 from bridge.core.finite import by_source
 from bridge.devices import Devices
-from bridge.errors import BridgeError, ScopeError
+from bridge.errors import BridgeError
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput
 from bridge.oscquery import OscQuery
-from bridge.scope.client import ScopeClient
-from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
-from bridge.scope.link import PipelineRequest, ScopeLink
-from bridge.scope.models import IceServer
-from bridge.scope.rest_transport import HeadlessStart, RestParamTransport, resent
+from bridge.scope.link import PipelineRequest
 from bridge.scope.session import ServerMessage
 from bridge.scope_sync import ScopeSync
-from bridge.sinks import FrameRouter, build_sink
-from bridge.sinks.base import FrameSink, UnavailableSink
+from bridge.scope_target import ScopeTarget, target_lines, targets_extra
+from bridge.sinks import FrameRouter
 from bridge.sinks.server_sinks import ServerSinkRequest, ServerSinkSupport, plan_output_sinks
 from bridge.snapshot import DeviceView, Snapshot, take
 from bridge.tempo import TempoSources
@@ -55,60 +51,26 @@ class Runtime:
         self.show = show
         self._file_url = _file_url(show)  # as the file says it (--scope-url may override)
         self.bridge = Bridge(show)
-        scope = show.scope
-        headers = auth_headers_from_env(scope.token_env) if scope.token_env else {}
-        if scope.token_env and not headers:
-            self.bridge.report(
-                "scope",
-                f"[scope] token_env names {scope.token_env}, which is not set: "
-                "connecting without a token",
-                key="token",
-            )
-        self.client = ScopeClient(ScopeEndpoint(scope.url, headers))
-        self.latest_frame: VideoFrame | None = None
-        self.server_messages = 0
-        self.link: ScopeLink | None = None
-        self.rest: RestParamTransport | None = None
         self._devices: list[Any] = [self._sink_lines]
-        self.router = self._build_router(show)
-        if scope.transport == "rest":
-            self.rest = RestParamTransport(
-                self.client,
-                start=self._headless_start,
-                sticky=lambda: resent(self.bridge.builder.last, self.show.scope.initial),
-                on_evidence=self.bridge.observe_frames,
-            )
-            self.bridge.transport = self.rest
-            # it ends for good against a Scope without the session API (said once)
-            self.bridge.add_task("scope-rest", self.rest.run, forever=False)
-            self.bridge.add_task("scope-rest-sync", self._rest_sync)
-        else:
-            ice = None
-            if scope.ice_servers is not None:
-                ice = tuple(IceServer(urls=(url,)) for url in scope.ice_servers)
-            self.link = ScopeLink(
-                self.client,
-                PipelineRequest(scope.pipeline, scope.width, scope.height),
-                self.bridge.initial_parameters,
-                on_frame=self._frame,
-                on_connected=self.bridge.connected,
-                on_message=self._message,
-                ice_servers=ice,
-                watchdog_s=scope.watchdog_s,
-                paused=lambda: self.bridge.state.paused,
-            )
-            self.bridge.transport = self.link
-            self.bridge.add_task("scope", self.link.run)
+        self.targets: dict[str, ScopeTarget] = {}
+        """Each Scope server the show drives, by name (one, ``scope``, for a plain show)."""
+        for i, target in enumerate(scope_targets(show)):
+            on_message = self._message if i == 0 else None  # Scope's clock and changes: the first's
+            unit = ScopeTarget(target.name, self.bridge, first=i == 0, on_message=on_message)
+            unit.router = unit.outputs(show, i == 0)
+            self.targets[target.name] = unit
+        self.first = next(iter(self.targets.values()))
+        """The first target: the one a plain show has; Scope's clock, its pipeline schema and
+        its own outputs are read from it."""
+        self.client = self.first.client
+        self.link = self.first.link
+        self.rest = self.first.rest
         self.recheck = asyncio.Event()
         """Set to check the show against Scope's pipeline again (`bridge.pipeline_check`)."""
         self.sync = ScopeSync(self.bridge, self.client, self._wanted, self.recheck.set)
         """Scope's changes adopted; a pipeline loaded elsewhere noticed (`bridge.scope_sync`)."""
         if self.link is not None:
             self.bridge.add_task("scope-pipeline", self.sync.watch)
-        self.bridge.add_task("chunk-rate", self._follow_chunk_rate)
-        self.scope_drops: int | None = None
-        """Updates Scope dropped, where the server tells (only the stand-in does)."""
-        self.bridge.add_task("scope-drops", self._watch_drops, forever=False)
         self.pipeline_checks = 0
         """How many times the show was checked against Scope's pipeline schema."""
         self.pipeline_notes: list[str] | None = None
@@ -131,6 +93,7 @@ class Runtime:
         self.tempo = TempoSources(show, self.bridge)  # Link, taps, and who leads
         self.tempo.start()
         self._devices.append(self.tempo.lines)
+        self._devices.append(self._target_lines)
         self._swaps: set[asyncio.Task[None]] = set()
         if show.server_sinks and self.link is not None:
             self.bridge.add_task("server-sinks", self._server_sinks, forever=False)
@@ -212,21 +175,30 @@ class Runtime:
 
     def _swap_scope(self, show: Show, url_edited: bool) -> list[str]:
         """Take a new pipeline, size or watchdog at once (a new session loads it); what needs
-        a restart instead (where Scope is and how to reach it), as names to report."""
-        old, new = self.show.scope, show.scope
+        a restart instead (where Scope is and how to reach it, which targets), as names."""
+        old_targets = {t.name: t.scope for t in scope_targets(self.show)}
+        new_targets = {t.name: t.scope for t in scope_targets(show)}
+        if list(old_targets) != list(new_targets):
+            return ["[scope.targets]"]
+        restart = ["[scope] url"] if url_edited else []
         fixed = ("transport", "token_env", "ice_servers")
-        restart = [f"[scope] {f}" for f in fixed if getattr(old, f) != getattr(new, f)]
-        if url_edited:
-            restart.append("[scope] url")
-        if self.link is not None and not restart:
-            self.link.watchdog_s = new.watchdog_s
-            request = PipelineRequest(new.pipeline, new.width, new.height)
-            if request != self.link.pipeline:
-                self.link.pipeline = request
-                self.link.reconnect_now()  # a new session loads the new pipeline or size
-                log.info("reload: reconnecting for %s %dx%d", *astuple_request(request))
-        elif (old.pipeline, old.width, old.height) != (new.pipeline, new.width, new.height):
-            restart.append("[scope] pipeline")
+        for name, old in old_targets.items():
+            new, unit = new_targets[name], self.targets[name]
+            table = unit.table
+            changed = [f"[{table}] {f}" for f in fixed if getattr(old, f) != getattr(new, f)]
+            if show.targets and old.url != new.url:
+                changed.append(f"[{table}] url")
+            restart += changed
+            link = unit.link
+            if link is not None and not changed and not (url_edited and unit.first):
+                link.watchdog_s = new.watchdog_s
+                request = PipelineRequest(new.pipeline, new.width, new.height)
+                if request != link.pipeline:
+                    link.pipeline = request
+                    link.reconnect_now()  # a new session loads the new pipeline or size
+                    log.info("reload: reconnecting for %s %dx%d", *astuple_request(request))
+            elif (old.pipeline, old.width, old.height) != (new.pipeline, new.width, new.height):
+                restart.append(f"[{table}] pipeline")
         return restart
 
     async def _swap_inputs(self, show: Show) -> str | None:
@@ -263,8 +235,9 @@ class Runtime:
         try:
             if sinks:  # the old outputs let go of their names and files before the new open;
                 # they stay on screen until they have (a recording is finishing its file)
-                await self.router.close()
-                self.router = self._build_router(show)
+                for unit in self.targets.values():
+                    await unit.router.close()
+                    unit.router = unit.outputs(show, unit is self.first)
                 log.info("reload: frame outputs restarted")
             new = {d.name: d for d in show.audio}
             changed = [d.name for d in old_audio if new.get(d.name) != d]
@@ -283,25 +256,33 @@ class Runtime:
                 "reload", f"restarting outputs failed: {type(exc).__name__}: {exc}", key="outputs"
             )
 
+    @property
+    def router(self) -> FrameRouter:
+        """The first target's frame outputs (a plain show's only ones)."""
+        return self.first.router
+
+    @router.setter
+    def router(self, router: FrameRouter) -> None:
+        self.first.router = router
+
+    @property
+    def latest_frame(self) -> VideoFrame | None:
+        return self.first.latest_frame
+
+    @property
+    def server_messages(self) -> int:
+        return self.first.server_messages
+
+    @property
+    def scope_drops(self) -> int | None:
+        """Updates the Scope servers dropped, where they tell (only the stand-in does)."""
+        known = [t.scope_drops for t in self.targets.values() if t.scope_drops is not None]
+        return sum(known) if known else None
+
     def _wanted(self) -> PipelineRequest | None:
         """What the show asked Scope to run, while the link has it running (else None)."""
         link = self.link
         return link.pipeline if link is not None and link.ready else None
-
-    async def _watch_drops(self) -> None:
-        """Read the stand-in's dropped-update count every 2 s. A real Scope has none: it
-        answers ``/sim/stats`` with its web UI, which counts as not served, and then this
-        stops after that one question (only failing to reach Scope asks again)."""
-        while True:
-            try:
-                stats = await self.client.stand_in_stats()
-            except ScopeError:
-                stats = {}  # not answering now: the link reports that; ask again later
-            if stats is None:
-                return
-            if "dropped" in stats:
-                self.scope_drops = int(stats["dropped"])
-            await asyncio.sleep(2.0)
 
     async def _watch_files(self) -> None:
         """Reload when the show file or one of its includes changes on disk (the times are
@@ -375,20 +356,6 @@ class Runtime:
                     )
 
     # -- frames --------------------------------------------------------------------------
-    @staticmethod
-    def _build_router(show: Show) -> FrameRouter:
-        sinks: list[FrameSink] = []
-        for spec in show.sinks:
-            try:
-                sinks.append(build_sink(spec.kind, spec.name, spec.options))
-            except BridgeError as exc:
-                sinks.append(UnavailableSink(spec.name, spec.kind, str(exc)))
-        router = FrameRouter(sinks)
-        for spec in show.sinks:
-            if not spec.enabled:
-                router.set_enabled(spec.name, False)
-        return router
-
     def _sink_lines(self) -> list[DeviceView]:
         return [
             DeviceView(
@@ -402,18 +369,29 @@ class Runtime:
                     else ""
                 ),
             )
-            for s in self.router.status()
+            for unit in self.targets.values()
+            for s in unit.router.status()
         ]
+
+    def _target_lines(self) -> list[DeviceView]:
+        """With several targets, one line each and one for all (`scope_target.lines`)."""
+        return target_lines(self.targets.values()) if self.show.targets else []
 
     def toggle_sink(self, name: str) -> str:
         """Turn one frame output on or off; a sentence saying which way it went."""
-        status = next((s for s in self.router.status() if s.name == name), None)
-        if status is None:
+        found = [
+            (unit.router, s)
+            for unit in self.targets.values()
+            for s in unit.router.status()
+            if s.name == name
+        ]
+        if not found:
             return f"There is no frame output named {name!r}."
+        router, status = found[0]
         if status.state == "unavailable":
             return f"{name} cannot run here: {status.last_error or 'unavailable'}"
         enable = status.state == "disabled"
-        self.router.set_enabled(name, enable)
+        router.set_enabled(name, enable)
         return f"{name} ({status.kind}) {'on' if enable else 'off'}"
 
     async def _server_sinks(self) -> None:
@@ -437,64 +415,18 @@ class Runtime:
             self.link.send({"output_sinks": plan.output_sinks})
 
     # -- Scope ---------------------------------------------------------------------------
-    def _frame(self, frame: VideoFrame) -> None:
-        self.latest_frame = frame
-        self.router.push(frame)
-        self.bridge.observe_frames(1)  # evidence of Scope's pipeline calls, for the pacer
-
     def _message(self, message: ServerMessage) -> None:
-        self.server_messages += 1
         self.sync.message(message)
         if message.type == "tempo_update":  # Scope's clock: one more tempo source
             self.tempo.scope_update(message.body)
 
-    async def _follow_chunk_rate(self) -> None:
-        while True:
-            fps = self.link.fps_measured if self.link is not None else None
-            if self.rest is not None:
-                fps = self.rest.pipeline_fps
-            self.bridge.set_chunk_rate(fps)
-            await asyncio.sleep(1.0)
-
-    def _headless_start(self) -> HeadlessStart | None:
-        """The headless session REST control starts when none is open, if the show asks."""
-        scope = self.show.scope
-        if not scope.start_session:
-            return None
-        load = {"width": scope.width, "height": scope.height}
-        return HeadlessStart(scope.pipeline, load, self.bridge.initial_parameters())
-
-    async def _rest_sync(self) -> None:
-        """REST has no offer: when it becomes ready, send the full state once."""
-        was_ready = False
-        while True:
-            ready = self.rest is not None and self.rest.ready
-            if ready and not was_ready and self.rest is not None:
-                self.rest.send(self.bridge.initial_parameters())
-                self.bridge.connected()
-            was_ready = ready
-            await asyncio.sleep(0.2)
-
     # -- reading -------------------------------------------------------------------------
     def connection(self) -> dict[str, Any] | None:
-        if self.link is not None:
-            return self.sync.connection(asdict(self.link.status()))
-        if self.rest is not None:
-            session = self.rest.session
-            return {
-                "url": self.client.endpoint.display,
-                "transport": "rest",
-                "ready": self.rest.ready,
-                "state": self.rest.state,
-                "session": session.session_id if session is not None else None,
-                "headless": session.headless if session is not None else False,
-                "fps_recent": self.rest.pipeline_fps or 0.0,
-                "frames_total": session.frames_out if session is not None else 0,
-                "pipeline_id": self.show.scope.pipeline,
-                "server_version": str(self.client.version) if self.client.version else None,
-                "last_error": self.rest.last_error,
-            }
-        return None
+        """The first target's link (with what Scope changed itself): a plain show's one."""
+        connection = self.first.connection()
+        if connection is not None and self.link is not None:
+            return self.sync.connection(connection)
+        return connection
 
     def add_devices(self, provider: Any) -> None:
         """A callable returning DeviceView lines (inputs, outputs, sinks)."""
@@ -515,7 +447,9 @@ class Runtime:
             refused.update({(name, why): count for why, count in o.refused.items()})
         extra["refused"] = by_source(refused)
         extra["scope_drops"] = self.scope_drops
-        extra["sinks"] = [s.name for s in self.router.status()]
+        extra["sinks"] = [s.name for u in self.targets.values() for s in u.router.status()]
+        if self.show.targets:  # one line per target, and what they add up to
+            extra.update(targets_extra(self.targets.values()))
         extra["reloads"] = self.reloads
         extra["scope_changes"] = {"count": self.sync.changes, "line": self.sync.last_change}
         tempo = self.bridge.tempo
@@ -548,8 +482,8 @@ class Runtime:
             for swap in swaps:
                 swap.cancel()
             await asyncio.gather(*swaps, return_exceptions=True)
-            await self.router.close()
-            await self.client.aclose()
+            for unit in self.targets.values():
+                await unit.aclose()
 
 
 def tempo_view(tempo: TempoBeat, now: float) -> dict[str, Any]:

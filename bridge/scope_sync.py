@@ -61,8 +61,8 @@ class ScopeSync:
         if message.type != "parameters_updated":
             return
         params = message.body.get("parameters")
-        if not isinstance(params, dict):
-            return
+        if not isinstance(params, dict) or self.bridge.several_targets:
+            return  # one server's UI does not speak for the others: the show keeps its values
         said = adopt(self.bridge.engine, self.bridge.builder, params)
         if said:
             self.changes += 1

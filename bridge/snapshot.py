@@ -181,10 +181,12 @@ def take(
         controls.append(
             ControlView(f"{device.name} surface", where, f"{surfaces[device.name]} targets", "", "")
         )
-    pacer = bridge.pacer
+    pacer = bridge.pacer  # in flight and pace: the first target's (each has a line of its own)
     progress = bridge.builder.transition_progress(now)
+    # the first target's transition: with several targets the show state itself sends nothing
+    sending = bridge.lane().state
     transition = (
-        "pending" if state.transition_pending else "running" if progress is not None else ""
+        "pending" if sending.transition_pending else "running" if progress is not None else ""
     )
     recent = list(bridge.recent)[-events:]
     return Snapshot(
@@ -196,7 +198,7 @@ def take(
         prompts=prompts,
         controls=tuple(controls),
         output=OutputView(
-            sent_total=pacer.sent_count,
+            sent_total=sum(lane.pacer.sent_count for lane in bridge.lanes.values()),
             per_s=bridge.messages_per_s(),
             inflight=pacer.inflight(now),
             budget=pacer.budget,

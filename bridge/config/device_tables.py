@@ -219,8 +219,9 @@ def sink(n: Node) -> SinkSpec:
             options[key] = n.get(key, kind_of)
     if kind == "record" and "path" in options:
         options["path"] = relative_to(n, "path", options["path"])
+    target = ident(n, "target") if n.has("target") else ""
     n.done()
-    return SinkSpec(kind, name, enabled, options)  # type: ignore[arg-type]
+    return SinkSpec(kind, name, enabled, options, target)  # type: ignore[arg-type]
 
 
 def server_sink(n: Node) -> ServerSinkSpec:

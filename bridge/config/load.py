@@ -55,6 +55,7 @@ from bridge.config.reader import Node, locate
 from bridge.config.sources import read_binding
 from bridge.config.surface import surface_bindings
 from bridge.config.syntax import explain
+from bridge.config.targets import check_routing, read_targets
 from bridge.errors import ConfigError
 
 SCHEMA = 1
@@ -199,7 +200,10 @@ def load_show(
         attempt(node.done)
     top = nodes[-1]
     tables = Node(merged, top.file, top.text, "", merged_at)
-    scope = attempt(tables_of.fields, tables.table("scope"), tables_of.SCOPE) or {}
+    scope_node = tables.table("scope")
+    targets_node = scope_node.table("targets") if scope_node.has("targets") else None
+    scope = attempt(tables_of.fields, scope_node, tables_of.SCOPE) or {}
+    targets = attempt(read_targets, targets_node, scope) if targets_node is not None else None
     output = attempt(tables_of.fields, tables.table("output"), tables_of.OUTPUT) or {}
     transition = attempt(tables_of.fields, tables.table("transition"), tables_of.TRANSITION) or {}
     tempo = attempt(tables_of.fields, tables.table("tempo"), tables_of.TEMPO) or {}
@@ -229,6 +233,7 @@ def load_show(
         denoising_presets=denoising,
         pages=tuple(dict.fromkeys(pages)),
         tempo=TempoConfig(**tempo),
+        targets=targets or (),
     )
     check_show_pages(pages, top, mistakes)
     bindings = _bindings(raw_bindings, show, mistakes)
@@ -237,6 +242,8 @@ def load_show(
     for clause in clashes:
         mistakes.add(top.error("mappings", clause))
     _check_references(show, top, fragment, mistakes)
+    if show.prompts or not fragment:  # a profile routes to the including show's targets
+        check_routing(replace(show, bindings=bindings), top, mistakes)
     if resolve:
         attempt(check_reachable, *osc_ok)
     mistakes.raise_any(n.file for n in nodes)  # includes first, as read

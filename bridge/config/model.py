@@ -52,6 +52,19 @@ class ScopeConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TargetConfig:
+    """One Scope server a show drives (`[scope.targets.NAME]`): its own settings, each key it
+    does not set taken from ``[scope]``. A show without targets tables has one, ``scope``."""
+
+    name: str
+    scope: ScopeConfig
+
+
+PLAIN_TARGET = "scope"
+"""The name of the one target of a show with a plain ``[scope]`` and no targets tables."""
+
+
+@dataclass(frozen=True, slots=True)
 class OutputConfig:
     """How the pacer talks to Scope."""
 
@@ -97,6 +110,18 @@ class Scene:
     """Optional new texts for slots while this scene is active."""
     num_steps: int | None = None
     method: Interpolation | None = None
+    targets: tuple[str, ...] = ()
+    """The Scope targets this scene goes to; empty: every target."""
+    per_target: MappingABC[str, SceneLook] = field(default_factory=dict)
+    """Target name → the weights and texts that target shows instead (`[scenes.per_target.X]`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SceneLook:
+    """A scene's prompts as one target shows them: slots it names replace the scene's."""
+
+    weights: MappingABC[str, float] = field(default_factory=dict)
+    texts: MappingABC[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +200,8 @@ class SinkSpec:
     name: str
     enabled: bool = True
     options: MappingABC[str, Any] = field(default_factory=dict)
+    target: str = ""
+    """The Scope target whose frames this output shows; empty: the first target."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +277,8 @@ class Binding:
     """(file, key path) the binding came from, for messages."""
     surface: str = ""
     """The OSC device whose default surface made this binding (`bridge.config.surface`)."""
+    targets: tuple[str, ...] = ()
+    """The Scope targets this mapping's changes go to; empty: every target."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,3 +312,11 @@ class Show:
     """``param.NAME`` target → its spec: typed by the mappings when loaded, by the pipeline's
     ``config_schema`` once Scope describes it (`bridge.core.param_check`)."""
     tempo: TempoConfig = TempoConfig()
+    targets: tuple[TargetConfig, ...] = ()
+    """The Scope servers of ``[scope.targets.NAME]`` tables; empty: the one of ``[scope]``."""
+
+
+def scope_targets(show: Show) -> tuple[TargetConfig, ...]:
+    """Every Scope target the show drives, in file order: the plain ``[scope]`` as the one
+    target named ``scope`` when the show declares no targets tables."""
+    return show.targets or (TargetConfig(PLAIN_TARGET, show.scope),)

@@ -15,8 +15,9 @@ from typing import Any
 from bridge.config.addresses import shown_url, url_problem
 from bridge.config.device_tables import ident
 from bridge.config.mistakes import Mistakes, did_you_mean
-from bridge.config.model import TEMPO_ORDER, LoraSlot, PromptSlot, Scene
+from bridge.config.model import TEMPO_ORDER, LoraSlot, PromptSlot, Scene, SceneLook
 from bridge.config.reader import Node
+from bridge.config.routing import named_tables, target_names
 
 INITIAL_KEYS = (
     "input_mode",
@@ -193,8 +194,21 @@ def scene(n: Node) -> Scene:
     texts = dict(n.table("texts").items(str))
     steps = n.integer("num_steps", -1, -1, 64) if n.has("num_steps") else None
     method = n.choice("method", ("linear", "slerp")) if n.has("method") else None
+    targets = target_names(n, "targets")
+    looks = {name: _look(look) for name, look in named_tables(n.table("per_target"))}
     n.done()
-    return Scene(name, pairs, texts, steps, method)  # type: ignore[arg-type]
+    return Scene(name, pairs, texts, steps, method, targets, looks)  # type: ignore[arg-type]
+
+
+def _look(n: Node) -> SceneLook:
+    weights = n.table("weights")
+    pairs = dict(weights.items(float))
+    for k, v in pairs.items():
+        if not 0.0 <= v <= 1.0:
+            raise weights.error(k, f"a weight is between 0 and 1; got {v:g}")
+    texts = dict(n.table("texts").items(str))
+    n.done()
+    return SceneLook(pairs, texts)
 
 
 def lora(n: Node) -> LoraSlot:

@@ -11,6 +11,7 @@ from bridge.config.model import Binding, Show, Source, Transform
 from bridge.config.pages import check_view_target, mapping_pages, mapping_when
 from bridge.config.param_targets import offline_spec, raw_value, raw_values
 from bridge.config.reader import Node
+from bridge.config.routing import target_names
 from bridge.core.pages import is_view_target
 from bridge.core.params import name_problem, param_name
 from bridge.core.targets import FIXED, TargetSpec, spec_of
@@ -274,6 +275,7 @@ def read_binding(n: Node, index: int, show: Show) -> Binding:
         ("feedback", "feedback", lambda: n.get("feedback", bool)),
         ("page", "pages", lambda: mapping_pages(n, show)),
         ("when", "when", lambda: mapping_when(n)),
+        ("targets", "targets", lambda: target_names(n, "targets")),
     ]
     for key, name, read in readers:
         if n.has(key):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bridge.config.model import ScopeConfig, Show
+from bridge.config.model import ScopeConfig, Show, scope_targets
 from bridge.doctor import machine
 from bridge.doctor.findings import Finding
 from bridge.errors import BridgeError
@@ -22,12 +22,15 @@ async def diagnose(show: Show | None) -> list[Finding]:
     findings += await asyncio.to_thread(machine.outputs, show)
     if show is not None:
         findings += machine.osc_ports(show)
-        findings += await scope(show.scope)
+        for target in scope_targets(show):  # every Scope server the show drives
+            table = f"scope.targets.{target.name}" if show.targets else "scope"
+            findings += await scope(target.scope, table)
     return findings
 
 
-async def scope(config: ScopeConfig) -> list[Finding]:
-    """Scope answers, says its version, and offers the show's pipeline at the show's size."""
+async def scope(config: ScopeConfig, table: str = "scope") -> list[Finding]:
+    """Scope answers, says its version, and offers the show's pipeline at the show's size
+    (``table``: the show file's table for this server, for the fixes)."""
     from bridge.config.addresses import shown_url
     from bridge.scope.client import ScopeClient
     from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
@@ -43,14 +46,14 @@ async def scope(config: ScopeConfig) -> list[Finding]:
         try:
             health = await asyncio.wait_for(client.health(), SCOPE_S)
         except (BridgeError, TimeoutError) as exc:
-            fix = "start Scope (or `scope-bridge sim` to rehearse), or fix [scope] url"
+            fix = f"start Scope (or `scope-bridge sim` to rehearse), or fix [{table}] url"
             return [*findings, Finding("scope", "missing", _said(exc), fix)]
         findings.append(Finding("scope", "ok", f"{where}: Scope {health.version or '?'}"))
-        findings.append(await _pipeline(client, config))
+        findings.append(await _pipeline(client, config, table))
     return findings
 
 
-async def _pipeline(client: Any, config: ScopeConfig) -> Finding:
+async def _pipeline(client: Any, config: ScopeConfig, table: str) -> Finding:
     area = f"pipeline {config.pipeline}"
     try:
         schemas = await asyncio.wait_for(client.pipeline_schemas(), SCOPE_S)
@@ -66,11 +69,11 @@ async def _pipeline(client: Any, config: ScopeConfig) -> Finding:
         return Finding(area, "warning", f"Scope does not list its pipelines{loaded}")
     if config.pipeline not in schemas:
         offered = ", ".join(sorted(schemas)) or "none"
-        fix = "set [scope] pipeline to one of them (or install the plugin)"
+        fix = f"set [{table}] pipeline to one of them (or install the plugin)"
         return Finding(area, "missing", f"not offered by this Scope (it has: {offered})", fix)
     problem = _size_problem(schemas[config.pipeline], config.width, config.height)
     if problem:
-        return Finding(area, "missing", problem + loaded, "set [scope] width and height")
+        return Finding(area, "missing", problem + loaded, f"set [{table}] width and height")
     return Finding(area, "ok", f"offered at {config.width}x{config.height}{loaded}")
 
 

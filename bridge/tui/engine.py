@@ -33,6 +33,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bridge.config.model import Show, scope_targets
 from bridge.errors import BridgeError
 from bridge.headless import run_until_stopped, watch
 from bridge.runtime import Runtime
@@ -218,11 +219,11 @@ async def run_with_console(
     host = ShowHost(runtime)
     bridge = asyncio.create_task(run_until_stopped(runtime), name="bridge")
     server = ConsoleServer(host, bridge)
-    secret = runtime.show.scope.token_env
+    tokens = token_envs(runtime.show)
     failures = 0
     try:
         while failures <= restarts:
-            hidden = (secret, runtime.show.scope.token_env)
+            hidden = (*tokens, *token_envs(runtime.show))  # every target's token stays here
             code = await _one_console(server, console_args, stdout, stderr, started, hidden)
             if bridge.done():
                 bridge.result()  # raises why it stopped (BridgeStopped)
@@ -317,3 +318,8 @@ async def _one_console(
                 await proc.wait()
             log.info("console %d exited with code %s", proc.pid, proc.returncode)
         exited.cancel()
+
+
+def token_envs(show: Show) -> tuple[str, ...]:
+    """The variables holding the show's Scope tokens (one per target that names one)."""
+    return tuple(t.scope.token_env for t in scope_targets(show) if t.scope.token_env)

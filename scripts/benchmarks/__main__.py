@@ -27,8 +27,9 @@ GROUPS: dict[str, tuple[str, str]] = {
     "audio": ("bridge.features.bench", "run_audio_bench"),
     "tempo": ("scripts.benchmarks.tempo", "run"),
     "soak": ("scripts.benchmarks.soak", "run"),
+    "fanout": ("scripts.benchmarks.fanout", "run"),
 }
-TIMED = {"soak"}
+TIMED = {"soak", "fanout"}
 """Groups that take a duration: ``soak 600`` runs the soak for 600 s."""
 
 
