@@ -32,8 +32,8 @@ from bridge.inputs.audio import FileAudioInput, LiveAudioInput
 from bridge.oscquery import OscQuery
 from bridge.scope.client import ScopeClient
 from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
+from bridge.scope.ice import show_servers
 from bridge.scope.link import PipelineRequest, ScopeLink
-from bridge.scope.models import IceServer
 from bridge.scope.rest_transport import HeadlessStart, RestParamTransport, resent
 from bridge.scope.session import ServerMessage
 from bridge.scope_sync import ScopeSync
@@ -83,9 +83,11 @@ class Runtime:
             self.bridge.add_task("scope-rest", self.rest.run, forever=False)
             self.bridge.add_task("scope-rest-sync", self._rest_sync)
         else:
-            ice = None
-            if scope.ice_servers is not None:
-                ice = tuple(IceServer(urls=(url,)) for url in scope.ice_servers)
+            ice, note = show_servers(
+                scope.ice_servers, scope.ice_username, scope.ice_credential_env
+            )
+            if note is not None:
+                self.bridge.report("scope", note, key="ice")
             self.link = ScopeLink(
                 self.client,
                 PipelineRequest(scope.pipeline, scope.width, scope.height),
@@ -94,6 +96,7 @@ class Runtime:
                 on_connected=self.bridge.connected,
                 on_message=self._message,
                 ice_servers=ice,
+                ice_relay=scope.ice_relay,
                 watchdog_s=scope.watchdog_s,
                 paused=lambda: self.bridge.state.paused,
             )
@@ -214,7 +217,14 @@ class Runtime:
         """Take a new pipeline, size or watchdog at once (a new session loads it); what needs
         a restart instead (where Scope is and how to reach it), as names to report."""
         old, new = self.show.scope, show.scope
-        fixed = ("transport", "token_env", "ice_servers")
+        fixed = (
+            "transport",
+            "token_env",
+            "ice_servers",
+            "ice_username",
+            "ice_credential_env",
+            "ice_relay",
+        )
         restart = [f"[scope] {f}" for f in fixed if getattr(old, f) != getattr(new, f)]
         if url_edited:
             restart.append("[scope] url")

@@ -48,6 +48,12 @@ class ScopeConfig:
     of ``pipeline`` whenever none is open, instead of only saying that none is."""
     ice_servers: tuple[str, ...] | None = None
     """STUN/TURN URLs; None = ask the server; empty = none at all."""
+    ice_username: str = ""
+    """TURN username for the TURN URLs in ``ice_servers``."""
+    ice_credential_env: str = ""
+    """Name of an environment variable holding the TURN credential (never in the show file)."""
+    ice_relay: Literal["off", "tcp", "tls"] = "off"
+    """Relay only, through a TURN server over TCP or TLS: for a Scope no UDP reaches."""
     initial: MappingABC[str, Any] = field(default_factory=dict)
 
 

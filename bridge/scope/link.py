@@ -28,6 +28,7 @@ from bridge.errors import BridgeError, ScopeError
 from bridge.protocols import Payload
 from bridge.scope.client import ScopeClient
 from bridge.scope.health import Backoff, FrameRate
+from bridge.scope.ice import Relay
 from bridge.scope.models import IceServer, PipelineStatus
 from bridge.scope.probe import Probe, first_of
 from bridge.scope.session import ScopeSession, ServerMessage
@@ -86,6 +87,7 @@ class ScopeLink:
         on_connected: Callable[[], None] | None = None,
         on_message: Callable[[ServerMessage], None] | None = None,
         ice_servers: tuple[IceServer, ...] | None = None,
+        ice_relay: Relay = "off",
         watchdog_s: float = 2.0,
         first_frame_s: float = 10.0,
         paused: Callable[[], bool] = lambda: False,
@@ -101,6 +103,7 @@ class ScopeLink:
         self._on_connected = on_connected
         self._on_message = on_message
         self._ice_servers = ice_servers
+        self._ice_relay: Relay = ice_relay
         self.watchdog_s = watchdog_s
         self.first_frame_s = first_frame_s
         self._paused = paused
@@ -231,6 +234,7 @@ class ScopeLink:
             on_frame=self._frame,
             on_message=self._on_message,
             ice_servers=self._ice_servers,
+            ice_relay=self._ice_relay,
         )
         self._session = session
         await session.open(self._initial_parameters())
