@@ -26,7 +26,7 @@ import aioice.ice
 from aiortc import RTCConfiguration, RTCIceServer, RTCIceTransportPolicy
 
 from bridge.errors import ScopeError
-from bridge.scope.ice_urls import is_turn, url_transport
+from bridge.scope.ice_urls import is_turn, url_problem, url_transport
 from bridge.scope.models import IceServer
 
 Relay = Literal["off", "tcp", "tls"]
@@ -58,7 +58,7 @@ def relay_servers(servers: Sequence[IceServer], relay: Relay) -> tuple[IceServer
     for server in servers:
         for url in server.urls:
             transport = url_transport(url)
-            if is_turn(url) and transport in wanted:
+            if is_turn(url) and transport in wanted and url_problem(url) is None:
                 rank = wanted.index(transport)
                 kept.append((rank, IceServer((url,), server.username, server.credential)))
     if not kept:
