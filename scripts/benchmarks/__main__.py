@@ -27,6 +27,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "audio": ("bridge.features.bench", "run_audio_bench"),
     "tempo": ("scripts.benchmarks.tempo", "run"),
     "soak": ("scripts.benchmarks.soak", "run"),
+    "turn": ("scripts.benchmarks.turn", "run"),
 }
 TIMED = {"soak"}
 """Groups that take a duration: ``soak 600`` runs the soak for 600 s."""

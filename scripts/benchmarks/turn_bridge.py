@@ -6,8 +6,9 @@ is an OSC value the show maps to a prompt weight; its apply latency is the time 
 stand-in applied a message carrying it (the stand-in's log, on the same monotonic clock: the
 namespaces share it), in ms and in chunk periods. Nothing may be lost: the stand-in received
 every message the bridge sent and dropped none, and its last applied prompts are the show's
-final state. Frames: every frame the router got, its gap to the one before, and the counter
-the stand-in stamps into it (a jump is a frame that never arrived).
+final state. ``deliver_ms``: a message's send to its arrival at the stand-in (the link alone).
+Frames: every frame the router got, its gap to the one before, and the counter the stand-in
+stamps into it (a jump is a frame that never arrived).
 """
 
 from __future__ import annotations
@@ -150,13 +151,14 @@ def control_figures(
     final: list[dict[str, Any]],
 ) -> dict[str, Any]:
     applied = [e for e in after["applied_log"] if e["received_t"] >= start - 1.0]
-    pointer, versions = 0, []
+    pointer, versions, deliver = 0, [], []
     for entry in applied:  # each applied update is one message sent, in order
         text = json.dumps(entry["payload"], sort_keys=True)
         while pointer < len(sent) and sent[pointer][2] != text:
             pointer += 1
         if pointer < len(sent):
             versions.append((entry["applied_t"], sent[pointer][1]))
+            deliver.append(entry["received_t"] - sent[pointer][0])
             pointer += 1
     waits = []
     for t_in, version in inputs:
@@ -170,6 +172,8 @@ def control_figures(
         "lost": len(sent) - received,
         "drops": after["dropped"] - before["dropped"],
         "final_ok": bool(prompts) and prompts[-1] == final,
+        "deliver_ms_p50": percentile(deliver, 0.5) * 1000,
+        "deliver_ms_p95": percentile(deliver, 0.95) * 1000,
         "apply_ms_p50": percentile(waits, 0.5) * 1000,
         "apply_ms_p95": percentile(waits, 0.95) * 1000,
         "apply_p95_chunks": percentile(waits, 0.95) / CHUNK_S,
