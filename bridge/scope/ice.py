@@ -62,9 +62,13 @@ def relay_servers(servers: Sequence[IceServer], relay: Relay) -> tuple[IceServer
                 rank = wanted.index(transport)
                 kept.append((rank, IceServer((url,), server.username, server.credential)))
     if not kept:
+        offered = f"the ICE servers offer none ({shown(servers)})"
+        if not servers:
+            offered = "there is no ICE server at all"
         raise ScopeError(
-            f"ice_relay = {relay!r} needs a TURN server over {relay.upper()}, and the ICE "
-            f"servers offer none ({shown(servers)})."
+            f"ice_relay = {relay!r} needs a TURN server over {relay.upper()}, and {offered}: "
+            "Scope hands out its TURN server only when it has TURN credentials; or name one "
+            "in [scope] ice_servers."
         )
     kept.sort(key=lambda pair: pair[0])  # stable: the server's own order within a rank
     return tuple(server for _, server in kept)
