@@ -52,8 +52,9 @@ class ScopeConfig:
     """TURN username for the TURN URLs in ``ice_servers``."""
     ice_credential_env: str = ""
     """Name of an environment variable holding the TURN credential (never in the show file)."""
-    ice_relay: Literal["off", "tcp", "tls"] = "off"
-    """Relay only, through a TURN server over TCP or TLS: for a Scope no UDP reaches."""
+    ice_relay: Literal["auto", "off", "tcp", "tls"] = "auto"
+    """Relay only, through a TURN server over TCP or TLS: for a Scope no UDP reaches; ``auto``
+    relays over TCP once a connection failed while such a server was on offer."""
     initial: MappingABC[str, Any] = field(default_factory=dict)
 
 

@@ -133,7 +133,7 @@ SCOPE: tuple[Field, ...] = (
     ("ice_servers", _urls),
     ("ice_username", _string),
     ("ice_credential_env", _string),
-    ("ice_relay", _choice("off", "tcp", "tls")),
+    ("ice_relay", _choice("auto", "off", "tcp", "tls")),
     ("initial", _initial),
 )
 OUTPUT: tuple[Field, ...] = (

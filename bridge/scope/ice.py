@@ -30,7 +30,10 @@ from bridge.scope.ice_urls import is_turn, url_problem, url_transport
 from bridge.scope.models import IceServer
 
 Relay = Literal["off", "tcp", "tls"]
-RELAY_CHOICES: tuple[Relay, ...] = ("off", "tcp", "tls")
+"""What one peer connection does: every candidate, or relay only over TCP / TLS."""
+RelaySetting = Literal["auto", "off", "tcp", "tls"]
+"""What a show asks for: ``auto`` is ``off`` until ICE failed once with a TURN server over TCP
+on offer, then ``tcp`` for the rest of the run (``bridge.scope.link``)."""
 
 _loopback_only: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "scope_bridge_loopback_only", default=False
@@ -43,6 +46,15 @@ def shown(servers: Sequence[IceServer]) -> str:
     """The servers' URLs as they may be logged: never a username or a credential."""
     urls = [url for server in servers for url in server.urls]
     return ", ".join(urls) if urls else "none"
+
+
+def offers_tcp_turn(servers: Sequence[IceServer]) -> bool:
+    """Whether a relay-only connection over TCP could use one of ``servers``."""
+    return any(
+        is_turn(url) and url_transport(url) in ("tcp", "tls") and url_problem(url) is None
+        for server in servers
+        for url in server.urls
+    )
 
 
 def relay_servers(servers: Sequence[IceServer], relay: Relay) -> tuple[IceServer, ...]:

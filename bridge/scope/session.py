@@ -31,7 +31,14 @@ from av import VideoFrame
 from bridge.errors import BridgeError, ScopeError, ScopeUnreachable
 from bridge.protocols import Payload
 from bridge.scope.client import ScopeClient
-from bridge.scope.ice import Relay, loopback_candidates, relay_servers, rtc_configuration, shown
+from bridge.scope.ice import (
+    Relay,
+    loopback_candidates,
+    offers_tcp_turn,
+    relay_servers,
+    rtc_configuration,
+    shown,
+)
 from bridge.scope.models import IceServer
 from bridge.scope.outgoing import BlackTrack
 from bridge.scope.trickle import CandidateQueue, split_candidates
@@ -115,6 +122,10 @@ class ScopeSession:
         self.last_frame_t: float | None = None
         self.bad_messages = 0
         self.trickled = 0
+        self.ice_failed = False
+        """True when the offer was answered but ICE never connected (UDP blocked, say)."""
+        self.tcp_turn_offered = False
+        """Whether the ICE servers had a TURN URL over TCP or TLS (a relay-only retry could)."""
         self._closed = False
 
     @property
@@ -157,12 +168,18 @@ class ScopeSession:
 
     async def open(self, parameters: Mapping[str, Any]) -> None:
         """Offer, answer, and wait until connected with the channel open (or raise)."""
-        servers = relay_servers(await self._servers(), self._relay)
+        offered = await self._servers()
+        self.tcp_turn_offered = offers_tcp_turn(offered)
+        servers = relay_servers(offered, self._relay)
         # URLs only: a TURN username or credential never reaches a log line
         log.debug("Scope ICE servers (relay %s): %s", self._relay, shown(servers))
         with loopback_candidates(self._loopback and self._relay == "off"):
             await self._offer(servers, parameters)
-        await self._connect()
+        try:
+            await self._connect()
+        except ScopeUnreachable:
+            self.ice_failed = not self.channel_open
+            raise
 
     async def _offer(self, servers: Sequence[IceServer], parameters: Mapping[str, Any]) -> None:
         """Gather (inside the caller's candidate choice), offer, and take Scope's answer."""

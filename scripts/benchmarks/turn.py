@@ -7,7 +7,9 @@ frames counted as they reach the router) runs three times in one run:
 - ``turn``: the lab (``turnlab``) without distance: UDP dropped between the namespaces, media
   through coturn over TCP (what TURN itself costs);
 - ``far``: the lab as a rented GPU: also 40 ± 10 ms each way (80 ms round trip) and 1% of TCP
-  packets lost each way. No netem here: a delaying relay makes the distance (see turnlab).
+  packets lost each way. No netem here: a delaying relay makes the distance (see turnlab);
+- ``far_auto``: the same lab, a short run with ``ice_relay`` left to ``auto``: ``connect_s``
+  is what the failed first try (UDP) costs before the relay over TCP takes over.
 
 Per case: messages sent / lost / dropped by Scope's queue, final state applied, delivery (a
 message's send to its arrival at the stand-in: the link alone), apply latency
@@ -80,27 +82,30 @@ def loopback(seconds: float) -> dict[str, Any]:
             sim.wait(5)
 
 
-def in_lab(seconds: float, shaped: bool) -> dict[str, Any]:
+def in_lab(seconds: float, shaped: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The explicit ``ice_relay = "tcp"`` run; in the shaped lab also a short run left to
+    ``auto`` (its first try fails, the second relays): its figures and time to video."""
     with turn_lab(SIM_ARGS, shaped=shaped) as lab:
-        return lab_run(lab, seconds, "far" if shaped else "turn")
+        result = lab_run(lab, seconds, "tcp", "far" if shaped else "turn")
+        auto = lab_run(lab, 2.0, "auto", "far_auto") if shaped else None
+        result["turn_kbytes"] = lab.proxy_totals("turn").get("down_bytes", 0) / 1000
+        return result, auto
 
 
-def lab_run(lab: Lab, seconds: float, where: str) -> dict[str, Any]:
+def lab_run(lab: Lab, seconds: float, relay: str, where: str) -> dict[str, Any]:
     env = {**os.environ, CREDENTIAL_ENV: lab.credential}
-    proc = lab.start(lab.in_bridge_ns(driver(lab.scope_url, seconds, "--relay", "tcp")), env=env)
-    out, _ = proc.communicate(timeout=seconds + 90)
-    result = _result(out, where)
-    result["turn_kbytes"] = lab.proxy_totals("turn").get("down_bytes", 0) / 1000
-    return result
+    argv = driver(lab.scope_url, seconds, "--relay", relay, "--give-up", "90")
+    proc = lab.start(lab.in_bridge_ns(argv), env=env)
+    out, _ = proc.communicate(timeout=seconds + 180)
+    return _result(out, where)
 
 
 def run(quick: bool = False) -> dict[str, float]:
     seconds = 5.0 if quick else 10.0
-    cases = {
-        "loopback": loopback(seconds),
-        "turn": in_lab(seconds, shaped=False),
-        "far": in_lab(seconds, shaped=True),
-    }
+    turn, _ = in_lab(seconds, shaped=False)
+    far, far_auto = in_lab(seconds, shaped=True)
+    assert far_auto is not None
+    cases = {"loopback": loopback(seconds), "turn": turn, "far": far, "far_auto": far_auto}
     out: dict[str, float] = {}
     for case, got in cases.items():
         for name in (*FIGURES, "turn_kbytes"):
@@ -111,7 +116,7 @@ def run(quick: bool = False) -> dict[str, float]:
         got = cases[case]
         out[f"turn.{case}.apply_p95_ratio"] = got["apply_ms_p95"] / base["apply_ms_p95"]
         out[f"turn.{case}.fps_ratio"] = got["fps"] / base["fps"]
-    remote = (cases["turn"], cases["far"])
+    remote = (cases["turn"], cases["far"], cases["far_auto"])
     out["turn.drops"] = float(sum(c["drops"] + c["lost"] for c in remote))
     out["turn.final_state_ok"] = float(all(c["final_ok"] for c in remote))
     out["turn.freezes"] = float(sum(c["freezes"] for c in remote))

@@ -89,7 +89,7 @@ def percentile(values: list[float], q: float) -> float:
 async def storm(
     url: str, seconds: float, relay: str, own_ice: list[str], give_up_s: float
 ) -> dict[str, Any]:
-    extra = f'ice_relay = "{relay}"' if relay != "off" else ""
+    extra = f'ice_relay = "{relay}"'
     if own_ice:  # the show's own TURN servers, the credential from the environment
         extra += f"\nice_servers = {json.dumps(own_ice)}\nice_username = {json.dumps(TURN_USER)}"
         extra += f"\nice_credential_env = {json.dumps(CREDENTIAL_ENV)}"
@@ -200,7 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.benchmarks.turn_bridge")
     parser.add_argument("url")
     parser.add_argument("seconds", type=float)
-    parser.add_argument("--relay", default="off", choices=("off", "tcp", "tls"))
+    parser.add_argument("--relay", default="off", choices=("auto", "off", "tcp", "tls"))
     parser.add_argument(
         "--own-ice", action="append", default=[], help="a TURN URL of the show's own"
     )

@@ -35,7 +35,7 @@ def test_ice_keys_are_read(show_from: Callable[[str], Show]) -> None:
 
 def test_by_default_scope_s_servers_are_used_as_given(show_from: Callable[[str], Show]) -> None:
     scope = show_from(BASE).scope
-    assert (scope.ice_servers, scope.ice_relay) == (None, "off")
+    assert (scope.ice_servers, scope.ice_relay) == (None, "auto")
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ def test_by_default_scope_s_servers_are_used_as_given(show_from: Callable[[str],
     [
         ('ice_servers = ["turn:t.example:3478?transport=sctp"]', "scope.ice_servers[0]", "not a"),
         ('ice_servers = ["stun:s.example", "turn:t:70000"]', "scope.ice_servers[1]", "1..65535"),
-        ('ice_relay = "udp"', "scope.ice_relay", "must be one of off, tcp, tls"),
+        ('ice_relay = "udp"', "scope.ice_relay", "must be one of auto, off, tcp, tls"),
     ],
 )
 def test_a_url_aiortc_cannot_use_or_an_unknown_relay_names_the_key(

@@ -47,8 +47,8 @@ def bridge_run(lab: Lab, seconds: float, *args: str, give_up: float = 30.0) -> d
 
 
 def test_without_relay_over_tcp_nothing_connects(lab: Lab) -> None:
-    """The control: the firewall really drops UDP, so the default ICE cannot get through."""
-    result = bridge_run(lab, 1.0, give_up=8.0)
+    """The control: the firewall really drops UDP, so ICE as aiortc does it cannot get through."""
+    result = bridge_run(lab, 1.0, "--relay", "off", give_up=8.0)
     assert "error" in result, result
     assert lab.udp_dropped() > 0
 
@@ -73,6 +73,13 @@ def test_the_show_s_own_turn_server_with_its_credential_from_the_environment(lab
     result = bridge_run(lab, 2.0, "--relay", "tcp", *(f"--own-ice={url}" for url in lab.turn_urls))
     assert_clean(result)
     assert result["frames"] > 0, result
+
+
+def test_by_default_a_failed_connection_is_retried_through_turn_over_tcp(lab: Lab) -> None:
+    """``ice_relay = "auto"`` (the default): the first try times out, the next one relays."""
+    result = bridge_run(lab, 2.0, "--relay", "auto", give_up=60.0)
+    assert_clean(result)
+    assert result["connect_s"] > 10, result  # it did not connect before the first try failed
 
 
 def test_the_video_went_through_the_turn_server(lab: Lab) -> None:
