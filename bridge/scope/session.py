@@ -178,7 +178,7 @@ class ScopeSession:
         try:
             await self._connect()
         except ScopeUnreachable:
-            self.ice_failed = not self.channel_open
+            self.ice_failed = not self._connected.is_set()
             raise
 
     async def _offer(self, servers: Sequence[IceServer], parameters: Mapping[str, Any]) -> None:
