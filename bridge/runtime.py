@@ -181,7 +181,14 @@ class Runtime:
         if list(old_targets) != list(new_targets):
             return ["[scope.targets]"]
         restart = ["[scope] url"] if url_edited else []
-        fixed = ("transport", "token_env", "ice_servers")
+        fixed = (
+            "transport",
+            "token_env",
+            "ice_servers",
+            "ice_username",
+            "ice_credential_env",
+            "ice_relay",
+        )
         for name, old in old_targets.items():
             new, unit = new_targets[name], self.targets[name]
             table = unit.table

@@ -22,8 +22,8 @@ from bridge.config.model import ScopeConfig, Show
 from bridge.errors import BridgeError, ScopeError
 from bridge.scope.client import ScopeClient
 from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env
+from bridge.scope.ice import show_servers
 from bridge.scope.link import PipelineRequest, ScopeLink
-from bridge.scope.models import IceServer
 from bridge.scope.rest_transport import HeadlessStart, RestParamTransport, resent
 from bridge.scope.session import ServerMessage
 from bridge.sinks import FrameRouter, build_sink
@@ -80,9 +80,11 @@ class ScopeTarget:
             bridge.add_task(self.task("scope-rest"), self.rest.run, forever=False)
             bridge.add_task(self.task("scope-rest-sync"), self._rest_sync)
         else:
-            ice = None
-            if scope.ice_servers is not None:
-                ice = tuple(IceServer(urls=(url,)) for url in scope.ice_servers)
+            ice, note = show_servers(
+                scope.ice_servers, scope.ice_username, scope.ice_credential_env
+            )
+            if note is not None:
+                bridge.report(self.where, note, key="ice")
             self.link = ScopeLink(
                 self.client,
                 PipelineRequest(scope.pipeline, scope.width, scope.height),
@@ -91,6 +93,7 @@ class ScopeTarget:
                 on_connected=lambda: bridge.connected(name),
                 on_message=self._message,
                 ice_servers=ice,
+                ice_relay=scope.ice_relay,
                 watchdog_s=scope.watchdog_s,
                 paused=lambda: lane.state.paused,
             )

@@ -48,6 +48,13 @@ class ScopeConfig:
     of ``pipeline`` whenever none is open, instead of only saying that none is."""
     ice_servers: tuple[str, ...] | None = None
     """STUN/TURN URLs; None = ask the server; empty = none at all."""
+    ice_username: str = ""
+    """TURN username for the TURN URLs in ``ice_servers``."""
+    ice_credential_env: str = ""
+    """Name of an environment variable holding the TURN credential (never in the show file)."""
+    ice_relay: Literal["auto", "off", "tcp", "tls"] = "auto"
+    """Relay only, through a TURN server over TCP or TLS: for a Scope no UDP reaches; ``auto``
+    relays over TCP once a connection failed while such a server was on offer."""
     initial: MappingABC[str, Any] = field(default_factory=dict)
 
 

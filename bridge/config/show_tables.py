@@ -18,6 +18,7 @@ from bridge.config.mistakes import Mistakes, did_you_mean
 from bridge.config.model import TEMPO_ORDER, LoraSlot, PromptSlot, Scene, SceneLook
 from bridge.config.reader import Node
 from bridge.config.routing import named_tables, target_names
+from bridge.scope.ice_urls import url_problem as ice_url_problem
 
 INITIAL_KEYS = (
     "input_mode",
@@ -110,7 +111,12 @@ def _flag(n: Node, key: str) -> bool:
 
 
 def _urls(n: Node, key: str) -> tuple[str, ...]:
-    return tuple(n.list_of(key, lambda v: isinstance(v, str), "a STUN/TURN URL"))
+    urls = tuple(n.list_of(key, lambda v: isinstance(v, str), "a STUN/TURN URL"))
+    for i, url in enumerate(urls):
+        problem = ice_url_problem(url)
+        if problem:
+            raise n.error(f"{key}[{i}]", f"{url!r} {problem}")
+    return urls
 
 
 SCOPE: tuple[Field, ...] = (
@@ -126,6 +132,9 @@ SCOPE: tuple[Field, ...] = (
     ("watchdog_s", _number(2.0, 0.2, 60.0)),
     ("start_session", _flag),
     ("ice_servers", _urls),
+    ("ice_username", _string),
+    ("ice_credential_env", _string),
+    ("ice_relay", _choice("auto", "off", "tcp", "tls")),
     ("initial", _initial),
 )
 OUTPUT: tuple[Field, ...] = (

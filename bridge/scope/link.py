@@ -24,10 +24,11 @@ from typing import Any
 
 from av import VideoFrame
 
-from bridge.errors import BridgeError, ScopeError
+from bridge.errors import BridgeError, ScopeError, ScopeUnreachable
 from bridge.protocols import Payload
 from bridge.scope.client import ScopeClient
 from bridge.scope.health import Backoff, FrameRate
+from bridge.scope.ice import Relay, RelaySetting
 from bridge.scope.models import IceServer, PipelineStatus
 from bridge.scope.probe import Probe, first_of
 from bridge.scope.session import ScopeSession, ServerMessage
@@ -86,6 +87,7 @@ class ScopeLink:
         on_connected: Callable[[], None] | None = None,
         on_message: Callable[[ServerMessage], None] | None = None,
         ice_servers: tuple[IceServer, ...] | None = None,
+        ice_relay: RelaySetting = "auto",
         watchdog_s: float = 2.0,
         first_frame_s: float = 10.0,
         paused: Callable[[], bool] = lambda: False,
@@ -101,6 +103,9 @@ class ScopeLink:
         self._on_connected = on_connected
         self._on_message = on_message
         self._ice_servers = ice_servers
+        self._ice_relay: RelaySetting = ice_relay
+        self.relay_fallback = False
+        """``auto``: ICE failed once while TURN over TCP was on offer; relay only from then on."""
         self.watchdog_s = watchdog_s
         self.first_frame_s = first_frame_s
         self._paused = paused
@@ -216,6 +221,11 @@ class ScopeLink:
     def _note_status(self, status: PipelineStatus) -> None:
         self._load_state = status.state
 
+    def _relay_now(self) -> Relay:
+        if self._ice_relay == "auto":
+            return "tcp" if self.relay_fallback else "off"
+        return self._ice_relay
+
     async def _connect(self) -> None:
         await self.client.health()
         await self.client.ensure_pipeline(
@@ -231,9 +241,19 @@ class ScopeLink:
             on_frame=self._frame,
             on_message=self._on_message,
             ice_servers=self._ice_servers,
+            ice_relay=self._relay_now(),
         )
         self._session = session
-        await session.open(self._initial_parameters())
+        try:
+            await session.open(self._initial_parameters())
+        except ScopeUnreachable as exc:
+            auto = self._ice_relay == "auto" and not self.relay_fallback
+            if not (auto and session.ice_failed and session.tcp_turn_offered):
+                raise
+            self.relay_fallback = True
+            raise ScopeUnreachable(
+                f"{exc} UDP may not get through: the next try relays through TURN over TCP."
+            ) from exc
         self._connects += 1
         self._last_error = None
         # debug: headless logs the state change and Problems its end, once each

@@ -31,7 +31,14 @@ from av import VideoFrame
 from bridge.errors import BridgeError, ScopeError, ScopeUnreachable
 from bridge.protocols import Payload
 from bridge.scope.client import ScopeClient
-from bridge.scope.ice import rtc_configuration, use_loopback_candidates
+from bridge.scope.ice import (
+    Relay,
+    loopback_candidates,
+    offers_tcp_turn,
+    relay_servers,
+    rtc_configuration,
+    shown,
+)
 from bridge.scope.models import IceServer
 from bridge.scope.outgoing import BlackTrack
 from bridge.scope.trickle import CandidateQueue, split_candidates
@@ -85,6 +92,7 @@ class ScopeSession:
         on_message: Callable[[ServerMessage], None] | None = None,
         ice_servers: Sequence[IceServer] | None = None,
         loopback_ice: bool | None = None,
+        ice_relay: Relay = "off",
         video_direction: str = "sendrecv",
         outgoing_fps: float = 2.0,
         trickle: bool = False,
@@ -96,6 +104,7 @@ class ScopeSession:
         self._on_message = on_message
         self._ice_servers = ice_servers
         self._loopback = client.endpoint.is_loopback if loopback_ice is None else loopback_ice
+        self._relay: Relay = ice_relay
         self._direction = video_direction
         self._outgoing_fps = outgoing_fps
         self._trickle = trickle
@@ -113,6 +122,10 @@ class ScopeSession:
         self.last_frame_t: float | None = None
         self.bad_messages = 0
         self.trickled = 0
+        self.ice_failed = False
+        """True when the offer was answered but ICE never connected (UDP blocked, say)."""
+        self.tcp_turn_offered = False
+        """Whether the ICE servers had a TURN URL over TCP or TLS (a relay-only retry could)."""
         self._closed = False
 
     @property
@@ -143,19 +156,34 @@ class ScopeSession:
     async def _servers(self) -> Sequence[IceServer]:
         if self._ice_servers is not None:
             return self._ice_servers
-        if self._loopback:
+        if self._loopback and self._relay == "off":
             return ()  # a public STUN server cannot help a loopback peer, and may not answer
         try:
             return await self._client.ice_servers()
         except ScopeError as exc:
+            if self._relay != "off":
+                raise  # relay only, and no server to relay through: say why it cannot connect
             log.warning("Using no ICE servers: %s", exc)
             return ()
 
     async def open(self, parameters: Mapping[str, Any]) -> None:
         """Offer, answer, and wait until connected with the channel open (or raise)."""
-        if self._loopback:
-            use_loopback_candidates()
-        pc = self._pc = RTCPeerConnection(rtc_configuration(await self._servers()))
+        offered = await self._servers()
+        self.tcp_turn_offered = offers_tcp_turn(offered)
+        servers = relay_servers(offered, self._relay)
+        # URLs only: a TURN username or credential never reaches a log line
+        log.debug("Scope ICE servers (relay %s): %s", self._relay, shown(servers))
+        with loopback_candidates(self._loopback and self._relay == "off"):
+            await self._offer(servers, parameters)
+        try:
+            await self._connect()
+        except ScopeUnreachable:
+            self.ice_failed = not self._connected.is_set()
+            raise
+
+    async def _offer(self, servers: Sequence[IceServer], parameters: Mapping[str, Any]) -> None:
+        """Gather (inside the caller's candidate choice), offer, and take Scope's answer."""
+        pc = self._pc = RTCPeerConnection(rtc_configuration(servers, self._relay))
         pc.on("connectionstatechange", self._on_connection_state)
         pc.on("track", self._on_track)
         channel = self._channel = pc.createDataChannel(CHANNEL_LABEL, ordered=True)
@@ -184,6 +212,8 @@ class ScopeSession:
         if self._trickle and answer.session_id is not None:
             await queue.start(answer.session_id)
             self.trickled = queue.sent
+
+    async def _connect(self) -> None:
         try:
             async with asyncio.timeout(self._connect_timeout_s):
                 while not (self._connected.is_set() and self.channel_open):

@@ -7,8 +7,14 @@ aiohttp and aiortc until the stand-in actually runs.
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 from typing import Any
+
+from bridge.scope.models import IceServer
+
+ICE_CREDENTIAL_ENV = "SCOPE_SIM_TURN_CREDENTIAL"
+"""Where ``--ice-username`` finds its TURN credential: never on a command line ``ps`` shows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +34,10 @@ class SimOptions:
     tempo_link: bool = True
     sim_endpoints: bool = True
     """``False`` hides ``/sim/*`` (the web UI answers there), to pose as a real Scope."""
+    ice_servers: tuple[IceServer, ...] = ()
+    """What ``/api/v1/webrtc/ice-servers`` hands out, and what the stand-in's own peer
+    connections use, as Scope does with its TURN credentials. Empty by default: the stand-in
+    is local, and a public STUN server is not."""
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -83,6 +93,21 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="offer no tempo source (as a Scope without its link/midi extras)",
     )
+    parser.add_argument(
+        "--ice-server",
+        dest="ice_servers",
+        action="append",
+        default=None,
+        metavar="URL",
+        help="a STUN/TURN URL to hand out at /api/v1/webrtc/ice-servers and use itself "
+        "(repeatable; default: none)",
+    )
+    parser.add_argument(
+        "--ice-username",
+        default=None,
+        help=f"TURN username for the --ice-server TURN URLs; the credential is read from "
+        f"${ICE_CREDENTIAL_ENV} (default: none)",
+    )
 
 
 def from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -95,4 +120,23 @@ def from_args(args: argparse.Namespace) -> dict[str, Any]:
         "load_time_s": args.load_time,
         "frontend": args.frontend,
         "tempo_link": args.tempo_link,
+        "ice_servers": ice_servers(args.ice_servers or [], args.ice_username or ""),
     }
+
+
+def ice_servers(urls: list[str], username: str) -> tuple[IceServer, ...]:
+    """The ``--ice-server`` URLs, TURN ones with the username and the credential from
+    ``$SCOPE_SIM_TURN_CREDENTIAL``; a URL aiortc cannot read is refused here."""
+    from bridge.scope.ice_urls import is_turn, url_problem
+
+    credential = os.environ.get(ICE_CREDENTIAL_ENV) or None
+    servers = []
+    for url in urls:
+        problem = url_problem(url)
+        if problem:
+            raise SystemExit(f"--ice-server {url!r} {problem}")
+        if is_turn(url):
+            servers.append(IceServer((url,), username or None, credential))
+        else:
+            servers.append(IceServer((url,)))
+    return tuple(servers)

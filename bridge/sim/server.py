@@ -6,7 +6,8 @@ real servers' answers by tests/sim/test_contract.py). Like a normal install it s
 UI's HTML for every GET path it has no route for (``frontend=False``: 404 "Frontend not built",
 as an install without the UI). Extra endpoints under ``/sim`` expose counters
 (``GET /sim/stats``) and fault switches (``POST /sim/faults``) for tests. ICE servers are an
-empty list: the stand-in is local, and a public STUN server is not.
+empty list unless set (``SimOptions.ice_servers``, e.g. a TURN server for a test of a Scope no
+UDP reaches): the stand-in is local, and a public STUN server is not.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
 from bridge.scope import versions
+from bridge.scope.ice import rtc_configuration
 from bridge.scope.versions import ScopeVersion
 from bridge.sim import catalog, replies, validation
 from bridge.sim.extras import StandInExtras
@@ -223,7 +225,15 @@ class ScopeSim:
         return reply({"plugins": [], "total": 0, "failed_plugins": []})
 
     async def ice_servers(self, request: web.Request) -> web.Response:
-        return reply({"iceServers": []})
+        # Scope's IceServerConfig: every key present, null where a STUN server has none
+        return reply(
+            {
+                "iceServers": [
+                    {"urls": list(s.urls), "username": s.username, "credential": s.credential}
+                    for s in self.options.ice_servers
+                ]
+            }
+        )
 
     async def offer(self, request: web.Request) -> web.Response:
         body, error = await read_json(request)
@@ -240,7 +250,8 @@ class ScopeSim:
         ids = initial.get("pipeline_ids") or []
         settings = self.stream_settings(str(ids[0]) if ids else self.pipeline.pipeline_id)
         assert settings is not None  # loaded: checked above
-        pc = RTCPeerConnection()  # no ICE servers: see the module docstring
+        # Scope answers with the same servers it hands out; never aiortc's public default
+        pc = RTCPeerConnection(rtc_configuration(self.options.ice_servers))
         session = SimSession(
             str(uuid.uuid4()), pc, initial, settings, self.stats, self.faults, self.tempo.current
         )

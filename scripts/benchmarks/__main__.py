@@ -28,6 +28,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "tempo": ("scripts.benchmarks.tempo", "run"),
     "soak": ("scripts.benchmarks.soak", "run"),
     "fanout": ("scripts.benchmarks.fanout", "run"),
+    "turn": ("scripts.benchmarks.turn", "run"),
 }
 TIMED = {"soak", "fanout"}
 """Groups that take a duration: ``soak 600`` runs the soak for 600 s."""
