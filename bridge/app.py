@@ -26,6 +26,7 @@ from bridge.core.payload import PayloadBuilder
 from bridge.core.state import ShowState
 from bridge.core.tempo_lead import TempoLead, tempo_kinds
 from bridge.errors import BridgeError
+from bridge.onbeat import OnBeat
 from bridge.problems import ProblemBook
 from bridge.protocols import ParamTransport
 from bridge.scope.health import Backoff
@@ -82,6 +83,8 @@ class Bridge:
         self.on_action: list[Callable[[str], None]] = []
         """Listeners for actions meant for other parts (tempo.tap, tempo.double, ...)."""
         self._timer: asyncio.TimerHandle | None = None
+        self.onbeat = OnBeat(self, self._loop_time)
+        """Quantised changes sent early by the predicted latency, and where they landed."""
         self.extra_initial: dict[str, Any] = {}
         """Parameters every new session must start with besides the show (output_sinks)."""
         self._tasks: list[TaskSpec] = []
@@ -105,6 +108,8 @@ class Bridge:
             self.event_count += 1
             self.recent.append(event)
         state = self.state
+        if self.show.quantize != "off":
+            self.onbeat.before_feed()
         try:
             # a knob or a message goes straight in; tempo and clock pass the leader first
             fed = self._led(event) if type(event) in (TempoBeat, Tick) else (event,)
@@ -125,6 +130,8 @@ class Bridge:
         for listener in self.on_event:
             listener(event)
         self.pump()
+        if self.engine.beat_clock.waiting:
+            self.onbeat.after_pump()
 
     def _led(self, event: Event) -> list[Event]:
         """What the engine hears of an event: of tempo events only the leader's (see
@@ -153,6 +160,7 @@ class Bridge:
                 self.report("scope", str(exc), key="send", ttl=SEND_PROBLEM_S)
             else:
                 self.sent_times.append(now)
+                self.onbeat.sent()
                 for listener in self.on_sent:
                     listener(payload)
             self._arm(now)
@@ -288,7 +296,9 @@ class Bridge:
         (Frozen, Scope repeats its picture, which proves nothing: the pacer ignores those.)"""
         if not self.evidence_pacing or frames <= 0:
             return
-        self.pacer.observe_calls(frames / self.frames_per_call, self.clock())
+        now = self.clock()
+        self.pacer.observe_calls(frames / self.frames_per_call, now)
+        self.onbeat.frames(now)
         self.pump()
 
     def set_chunk_rate(self, measured_fps: float | None) -> None:
