@@ -154,6 +154,7 @@ class Bridge:
         now = self.clock()
         payload = self.pacer.poll(now)
         if payload is not None:
+            payload = self.onbeat.outgoing(payload)
             try:
                 transport.send(payload)
             except BridgeError as exc:  # a send racing a drop: news for a moment, not a state
@@ -270,6 +271,7 @@ class Bridge:
         from now on (`observe_frames`): nothing drains before the first frame."""
         now = self.clock()
         self.pacer.reset(now)
+        self.onbeat.connected()
         if self.evidence_pacing:
             self.pacer.expect_evidence(now)
         self.pump()

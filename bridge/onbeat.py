@@ -6,6 +6,14 @@ engine runs, the quantiser's lead is set from what the pacer knows now (updates 
 queue, the chunk period, the rate ceiling's wait, the show's frame delay); a held change is
 released by a timer at its time, not by the next of the 60 Hz ticks; the message that
 carries it starts a `LandingWatch`, which the frames coming back settle.
+
+With ``[tempo] quantize_by = "scope"`` and Scope's clock live (its ``tempo_update`` heard
+lately: v0.1.8+ with tempo sync on), Scope's own scheduler holds the change instead: the
+quantiser passes it, the message carrying it goes with ``_quantized: true``, and Scope is
+told its ``quantize_mode`` and a ``lookahead_ms`` (the predicted latency from the moment it
+queues the update) in a message of their own before, whenever they changed and nothing is
+pending there (setting either cancels a pending change in Scope). Otherwise the bridge
+quantises, as on every Scope version.
 """
 
 from __future__ import annotations
@@ -13,7 +21,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from bridge.core.events import Tick
 from bridge.core.onbeat import LandingWatch, Latency
@@ -35,6 +44,12 @@ class OnBeat:
         """The lead last set (None: the show's fixed ``lookahead_ms``)."""
         self.sent_log: deque[tuple[float, float]] = deque(maxlen=256)
         """(when it left, the beat it is meant for) of each message carrying a held change."""
+        self.scope_settings: tuple[str, int] | None = None
+        """(quantize_mode, lookahead_ms) Scope was last told in this session."""
+        self.scope_pending = False
+        """Scope said ``change_scheduled`` and not yet ``change_applied``."""
+        self.quantised_sent = 0
+        """Messages sent with ``_quantized`` (Scope's scheduler holds them)."""
 
     def latency(self, now: float) -> Latency:
         """What the pacer knows now of the way to Scope's output."""
@@ -46,6 +61,51 @@ class OnBeat:
             wait_s=pacer.last_send + pacer.min_gap - now,
             frame_delay_s=bridge.show.tempo.frame_delay_ms / 1000.0,
         )
+
+    def by_scope(self, on: bool) -> None:
+        """Scope's scheduler quantises (True) or the bridge does."""
+        clock = self.bridge.engine.beat_clock
+        clock.by_scope = on
+        if not on:
+            clock.scope_marked = False
+
+    def connected(self) -> None:
+        """A new session: Scope's scheduler starts in mode ``none``, nothing pending."""
+        self.scope_settings = None
+        self.scope_pending = False
+
+    def outgoing(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The message as it must go: marked ``_quantized`` when it carries a scene change
+        for Scope to schedule (Scope's settings sent before it when they changed)."""
+        bridge = self.bridge
+        clock = bridge.engine.beat_clock
+        if not (clock.by_scope and clock.scope_marked) or "paused" in payload:
+            return payload  # a pause is never quantised: the change goes with the next one
+        if "prompts" not in payload and "transition" not in payload:
+            return payload
+        clock.scope_marked = False
+        now = bridge.clock()
+        queued = replace(self.latency(now), wait_s=0.0, transport_s=0.0)
+        settings = (bridge.show.quantize, round(queued.lead() * 1000.0))
+        transport = bridge.transport
+        if settings != self.scope_settings and not self.scope_pending and transport is not None:
+            transport.send({"quantize_mode": settings[0], "lookahead_ms": settings[1]})
+            self.scope_settings = settings
+        self.quantised_sent += 1
+        return {**payload, "_quantized": True}
+
+    def scope_applied(self) -> None:
+        """Scope's scheduler queued a change now, its lookahead before the beat: watch the
+        frames for its landing (taken after what the pacer models in Scope's queue)."""
+        self.scope_pending = False
+        bridge = self.bridge
+        pacer = bridge.pacer
+        if self.scope_settings is None or not bridge.evidence_pacing:
+            return
+        now = bridge.clock()
+        pacer.inflight(now)
+        taken = max(pacer.calls, pacer.taken[-1] if pacer.taken else pacer.calls) + 1.0
+        self.landing.sent(now + self.scope_settings[1] / 1000.0, taken)
 
     def before_feed(self) -> None:
         """The quantiser releases a change this early: predicted, or the show's fixed figure."""

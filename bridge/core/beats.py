@@ -9,6 +9,8 @@ Rules of this module:
   bridge sets it from what its pacer predicts (`bridge.core.onbeat`); it is read when the
   change is due, so a queue that filled meanwhile sends the change earlier;
 - only scene changes are held: knobs and pauses always go at once;
+- when Scope schedules them (``by_scope``, its tempo sync on), nothing is held here: a scene
+  change goes at once and ``scope_marked`` says the next message must ask Scope to quantise;
 - a tempo outside ``TRUSTED_BPM`` or with a non-finite field is no tempo: holding a change
   for a bar of 0.001 BPM would hold it for days.
 """
@@ -38,6 +40,10 @@ class BeatClock:
     last_downbeat: float | None = None
     waiting: list[tuple[float, Change]] = field(default_factory=list)
     """Held changes with the boundary each is meant to show on."""
+    by_scope: bool = False
+    """Scope's scheduler quantises (``_quantized``): pass scene changes, mark them."""
+    scope_marked: bool = False
+    """A scene change passed for Scope to quantise, not yet sent (the bridge clears it)."""
     released: list[tuple[float, float]] = field(default_factory=list)
     """(boundary, release time) of changes released and not yet taken (`take_released`)."""
 
@@ -80,7 +86,12 @@ class BeatClock:
 
     def hold(self, changes: list[Change], now: float) -> list[Change]:
         """Pass what goes now; keep scene changes for their boundary."""
-        if not self.trusted(now) or not any(c.target in HELD_TARGETS for c in changes):
+        if not any(c.target in HELD_TARGETS for c in changes):
+            return changes
+        if self.by_scope:
+            self.scope_marked = True
+            return changes
+        if not self.trusted(now):
             return changes
         boundary = self.boundary_after(now + self.lead_s)
         self.waiting += [(boundary, c) for c in changes if c.target in HELD_TARGETS]
