@@ -85,7 +85,8 @@ class OnBeat:
             return payload
         clock.scope_marked = False
         now = bridge.clock()
-        queued = replace(self.latency(now), wait_s=0.0, transport_s=0.0)
+        latency = self.latency(now)  # the pacer already counts this message in Scope's queue
+        queued = replace(latency, ahead=latency.ahead - 1, wait_s=0.0, transport_s=0.0)
         settings = (bridge.show.quantize, round(queued.lead() * 1000.0))
         transport = bridge.transport
         if settings != self.scope_settings and not self.scope_pending and transport is not None:
