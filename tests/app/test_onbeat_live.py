@@ -85,7 +85,7 @@ def landings(sim: ScopeSim) -> list[float]:
     for update in sim.stats.log:
         if "transition" in update.payload and update.shown_t is not None:
             beat = round(clock.beat(update.shown_t))
-            out.append((update.shown_t - clock.anchor_t - (beat - clock.anchor_beat) * beat_s))
+            out.append(update.shown_t - clock.anchor_t - (beat - clock.anchor_beat) * beat_s)
     return [x * 1000.0 for x in out]
 
 
