@@ -101,3 +101,31 @@ async def test_scopes_clock_is_checked_against_the_leader(tmp_path: Path) -> Non
     )
     assert sources.view()["leader"] == "deck"
     assert sources.view()["scope_off_ms"] == 50.0
+
+
+async def test_problems_says_when_scopes_clock_parts_from_the_leaders(tmp_path: Path) -> None:
+    """50 ms apart for three readings in a row: one Problem naming both clocks; when they
+    agree again it clears. One reading apart is no news."""
+    bridge = bridge_for(tmp_path, '"midi", "scope"')
+    sources = TempoSources(bridge.show, bridge)
+    sources.start()
+    now = bridge.clock()
+    for k in range(8):
+        beats = k / 4
+        bridge.submit(ev.TempoBeat(now + k * 0.125, "deck", 120.0, beats % 1.0, (beats % 4) / 4))
+
+    def scope_at(t: float, ahead_beats: float) -> None:
+        bridge.clock = lambda: now + t
+        beats = t * 2.0 + ahead_beats
+        body = {"bpm": 120.0, "beat_phase": beats % 1.0, "bar_position": beats % 4.0}
+        sources.scope_update({**body, "beat_count": int(beats), "is_playing": True})
+
+    scope_at(0.88, 0.1)
+    scope_at(0.9, 0.0)
+    assert not [p for p in bridge.problems if p.where == "tempo"]
+    for t in (0.9, 0.92, 0.94):
+        scope_at(t, 0.1)
+    (problem,) = [p for p in bridge.problems if p.where == "tempo"]
+    assert problem.message.startswith("Scope's beat is +50 ms from deck's, which leads")
+    scope_at(0.96, 0.0)
+    assert not [p for p in bridge.problems if p.where == "tempo"]
