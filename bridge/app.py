@@ -152,6 +152,8 @@ class Bridge:
         if transport is None or not transport.ready:
             return
         now = self.clock()
+        if self.onbeat.holding(now):
+            return  # a held change leaves within a call: what is dirty goes with it then
         payload = self.pacer.poll(now)
         if payload is not None:
             payload = self.onbeat.outgoing(payload)

@@ -3,9 +3,12 @@ sharp timer for each release, and the landing of each quantised change from the 
 
 The arithmetic is pure (`bridge.core.onbeat`); this joins it to one `Bridge`: before the
 engine runs, the quantiser's lead is set from what the pacer knows now (updates in Scope's
-queue, the chunk period, the rate ceiling's wait, the show's frame delay); a held change is
-released by a timer at its time, not by the next of the 60 Hz ticks; the message that
-carries it starts a `LandingWatch`, which the frames coming back settle.
+queue, the chunk period, the wait for room under the budget or for the rate ceiling, the
+show's frame delay); a held change is
+released by a timer at its time, not by the next of the 60 Hz ticks; within one call of that
+release nothing else is sent (it would fill the queue after the lead was reckoned), so what
+is dirty then goes with the change; the message that carries it starts a `LandingWatch`,
+which the frames coming back settle.
 
 With ``[tempo] quantize_by = "scope"`` and Scope's clock live (its ``tempo_update`` heard
 lately: v0.1.8+ with tempo sync on), Scope's own scheduler holds the change instead: the
@@ -55,10 +58,13 @@ class OnBeat:
         """What the pacer knows now of the way to Scope's output."""
         bridge = self.bridge
         pacer = bridge.pacer
+        # with the budget spent the change waits for room, and then only what the budget
+        # leaves is ahead of it in Scope's queue
+        room = pacer.room_in(now)
         return Latency(
             chunk_s=pacer.chunk_period,
-            ahead=pacer.inflight(now),
-            wait_s=pacer.last_send + pacer.min_gap - now,
+            ahead=min(pacer.inflight(now), pacer.budget - 1) if room > 0.0 else len(pacer.taken),
+            wait_s=max(pacer.last_send + pacer.min_gap - now, room),
             frame_delay_s=bridge.show.tempo.frame_delay_ms / 1000.0,
         )
 
@@ -116,6 +122,16 @@ class OnBeat:
             clock.lead = self.lead_s = self.latency(bridge.clock()).lead()
         else:
             clock.lead = self.lead_s = None
+
+    def holding(self, now: float) -> bool:
+        """Whether to keep what is dirty for a held change due within one call: a knob's
+        update sent just before would fill Scope's queue after the lead was reckoned and
+        push the change a call late; kept, it goes in the same message (a pause never waits)."""
+        bridge = self.bridge
+        if bridge.show.tempo.send_early != "predicted" or "paused" in bridge.state.dirty:
+            return False
+        at = bridge.engine.beat_clock.next_release()
+        return at is not None and 0.0 < at - now <= bridge.pacer.chunk_period
 
     def after_pump(self) -> None:
         """A timer at the next held change's release, sharper than the 60 Hz ticks."""

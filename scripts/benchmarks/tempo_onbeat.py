@@ -9,7 +9,8 @@ frame of the call that took the message left it (``shown_t``), and its clock's g
 processes read one monotonic clock. The error is ``shown_t`` minus the stand-in's beat that
 the bridge aimed at.
 
-Three ways of sending early, each in its own session, in the same run:
+Three ways of sending early, each in its own session, in the same run (and the first two
+again with an LFO moving a knob, so that an update is usually in flight in Scope's queue):
 - ``predicted`` (``[tempo] send_early = "predicted"``, the default now): by the latency the
   pacer predicts (half a call, the calls ahead, the rate ceiling's wait);
 - ``on_beat``: ``send_early = "fixed"`` with ``lookahead_ms = 0``, the change leaves on the beat;
@@ -41,7 +42,8 @@ from scripts.benchmarks.control import free_port
 
 FPS = 20.0
 CHUNK_FRAMES = 4
-BPM = 120.0
+BPM = 123.0
+"""Not a multiple of the chunk rate: the call grid's phase against the beats moves."""
 SHOW = """
 schema = 1
 [scope]
@@ -66,8 +68,19 @@ weights = {{ a = 1.0 }}
 [[scenes]]
 name = "two"
 weights = {{ b = 1.0 }}
+{busy}"""
+BUSY = """
+[[mappings]]
+source = { lfo = "sine", period_s = 3.0 }
+target = "kv_cache_attention_bias"
 """
-MODES = {"predicted": ("predicted", 375.0), "on_beat": ("fixed", 0.0), "fixed375": ("fixed", 375.0)}
+MODES = {
+    "predicted": ("predicted", 375.0, False),
+    "on_beat": ("fixed", 0.0, False),
+    "fixed375": ("fixed", 375.0, False),
+    "busy_predicted": ("predicted", 375.0, True),
+    "busy_on_beat": ("fixed", 0.0, True),
+}
 
 
 def p95(values: list[float]) -> float:
@@ -77,9 +90,10 @@ def p95(values: list[float]) -> float:
 
 async def session(url: str, folder: Path, mode: str, trials: int, seed: int) -> list[float]:
     """One bridge session: ``trials`` scene changes; each one's error in ms."""
-    send_early, lookahead = MODES[mode]
+    send_early, lookahead, busy = MODES[mode]
     path = folder / f"{mode}.toml"
-    path.write_text(SHOW.format(url=url, send_early=send_early, lookahead=lookahead))
+    extra = BUSY if busy else ""
+    path.write_text(SHOW.format(url=url, send_early=send_early, lookahead=lookahead, busy=extra))
     runtime = Runtime(load_show(path))
     bridge = runtime.bridge
     rng = random.Random(seed)

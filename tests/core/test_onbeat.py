@@ -11,7 +11,10 @@ from hypothesis import strategies as st
 from bridge.core import events as ev
 from bridge.core.beats import BeatClock
 from bridge.core.onbeat import LandingWatch, Latency, landing
-from bridge.core.state import Change
+from bridge.core.pacer import Pacer
+from bridge.core.payload import PayloadBuilder
+from bridge.core.state import Change, ShowState
+from tests.core.showkit import core_show
 
 chunks = st.floats(0.01, 2.0)
 fractions = st.floats(0.0, 1.0, exclude_max=True)
@@ -129,3 +132,16 @@ def test_a_frame_delay_in_calls_moves_the_landing_one_call_later() -> None:
     assert watch.frames(5.25, 10.3) is not None
     assert watch.landed_ms is not None
     assert abs(watch.landed_ms - 300.0) < 1e-6
+
+
+def test_the_pacer_says_when_its_budget_has_room_again() -> None:
+    """One update in flight with the budget at one: room when the model's call takes it."""
+    state = ShowState(core_show())
+    pacer = Pacer(state, PayloadBuilder(), chunk_rate_hz=2.0)
+    pacer.reset(0.0)
+    assert pacer.room_in(0.0) == 0.0
+    state.apply(Change("prompt.p1.weight", 0.4))
+    assert pacer.poll(0.1) is not None
+    assert abs(pacer.room_in(0.1) - 0.5) < 1e-9
+    assert abs(pacer.room_in(0.4) - 0.2) < 1e-9
+    assert pacer.room_in(0.6) == 0.0
