@@ -4,11 +4,10 @@ sharp timer for each release, and the landing of each quantised change from the 
 The arithmetic is pure (`bridge.core.onbeat`); this joins it to one `Bridge`: before the
 engine runs, the quantiser's lead is set from what the pacer knows now (updates in Scope's
 queue, the chunk period, the wait for room under the budget or for the rate ceiling, the
-show's frame delay); a held change is
-released by a timer at its time, not by the next of the 60 Hz ticks; within one call of that
-release nothing else is sent (it would fill the queue after the lead was reckoned), so what
-is dirty then goes with the change; the message that carries it starts a `LandingWatch`,
-which the frames coming back settle.
+show's frame delay); a held change is released by a timer at its time, not by the next of
+the 60 Hz ticks; within one call of that release nothing else is sent (it would fill the
+queue after the lead was reckoned), so what is dirty then goes with the change; the message
+that carries it starts a `LandingWatch`, which the frames coming back settle.
 
 With ``[tempo] quantize_by = "scope"`` and Scope's clock live (its ``tempo_update`` heard
 lately: v0.1.8+ with tempo sync on), Scope's own scheduler holds the change instead: the
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.core.events import Tick
 from bridge.core.onbeat import LandingWatch, Latency
+from bridge.errors import BridgeError
 
 if TYPE_CHECKING:
     from bridge.app import Bridge
@@ -96,8 +96,12 @@ class OnBeat:
         settings = (bridge.show.quantize, round(queued.lead() * 1000.0))
         transport = bridge.transport
         if settings != self.scope_settings and not self.scope_pending and transport is not None:
-            transport.send({"quantize_mode": settings[0], "lookahead_ms": settings[1]})
-            self.scope_settings = settings
+            try:
+                transport.send({"quantize_mode": settings[0], "lookahead_ms": settings[1]})
+            except BridgeError:
+                pass  # the change itself fails the same way next, and the bridge says so
+            else:
+                self.scope_settings = settings
         self.quantised_sent += 1
         return {**payload, "_quantized": True}
 
