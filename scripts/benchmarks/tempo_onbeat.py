@@ -16,6 +16,9 @@ again with an LFO moving a knob, so that an update is usually in flight in Scope
 - ``on_beat``: ``send_early = "fixed"`` with ``lookahead_ms = 0``, the change leaves on the beat;
 - ``fixed375``: ``send_early = "fixed"`` with the default ``lookahead_ms = 375``.
 
+The same without the busy knob and the fixed 375 ms follows with Wan-sized chunks (12 frames
+at 16 fps: 0.75 s a call), as ``tempo.onbeat_long_*``.
+
 Scope's chunking makes a change visible only at a call start, so the best possible is the
 call start nearest the beat: within half a call period. The target is that plus one frame.
 """
@@ -42,13 +45,15 @@ from scripts.benchmarks.control import free_port
 
 FPS = 20.0
 CHUNK_FRAMES = 4
+LONG_FPS = 16.0
+LONG_FRAMES = 12
 BPM = 123.0
 """Not a multiple of the chunk rate: the call grid's phase against the beats moves."""
 SHOW = """
 schema = 1
 [scope]
 url = "{url}"
-frames_per_chunk = 4
+frames_per_chunk = {frames}
 [transition]
 num_steps = 4
 quantize = "beat"
@@ -88,12 +93,17 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-async def session(url: str, folder: Path, mode: str, trials: int, seed: int) -> list[float]:
+async def session(
+    url: str, folder: Path, mode: str, trials: int, frames: int, seed: int
+) -> list[float]:
     """One bridge session: ``trials`` scene changes; each one's error in ms."""
     send_early, lookahead, busy = MODES[mode]
     path = folder / f"{mode}.toml"
     extra = BUSY if busy else ""
-    path.write_text(SHOW.format(url=url, send_early=send_early, lookahead=lookahead, busy=extra))
+    text = SHOW.format(
+        url=url, frames=frames, send_early=send_early, lookahead=lookahead, busy=extra
+    )
+    path.write_text(text)
     runtime = Runtime(load_show(path))
     bridge = runtime.bridge
     rng = random.Random(seed)
@@ -136,34 +146,48 @@ def errors(sent: list[tuple[float, float]], stats: dict[str, Any]) -> list[float
     return out
 
 
-def run(quick: bool) -> dict[str, float]:
-    trials = 12 if quick else 40
+def measure(fps: float, frames: int, modes: tuple[str, ...], trials: int) -> dict[str, list[float]]:
+    """Each mode's errors (ms) against one stand-in making ``frames`` frames a call at ``fps``."""
     sim, url = standin.start(
-        free_port(socket.SOCK_STREAM), "--fps", str(FPS), "--chunk-frames", str(CHUNK_FRAMES)
+        free_port(socket.SOCK_STREAM), "--fps", str(fps), "--chunk-frames", str(frames)
     )
     results: dict[str, list[float]] = {}
     try:
         standin.wait_up(sim, url)
         httpx.post(f"{url}/api/v1/tempo/enable", json={"source": "link", "bpm": BPM}, timeout=5)
         with tempfile.TemporaryDirectory() as tmp:
-            for i, mode in enumerate(MODES):
-                results[mode] = asyncio.run(session(url, Path(tmp), mode, trials, 13 + i))
+            for i, mode in enumerate(modes):
+                results[mode] = asyncio.run(session(url, Path(tmp), mode, trials, frames, 13 + i))
     finally:
         sim.terminate()
         try:
             sim.wait(10)
         except subprocess.TimeoutExpired:
             sim.kill()
-    chunk_ms = 1000.0 * CHUNK_FRAMES / FPS
-    out = {
-        "tempo.onbeat_chunk_ms": chunk_ms,
-        "tempo.onbeat_target_ms": chunk_ms / 2.0 + 1000.0 / FPS,
-    }
+    return results
+
+
+def figures(
+    prefix: str, fps: float, frames: int, results: dict[str, list[float]]
+) -> dict[str, float]:
+    chunk_ms = 1000.0 * frames / fps
+    out = {f"{prefix}_chunk_ms": chunk_ms, f"{prefix}_target_ms": chunk_ms / 2.0 + 1000.0 / fps}
     for mode, errs in results.items():
         if not errs:
             raise RuntimeError(f"{mode}: no scene change was seen at the stand-in's output")
-        name = "tempo.onbeat_error_ms" if mode == "predicted" else f"tempo.onbeat_{mode}_ms"
-        out[name] = p95([abs(e) for e in errs])
-        out[name.removesuffix("_ms") + "_median_signed_ms"] = statistics.median(errs)
-        out[name.removesuffix("_ms") + "_changes"] = float(len(errs))
+        name = f"{prefix}_error" if mode == "predicted" else f"{prefix}_{mode}"
+        out[f"{name}_ms"] = p95([abs(e) for e in errs])
+        out[f"{name}_median_signed_ms"] = statistics.median(errs)
+        out[f"{name}_changes"] = float(len(errs))
+    return out
+
+
+def run(quick: bool) -> dict[str, float]:
+    trials = 12 if quick else 40
+    out = figures(
+        "tempo.onbeat", FPS, CHUNK_FRAMES, measure(FPS, CHUNK_FRAMES, tuple(MODES), trials)
+    )
+    long_modes = ("predicted", "on_beat")  # a Wan-sized chunk: 12 frames at 16 fps
+    long = measure(LONG_FPS, LONG_FRAMES, long_modes, trials // 2)
+    out.update(figures("tempo.onbeat_long", LONG_FPS, LONG_FRAMES, long))
     return out
