@@ -21,6 +21,7 @@ quantises, as on every Scope version.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -32,6 +33,8 @@ from bridge.errors import BridgeError
 
 if TYPE_CHECKING:
     from bridge.app import Bridge
+
+log = logging.getLogger("bridge")
 
 
 class OnBeat:
@@ -170,4 +173,6 @@ class OnBeat:
     def frames(self, now: float) -> None:
         """Frames arrived (the pacer counted their calls): has the change in flight landed?"""
         if self.landing.boundary is not None:
-            self.landing.frames(self.bridge.pacer.calls, now)
+            landed = self.landing.frames(self.bridge.pacer.calls, now)
+            if landed is not None:
+                log.info("tempo: a quantised change landed %+.0f ms from its beat", landed)

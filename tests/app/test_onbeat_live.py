@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import statistics
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bridge.config.load import load_show
 from bridge.core.events import TempoBeat, UiAction
@@ -95,10 +97,14 @@ async def enable_tempo(url: str) -> None:
         assert answer.status_code == 200
 
 
-async def test_a_quantised_change_shows_on_the_call_nearest_its_beat(tmp_path: Path) -> None:
+async def test_a_quantised_change_shows_on_the_call_nearest_its_beat(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Sent early by the predicted latency, each change shows within half a chunk and a frame
     of its beat (the old fixed 375 ms sent them 175 to 375 ms early here); the console's
-    estimate of the last landing agrees with the stand-in's exact figure within a chunk."""
+    estimate of the last landing agrees with the stand-in's exact figure within a chunk, and
+    the log says each landing."""
+    caplog.set_level(logging.INFO, logger="bridge")
     async with running_sim(**FAST) as (sim, url):
         await enable_tempo(url)
         async with bridged(tmp_path, url) as runtime:
@@ -112,6 +118,8 @@ async def test_a_quantised_change_shows_on_the_call_nearest_its_beat(tmp_path: P
     assert max(abs(e) for e in errors) <= 1000.0 * (CHUNK_S / 2 + FRAME_S) + 30.0, errors
     assert view["leader"] == "scope"
     assert abs(view["landed_ms"] - errors[-1]) <= 1000.0 * CHUNK_S + 30.0, (view, errors)
+    said = [r.getMessage() for r in caplog.records if "quantised change landed" in r.getMessage()]
+    assert len(said) == len(GAPS), said
 
 
 async def test_scope_schedules_the_change_when_the_show_asks_it_to(tmp_path: Path) -> None:
