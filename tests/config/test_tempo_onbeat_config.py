@@ -43,3 +43,14 @@ def test_a_wrong_value_is_named_with_its_place(tmp_path: Path, line: str, said: 
         load_show(show(tmp_path, line + "\n"))
     assert said in str(caught.value)
     assert "show.toml:5" in str(caught.value)
+
+
+def test_a_lookahead_written_down_is_kept_unless_told_otherwise(tmp_path: Path) -> None:
+    path = tmp_path / "show.toml"
+    path.write_text(HEAD.replace("[tempo]\n", "[transition]\nlookahead_ms = 100\n"))
+    assert load_show(path).tempo.send_early == "fixed"
+    path.write_text(
+        HEAD.replace("[tempo]\n", "[transition]\nlookahead_ms = 100\n[tempo]\n")
+        + 'send_early = "predicted"\n'
+    )
+    assert load_show(path).tempo.send_early == "predicted"
