@@ -29,6 +29,7 @@ from bridge.core.payload import PayloadBuilder
 from bridge.core.state import Change, ShowState
 from bridge.core.tempo_lead import TempoLead, tempo_kinds
 from bridge.lanes import Lane
+from bridge.onbeat import OnBeat
 from bridge.problems import ProblemBook
 from bridge.protocols import ParamTransport
 from bridge.scope.health import Backoff
@@ -78,6 +79,11 @@ class Bridge:
         self.on_event: list[Callable[[Event], None]] = []
         self.on_action: list[Callable[[str], None]] = []
         """Listeners for actions meant for other parts (tempo.tap, tempo.double, ...)."""
+        self.onbeat = OnBeat(self)
+        """Quantised changes sent early by the predicted latency, and where they landed (the
+        first target's pace decides the lead; every target gets the change in one pump)."""
+        first = self.lanes[self.first]
+        first.outgoing, first.after_send = self.onbeat.outgoing, self.onbeat.sent
         self.extra_initial: dict[str, Any] = {}
         """Parameters every new session must start with besides the show (output_sinks)."""
         self._tasks: list[TaskSpec] = []
@@ -101,6 +107,8 @@ class Bridge:
             self.event_count += 1
             self.recent.append(event)
         state = self.state
+        if self.show.quantize != "off":
+            self.onbeat.before_feed()
         try:
             # a knob or a message goes straight in; tempo and clock pass the leader first
             fed = self._led(event) if type(event) in (TempoBeat, Tick) else (event,)
@@ -123,6 +131,8 @@ class Bridge:
         for listener in self.on_event:
             listener(event)
         self.pump()
+        if self.engine.beat_clock.waiting:
+            self.onbeat.after_pump()
 
     def _led(self, event: Event) -> list[Event]:
         """What the engine hears of an event: of tempo events only the leader's (see
@@ -147,7 +157,10 @@ class Bridge:
                 lane.state.apply(routed.change)
 
     def pump(self) -> None:
-        """Each target sends what its own pacer allows now (no target waits for another)."""
+        """Each target sends what its own pacer allows now (no target waits for another);
+        none while a held change is due within a call (what is dirty goes with it then)."""
+        if self.onbeat.holding(self.clock()):
+            return
         for lane in self.lanes.values():
             lane.pump()
 
@@ -243,6 +256,8 @@ class Bridge:
         ``[scope] chunk_rate_hz`` fixes the pace, only evidence drains the modelled queue
         from now on (`observe_frames`): nothing drains before the first frame."""
         self.lane(target).connected()
+        if target is None or target == self.first:
+            self.onbeat.connected()
 
     @property
     def evidence_pacing(self) -> bool:
@@ -264,6 +279,8 @@ class Bridge:
         it ran frames ÷ frames-per-call pipeline calls, each of which took at most one update.
         (Frozen, Scope repeats its picture, which proves nothing: the pacer ignores those.)"""
         self.lane(target).observe_frames(frames)
+        if (target is None or target == self.first) and self.evidence_pacing and frames > 0:
+            self.onbeat.frames(self.clock())
 
     def set_chunk_rate(self, measured_fps: float | None, target: str | None = None) -> None:
         """Follow one target's real pace: measured frame rate ÷ frames per chunk."""

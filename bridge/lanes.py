@@ -63,6 +63,10 @@ class Lane:
         self.on_sent: list[Callable[[dict[str, Any]], None]] = []
         """Listeners for this target's payloads alone (the bridge's hear every target's)."""
         self._timer: asyncio.TimerHandle | None = None
+        self.outgoing: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        """Reshapes a message as it leaves (`bridge.onbeat` marks a change Scope schedules)."""
+        self.after_send: Callable[[], None] | None = None
+        """Told after each message left (`bridge.onbeat` watches a held change land)."""
 
     def swap(self, show: Show, state: ShowState) -> None:
         """A reloaded show: the new state carries the live values (`bridge.core.carry`)."""
@@ -81,12 +85,16 @@ class Lane:
         now = self.clock()
         payload = self.pacer.poll(now)
         if payload is not None:
+            if self.outgoing is not None:
+                payload = self.outgoing(payload)
             try:
                 transport.send(payload)
             except BridgeError as exc:  # a send racing a drop: news for a moment, not a state
                 self._report("scope", str(exc), key=self._key("send"), ttl=SEND_PROBLEM_S)
             else:
                 self.sent_times.append(now)
+                if self.after_send is not None:
+                    self.after_send()
                 self._sent(now, payload)
                 for listener in self.on_sent:
                     listener(payload)

@@ -426,6 +426,8 @@ class Runtime:
         self.sync.message(message)
         if message.type == "tempo_update":  # Scope's clock: one more tempo source
             self.tempo.scope_update(message.body)
+        elif message.type in ("change_scheduled", "change_applied"):
+            self.tempo.scope_message(message.type, message.body)
 
     # -- reading -------------------------------------------------------------------------
     def connection(self) -> dict[str, Any] | None:

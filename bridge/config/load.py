@@ -207,6 +207,8 @@ def load_show(
     output = attempt(tables_of.fields, tables.table("output"), tables_of.OUTPUT) or {}
     transition = attempt(tables_of.fields, tables.table("transition"), tables_of.TRANSITION) or {}
     tempo = attempt(tables_of.fields, tables.table("tempo"), tables_of.TEMPO) or {}
+    if "lookahead_ms" in transition:  # a lookahead written down is meant: fixed, unless told
+        tempo = {"send_early": "fixed", **tempo}
     midi, osc, audio, osc_ok = _devices(tables.table("devices"), mistakes)
     attempt(tables.done)
     sinks_node = Node(sink_tables, top.file, top.text, "", sinks_at)

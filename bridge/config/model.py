@@ -99,6 +99,15 @@ class TempoConfig:
     """Follow Link's start/stop: while peers stop the transport, Link gives no beats."""
     order: tuple[str, ...] = TEMPO_ORDER
     """Which source leads when several are live (kinds or source names, first leads)."""
+    quantize_by: Literal["bridge", "scope"] = "bridge"
+    """Who holds a quantised scene change for its beat: the bridge, or Scope's own scheduler
+    (``_quantized``, v0.1.8+ with its tempo sync on; otherwise the bridge does, and says so)."""
+    send_early: Literal["predicted", "fixed"] = "predicted"
+    """How early a quantised change leaves: by the latency the pacer predicts, or by exactly
+    ``[transition] lookahead_ms`` (as before)."""
+    frame_delay_ms: float = 0.0
+    """From Scope taking an update to the first frame showing it leaving Scope (added to the
+    predicted latency)."""
 
 
 @dataclass(frozen=True, slots=True)

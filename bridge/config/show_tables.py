@@ -169,6 +169,9 @@ TEMPO: tuple[Field, ...] = (
     ("quantum", _integer(4, 1, 16)),
     ("start_stop", _flag),
     ("order", _order),
+    ("quantize_by", _choice("bridge", "scope")),
+    ("send_early", _choice("predicted", "fixed")),
+    ("frame_delay_ms", _number(0.0, 0.0, 4000.0)),
 )
 
 

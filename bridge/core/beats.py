@@ -4,9 +4,13 @@ Rules of this module:
 - the tempo comes from `TempoBeat` events (the audio tracker, MIDI clock or a host over
   OSC); a tempo is trusted while its confidence is at least ``MIN_CONFIDENCE`` and its last
   beat is recent — otherwise changes pass at once (a performer never waits on a guess);
-- a held change is released ``lookahead`` before the boundary, so that after Scope's chunk
-  latency the transition starts on the beat;
+- a held change waits for its boundary and is released ``lead`` before it, so that after
+  Scope's latency the transition shows on the beat. The lead is ``lookahead`` unless the
+  bridge sets it from what its pacer predicts (`bridge.core.onbeat`); it is read when the
+  change is due, so a queue that filled meanwhile sends the change earlier;
 - only scene changes are held: knobs and pauses always go at once;
+- when Scope schedules them (``by_scope``, its tempo sync on), nothing is held here: a scene
+  change goes at once and ``scope_marked`` says the next message must ask Scope to quantise;
 - a tempo outside ``TRUSTED_BPM`` or with a non-finite field is no tempo: holding a change
   for a bar of 0.001 BPM would hold it for days.
 """
@@ -28,11 +32,25 @@ HELD_TARGETS = frozenset({"scene", "scene.next", "scene.prev"})
 class BeatClock:
     mode: str
     lookahead: float
+    lead: float | None = None
+    """Seconds before the boundary to release (None: ``lookahead``, the show's fixed figure)."""
     bpm: float = 0.0
     confidence: float = 0.0
     last_beat: float | None = None
     last_downbeat: float | None = None
     waiting: list[tuple[float, Change]] = field(default_factory=list)
+    """Held changes with the boundary each is meant to show on."""
+    by_scope: bool = False
+    """Scope's scheduler quantises (``_quantized``): pass scene changes, mark them."""
+    scope_marked: bool = False
+    """A scene change passed for Scope to quantise, not yet sent (the bridge clears it)."""
+    released: list[tuple[float, float]] = field(default_factory=list)
+    """(boundary, release time) of changes released and not yet taken (`take_released`)."""
+
+    @property
+    def lead_s(self) -> float:
+        lead = self.lookahead if self.lead is None else self.lead
+        return lead if math.isfinite(lead) and lead > 0.0 else 0.0
 
     def observe(self, beat: ev.TempoBeat) -> None:
         if (beat.t - beat.t) or (beat.bpm - beat.bpm) or (beat.confidence - beat.confidence):
@@ -68,16 +86,31 @@ class BeatClock:
 
     def hold(self, changes: list[Change], now: float) -> list[Change]:
         """Pass what goes now; keep scene changes for their boundary."""
-        if not self.trusted(now) or not any(c.target in HELD_TARGETS for c in changes):
+        if not any(c.target in HELD_TARGETS for c in changes):
             return changes
-        release = self.boundary_after(now + self.lookahead) - self.lookahead
-        self.waiting += [(release, c) for c in changes if c.target in HELD_TARGETS]
+        if self.by_scope:
+            self.scope_marked = True
+            return changes
+        if not self.trusted(now):
+            return changes
+        boundary = self.boundary_after(now + self.lead_s)
+        self.waiting += [(boundary, c) for c in changes if c.target in HELD_TARGETS]
         return [c for c in changes if c.target not in HELD_TARGETS]
 
     def due(self, now: float) -> list[Change]:
-        ready = [c for t, c in self.waiting if t <= now]
-        self.waiting = [(t, c) for t, c in self.waiting if t > now]
-        return ready
+        lead = self.lead_s
+        ready = [(b, c) for b, c in self.waiting if b - lead <= now]
+        if not ready:
+            return []
+        self.waiting = [(b, c) for b, c in self.waiting if b - lead > now]
+        self.released += [(b, now) for b in sorted({b for b, _ in ready})]
+        del self.released[:-8]
+        return [c for _, c in ready]
 
     def next_release(self) -> float | None:
-        return min((t for t, _ in self.waiting), default=None)
+        lead = self.lead_s
+        return min((b - lead for b, _ in self.waiting), default=None)
+
+    def take_released(self) -> list[tuple[float, float]]:
+        taken, self.released = self.released, []
+        return taken

@@ -122,6 +122,15 @@ class Pacer:
             self.taken.popleft()
         return len(self.taken)
 
+    def room_in(self, now: float) -> float:
+        """Seconds until the modelled queue has room under the budget (0: now), reckoned at
+        the chunk period (with evidence pacing the room comes with the frames that prove it)."""
+        self.inflight(now)
+        excess = len(self.taken) - self.budget
+        if excess < 0:
+            return 0.0
+        return max(self.taken[excess] - self.calls, 0.0) * self.chunk_period
+
     def _free_at(self, now: float) -> float | None:
         """When the modelled queue will have room under the budget again (None: when the
         next evidence says so)."""

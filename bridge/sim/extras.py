@@ -55,10 +55,23 @@ class StandInExtras:
             chunk=self.chunk(),
             headless=sim.session_api.headless is not None,
             tempo_updates=sim.tempo.updates_sent,
+            tempo_clock=self.tempo_clock(),
             osc=dict(sim.osc.counts),
             clock="CLOCK_MONOTONIC",
         )
         return reply(stats)
+
+    def tempo_clock(self) -> dict[str, Any] | None:
+        """The tempo clock's grid (beat ``anchor_beat`` at ``anchor_t``), None while off."""
+        clock = self.sim.tempo.current()
+        if clock is None:
+            return None
+        return {
+            "bpm": clock.bpm,
+            "beats_per_bar": clock.beats_per_bar,
+            "anchor_t": clock.anchor_t,
+            "anchor_beat": clock.anchor_beat,
+        }
 
     def chunk(self) -> dict[str, Any] | None:
         """The loaded pipeline's chunk model as the stand-in runs it."""

@@ -52,13 +52,15 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AppliedUpdate:
-    """One message the pipeline took: when it arrived, when it was applied, what it said."""
+    """One message the pipeline took: when it arrived, when it was applied, what it said, and
+    when the first frame showing it left (None until one did)."""
 
     received_t: float
     applied_t: float
     payload: Mapping[str, Any]
+    shown_t: float | None = None
 
 
 @dataclass(slots=True)
@@ -88,7 +90,12 @@ class SimStats:
             "frames_sent": self.frames_sent,
             "chunks": self.chunks,
             "applied_log": [
-                {"received_t": u.received_t, "applied_t": u.applied_t, "payload": dict(u.payload)}
+                {
+                    "received_t": u.received_t,
+                    "applied_t": u.applied_t,
+                    "shown_t": u.shown_t,
+                    "payload": dict(u.payload),
+                }
                 for u in self.log
             ],
         }

@@ -92,7 +92,7 @@ class PipelineWorker:
                 await asyncio.sleep(stalled)
                 next_call = None  # resume from now: a stalled pipeline does not catch up
                 continue
-            self.engine.take(now)
+            applied = self.engine.take(now)
             if self.engine.worker_paused:
                 self.meter.gap()
                 next_call = None
@@ -114,4 +114,6 @@ class PipelineWorker:
                     due = start + index * period
                 self.generated += 1
                 self._emit(Emitted(view, self.generated, due))
+                if applied is not None and applied.shown_t is None:
+                    applied.shown_t = time.monotonic()  # the first frame showing it is out
             next_call = start + frames * period

@@ -14,7 +14,7 @@ from typing import Any
 TICKING = frozenset({"t"})
 TICKING_CONNECTION = frozenset({"fps_measured", "fps_recent", "frames_total", "age_s", "rtt_ms"})
 TICKING_OUTPUT = frozenset({"per_s"})
-TICKING_TEMPO = frozenset({"beat_phase", "age_s"})
+TICKING_TEMPO = frozenset({"beat_phase", "age_s", "lead_ms"})
 HEARTBEAT_S = 1.0
 """How often the console takes a full snapshot even when nothing changed."""
 

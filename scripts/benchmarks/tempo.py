@@ -16,6 +16,10 @@ was chosen (the latest event of any source, so the beat jumps to the other sourc
 ``tempo.handover_first_event_ms``: the bridge's beat at the first event after the handover
 against the one before, extrapolated (the nudge onto the new source adds at most `SLEW` beats
 per beat to it).
+
+``tempo.onbeat_error_ms`` (p95): a quantised scene change, first frame at the stand-in's output
+showing it against the beat it was meant for, with today's sending on the beat (and the old
+fixed 375 ms lookahead) beside it in the same run: `scripts.benchmarks.tempo_onbeat`.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Any
 from bridge.core.events import TempoBeat
 from bridge.core.tempo_lead import TempoLead, wrap
 from bridge.inputs.link_room import link_room
+from scripts.benchmarks import tempo_onbeat
 
 REPO = Path(__file__).resolve().parents[2]
 BRIDGE_PROC = REPO / "tests" / "io" / "link_bridge_proc.py"
@@ -158,4 +163,5 @@ def handover(trials: int) -> dict[str, float]:
 def run(quick: bool) -> dict[str, float]:
     out = handover(50 if quick else 300)
     out.update(link_phase(4.0 if quick else 12.0))
+    out.update(tempo_onbeat.run(quick))
     return out

@@ -101,3 +101,73 @@ async def test_scopes_clock_is_checked_against_the_leader(tmp_path: Path) -> Non
     )
     assert sources.view()["leader"] == "deck"
     assert sources.view()["scope_off_ms"] == 50.0
+
+
+async def test_problems_says_when_scopes_clock_parts_from_the_leaders(tmp_path: Path) -> None:
+    """50 ms apart for three readings in a row: one Problem naming both clocks; when they
+    agree again it clears. One reading apart is no news."""
+    bridge = bridge_for(tmp_path, '"midi", "scope"')
+    sources = TempoSources(bridge.show, bridge)
+    sources.start()
+    now = bridge.clock()
+    for k in range(8):
+        beats = k / 4
+        bridge.submit(ev.TempoBeat(now + k * 0.125, "deck", 120.0, beats % 1.0, (beats % 4) / 4))
+
+    def scope_at(t: float, ahead_beats: float) -> None:
+        bridge.clock = lambda: now + t
+        beats = t * 2.0 + ahead_beats
+        body = {"bpm": 120.0, "beat_phase": beats % 1.0, "bar_position": beats % 4.0}
+        sources.scope_update({**body, "beat_count": int(beats), "is_playing": True})
+
+    scope_at(0.88, 0.1)
+    scope_at(0.9, 0.0)
+    assert not [p for p in bridge.problems if p.where == "tempo"]
+    for t in (0.9, 0.92, 0.94):
+        scope_at(t, 0.1)
+    (problem,) = [p for p in bridge.problems if p.where == "tempo"]
+    assert problem.message.startswith("Scope's beat is +50 ms from deck's, which leads")
+    scope_at(0.96, 0.0)
+    assert not [p for p in bridge.problems if p.where == "tempo"]
+
+
+TWO_TARGETS = """
+[scope.targets.left]
+url = "http://127.0.0.1:18101"
+[scope.targets.right]
+url = "http://127.0.0.1:18102"
+[[prompts]]
+id = "a"
+text = "a field"
+[transition]
+quantize = "beat"
+[tempo]
+quantize_by = "scope"
+"""
+
+
+async def test_with_several_targets_the_bridge_quantises_and_says_why(tmp_path: Path) -> None:
+    """One Scope's scheduler cannot hold a change for the others: with two targets the
+    bridge keeps the quantiser even while Scope's clock is heard, and the console says why."""
+    (tmp_path / "show.toml").write_text(TWO_TARGETS)
+    bridge = Bridge(load_show(tmp_path / "show.toml"))
+    sources = TempoSources(bridge.show, bridge)
+    sources.start()
+    now = bridge.clock()
+    for k in range(4):
+        at = now + k * 0.5
+        bridge.clock = lambda at=at: at  # type: ignore[misc]
+        sources.scope_update(
+            {
+                "bpm": 120.0,
+                "beat_phase": 0.0,
+                "bar_position": float(k % 4),
+                "beat_count": k,
+                "is_playing": True,
+            }
+        )
+        bridge.submit(ev.Tick(at))
+    assert sources.scope_heard is not None  # Scope's clock is heard
+    assert sources.scheduling == "targets"
+    assert not bridge.engine.beat_clock.by_scope
+    assert "several Scope targets" in sources.view()["quantize_by"]

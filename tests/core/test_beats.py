@@ -82,9 +82,11 @@ def test_release_plus_lookahead_is_always_a_boundary_in_the_future(
     clock.observe(ev.TempoBeat(press - 0.01, "a", bpm, 0.0, 0.0, beat=True, downbeat=True))
     held = clock.hold([Change("scene.next", 1.0)], press)
     assert held == []
-    ((release, _),) = clock.waiting
+    ((boundary, _),) = clock.waiting
+    release = clock.next_release()
+    assert release is not None
+    assert abs(release - (boundary - lookahead)) < 1e-9
     period = 60.0 / bpm * (4 if mode == "bar" else 1)
-    boundary = release + lookahead
     assert boundary >= press + lookahead - 1e-9
     assert boundary - (press + lookahead) < period + 1e-9
     k = (boundary - (press - 0.01)) / period

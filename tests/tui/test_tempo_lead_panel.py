@@ -53,3 +53,23 @@ async def test_the_audio_panel_says_how_far_scopes_beat_is(app: ConsoleApp, host
         await settled(pilot)
         lines = app.panels["audio"].text.splitlines()
     assert "lead  scope -12 ms" in lines
+
+
+async def test_the_audio_panel_says_where_the_last_quantised_change_landed(
+    app: ConsoleApp, host: FakeHost
+) -> None:
+    host.extra["tempo"] = {
+        "source": "scope",
+        "bpm": 120.0,
+        "leader": "scope",
+        "landed_ms": 23.6,
+        "lead_ms": 140,
+        "quantize_by": "Scope schedules quantised changes",
+        "scope_change": "Scope applied a change (412 ms after it was sent)",
+    }
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        text = app.panels["audio"].text
+    assert "onbeat last landed +24 ms · sent 140 ms early" in text
+    assert "Scope schedules quantised changes" in text
+    assert "Scope applied a change (412 ms after it was sent)" in text

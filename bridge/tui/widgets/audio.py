@@ -27,8 +27,10 @@ METERS = (
 )
 BEAT_FLASH = 0.15
 """The first part of each beat lights a dot, so the beat reads as a light, not a number."""
-SCOPE_AGREES_MS = 10.0
+SCOPE_AGREES_MS = 20.0
 """Scope's beat this close to the bridge's counts as agreeing (beyond it the figure is yellow)."""
+ONBEAT_CLOSE_MS = 60.0
+"""A change that landed this close to its beat shows plain (beyond it, yellow)."""
 STALE_S = 4.0
 """A tempo heard no more for this long is shown dim, with its age."""
 
@@ -62,6 +64,9 @@ class AudioPanel(Panel):
         lead = self._lead(tempo)
         if lead is not None:
             lines.append(lead)
+        onbeat = self._onbeat(tempo)
+        if onbeat is not None:
+            lines.append(onbeat)
         for name, style in METERS:
             if name in audio:
                 value = float(audio[name])
@@ -90,6 +95,30 @@ class AudioPanel(Panel):
         if scope_off is not None:  # Scope's clock against the leader's: they should agree
             style = "yellow" if abs(float(scope_off)) > SCOPE_AGREES_MS else "grey70"
             parts.append((f"scope {float(scope_off):+.0f} ms", style))
+        for i, (text, style) in enumerate(parts):
+            line.append(" · " if i else "", style="grey50")
+            line.append(text, style=style)
+        return line
+
+    @staticmethod
+    def _onbeat(tempo: Mapping[str, Any]) -> Text | None:
+        """Quantised changes: where the last one landed against its beat, how early they
+        leave, and who schedules them (Scope's ``change_scheduled`` / ``change_applied``)."""
+        landed, lead = tempo.get("landed_ms"), tempo.get("lead_ms")
+        by, change = tempo.get("quantize_by"), tempo.get("scope_change")
+        if landed is None and lead is None and by is None and change is None:
+            return None
+        line = Text("onbeat ", style="grey70", no_wrap=True)
+        parts: list[tuple[str, str]] = []
+        if landed is not None:
+            style = "bright_white" if abs(float(landed)) <= ONBEAT_CLOSE_MS else "yellow"
+            parts.append((f"last landed {float(landed):+.0f} ms", style))
+        if lead is not None:
+            parts.append((f"sent {float(lead):.0f} ms early", "grey70"))
+        if by is not None:
+            parts.append((str(by), "cyan"))
+        if change is not None:
+            parts.append((str(change), "grey70"))
         for i, (text, style) in enumerate(parts):
             line.append(" · " if i else "", style="grey50")
             line.append(text, style=style)
