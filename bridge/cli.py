@@ -129,7 +129,7 @@ def with_scope_url(show: Show, url: str) -> Show:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bridge.memory import settle_heap, tune_allocator
+    from bridge.memory import tune_allocator
     from bridge.runtime import Runtime
 
     tune_allocator()  # before the show allocates anything: see bridge.memory
@@ -145,13 +145,11 @@ def _run(args: argparse.Namespace) -> int:
         # the runtime directory is checked before anything opens a port
         status = Path(args.status_file) if args.status_file else status_path()
         runtime = Runtime(show)
-        settle_heap()
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_headless(runtime, status))
         return 0
     from bridge.tui.launch import run_console
 
-    settle_heap()
     return run_console(show)
 
 

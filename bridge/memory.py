@@ -1,4 +1,4 @@
-"""Memory for a show that runs for hours: the C allocator (glibc) and Python's cycle collector.
+"""The C allocator, set for a show that runs for hours (glibc Linux only; elsewhere nothing).
 
 Why: a headless show against the stand-in grew its resident memory by about 0.4 MB a minute
 while Python's objects barely grew (gc counts flat, tracemalloc under 0.1 MB a minute) and
@@ -18,26 +18,12 @@ minute, is Python's own small-object arenas).
 ``tune_allocator()`` is called once when ``scope-bridge run`` starts, headless or with the
 console. It changes no Python behaviour; a large block costs a map and an unmap instead of
 heap bookkeeping.
-
-The rest was garbage in reference cycles (HTTP requests to Scope leave some: requests,
-responses, their streams and closures, about five objects a second at the oldest level) that
-had lived long enough to reach the oldest generation. CPython collects that generation only
-once the objects promoted into it since the last full collection reach a quarter of those
-already there; the imports alone put over 70,000 there, so this garbage can wait an hour
-or more, and a full collection then walks everything (17 ms here: too long to run on the event
-loop every minute). ``settle_heap()``, called once the modules are imported and the show is
-built, collects and then freezes what exists (``gc.freeze``: the collector never walks those
-objects again), then collects once more so that the oldest generation starts empty. From
-then on a full collection comes as soon as the garbage is a quarter of what the running show
-keeps, and each is cheap. Frozen objects are still freed by reference counting; only cycles
-among them would stay (a show replaced by a hot reload, say): a one-off, not a growth.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import platform
 
 M_MMAP_THRESHOLD = -3
@@ -67,11 +53,3 @@ def tune_allocator() -> bool:
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
-
-
-def settle_heap() -> None:
-    """Collect, freeze what is alive, and collect again (see the module docstring): call once,
-    after the imports and before the show runs."""
-    gc.collect()
-    gc.freeze()
-    gc.collect()
