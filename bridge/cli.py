@@ -129,8 +129,10 @@ def with_scope_url(show: Show, url: str) -> Show:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from bridge.memory import tune_allocator
     from bridge.runtime import Runtime
 
+    tune_allocator()  # before the show allocates anything: see bridge.memory
     show = load_show(args.show)
     if args.scope_url:
         show = with_scope_url(show, args.scope_url)

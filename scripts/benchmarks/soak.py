@@ -4,7 +4,9 @@ The demo show (its LFOs blending prompts and walking the scenes) plus eight OSC 
 headless as its own process (``scope-bridge run --headless``) against the stand-in, with a
 separate sender at 500 msg/s. The bridge's RSS is read from /proc every second; after a
 warm-up (a third of the run, at most 60 s: the stand-in's logs and the codec's pools fill
-there), ``soak.rss_slope_mb_per_min`` is the least-squares slope of the rest.
+there), ``soak.rss_slope_mb_per_min`` is the least-squares slope of the rest, with its
+standard error ``soak.rss_slope_se_mb_per_min``. The bridge process is the one users run, so
+what it sets up for itself (``bridge.memory``: glibc's mmap threshold) is measured too.
 
 - ``soak.drops``: OSC messages sent that the bridge never handled, plus the updates the
   stand-in dropped (its queue was full);
@@ -28,7 +30,10 @@ from scripts.benchmarks import standin
 from scripts.benchmarks.control import free_port
 
 RATE = 500.0
-DEFAULT_S = 90.0
+DEFAULT_S = 600.0
+"""Ten minutes, the run the target (<= 0.1 MB/min) was set for. Shorter runs read high: the
+growth slows over the first minutes, and the same code read 0.22 MB/min over 300 s but 0.095
+over 600 s (0.51 and 0.32 before ``bridge.memory``). ``--quick`` (30 s) is a smoke test."""
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -61,11 +66,19 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
-def slope_per_min(samples: list[tuple[float, float]]) -> float:
+def slope_per_min(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    """The least-squares slope in MB/min and its standard error (from the residuals; the
+    samples are autocorrelated, so read it as a floor on the noise, not a bound)."""
     if len(samples) < 3:
-        return 0.0
+        return 0.0, 0.0
     times, values = zip(*samples, strict=True)
-    return statistics.linear_regression(times, values).slope * 60.0
+    fit = statistics.linear_regression(times, values)
+    mean_t = statistics.fmean(times)
+    spread = sum((t - mean_t) ** 2 for t in times)
+    fitted = (fit.intercept + fit.slope * t for t in times)
+    residual = sum((v - f) ** 2 for v, f in zip(values, fitted, strict=True))
+    error = (residual / (len(times) - 2) / spread) ** 0.5 if spread else 0.0
+    return fit.slope * 60.0, error * 60.0
 
 
 def handled(status: dict[str, Any]) -> int:
@@ -127,11 +140,13 @@ def run(quick: bool = False, seconds: float | None = None) -> dict[str, float]:
                         proc.kill()
                         proc.wait()
         text = log_file.read_text(encoding="utf-8", errors="replace")
+    slope, slope_se = slope_per_min(samples)
     errors = sum(1 for line in text.splitlines() if " ERROR " in line or "Traceback" in line)
     scope_drops = int(status.get("extra", {}).get("scope_drops") or 0)
     return {
         "soak.seconds": seconds,
-        "soak.rss_slope_mb_per_min": slope_per_min(samples),
+        "soak.rss_slope_mb_per_min": slope,
+        "soak.rss_slope_se_mb_per_min": slope_se,
         "soak.rss_start_mb": samples[0][1] if samples else 0.0,
         "soak.rss_end_mb": samples[-1][1] if samples else 0.0,
         "soak.osc_sent": float(sent),
