@@ -44,6 +44,9 @@ class AudioPanel(Panel):
     def fit(self, lines: Lines, rows: int) -> Lines:
         return self.first_rows(lines, rows)  # the tempo comes first
 
+    def data(self, snap: Snapshot) -> object:
+        return snap.extra.get("audio"), snap.extra.get("tempo")
+
     def build(self, snap: Snapshot) -> Lines:
         audio: Mapping[str, Any] = snap.extra.get("audio") or {}
         tempo: Mapping[str, Any] = snap.extra.get("tempo") or {}
