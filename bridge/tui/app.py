@@ -1,11 +1,11 @@
 """The show console: a Textual app that watches the bridge and sends it commands.
 
-It polls `ConsoleHost.snapshot()` at ~12 Hz and redraws its panels from it; every key
-becomes a `UiAction` through `ConsoleHost.submit` or one host call (save, reload, learn,
-reconnect). It holds no bridge logic. A Textual worker runs or watches the bridge (in
-`scope-bridge run` the bridge is another process; see `bridge.tui.engine`); if it
-stops or raises, the console says so and stays up, and so does every panel around one
-that fails.
+It polls `ConsoleHost.snapshot()` 10 times a second and redraws the panels whose part of
+it changed (`Panel.data`); every key becomes a `UiAction` through `ConsoleHost.submit` or
+one host call (save, reload, learn, reconnect). It holds no bridge logic. A Textual worker
+runs or watches the bridge (in `scope-bridge run` the bridge is another process; see
+`bridge.tui.engine`); if it stops or raises, the console says so and stays up, and so does
+every panel around one that fails.
 """
 
 from __future__ import annotations
@@ -91,6 +91,9 @@ class ConsoleApp(ConsoleCommands):
         self.reloads_seen: int | None = None
         self.scope_changes_seen: int | None = None
         """The bridge's reload count last seen (None: take the next one as it is)."""
+        self._columns: list[Vertical] = []
+        self._shared: dict[Vertical, tuple[object, ...]] = {}
+        """Each column's height, shown panels and their needs, as last shared."""
 
     # -- layout and the refresh loop -----------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -135,7 +138,7 @@ class ConsoleApp(ConsoleCommands):
         self.refresh_panels()
 
     def refresh_panels(self) -> None:
-        """Take one snapshot and redraw every visible panel from it."""
+        """Take one snapshot and redraw the visible panels whose data changed."""
         try:
             snap = self.host.snapshot()
         except Exception as exc:
@@ -194,11 +197,19 @@ class ConsoleApp(ConsoleCommands):
             self.say(str(changes["line"]), title="Scope", timeout=5)
 
     def arrange(self) -> None:
-        """Share each column's rows between its shown panels (`bridge.tui.layout`)."""
-        for column in self.query(".column").results(Vertical):
+        """Share each column's rows between its shown panels (`bridge.tui.layout`); a
+        column whose height and panels' needs are as last time is left as it is."""
+        if not self._columns:
+            self._columns = list(self.query(".column").results(Vertical))
+        for column in self._columns:
             rows = column.content_size.height
             if rows <= 0:
                 continue  # not laid out yet
             shown = [p for p in column.children if isinstance(p, Panel) and p.display]
-            for panel, height in zip(shown, share(rows, [p.need() for p in shown]), strict=True):
+            needs = [p.need() for p in shown]
+            key = (rows, tuple(shown), tuple(needs))
+            if self._shared.get(column) == key:
+                continue
+            self._shared[column] = key
+            for panel, height in zip(shown, share(rows, needs), strict=True):
                 panel.allot(height)

@@ -14,7 +14,11 @@ from typing import Any
 TICKING = frozenset({"t"})
 TICKING_CONNECTION = frozenset({"fps_measured", "fps_recent", "frames_total", "age_s", "rtt_ms"})
 TICKING_OUTPUT = frozenset({"per_s"})
-TICKING_TEMPO = frozenset({"beat_phase", "age_s", "lead_ms"})
+TICKING_TEMPO = frozenset({"age_s", "lead_ms"})
+TEMPO_RUNS_S = 4.0
+"""A tempo heard within this long is running: its phase (the console's beat light) moving
+is a change. Older, the phase still moves on paper, but the console shows the tempo as
+stale, and its phase no longer makes snapshots new."""
 HEARTBEAT_S = 1.0
 """How often the console takes a full snapshot even when nothing changed."""
 
@@ -31,6 +35,9 @@ def calm(data: dict[str, Any]) -> dict[str, Any]:
     extra = data.get("extra")
     if isinstance(extra, dict) and isinstance(extra.get("tempo"), dict):
         tempo = {k: v for k, v in extra["tempo"].items() if k not in TICKING_TEMPO}
+        age = extra["tempo"].get("age_s")
+        if isinstance(age, int | float) and age > TEMPO_RUNS_S:
+            tempo.pop("beat_phase", None)
         out["extra"] = {**extra, "tempo": tempo}
     return out
 

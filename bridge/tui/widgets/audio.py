@@ -16,6 +16,7 @@ from typing import Any
 from rich.text import Text
 
 from bridge.snapshot import Snapshot
+from bridge.tui.feed import TEMPO_RUNS_S
 from bridge.tui.widgets.meters import bar
 from bridge.tui.widgets.panel import Lines, Panel
 
@@ -31,8 +32,9 @@ SCOPE_AGREES_MS = 20.0
 """Scope's beat this close to the bridge's counts as agreeing (beyond it the figure is yellow)."""
 ONBEAT_CLOSE_MS = 60.0
 """A change that landed this close to its beat shows plain (beyond it, yellow)."""
-STALE_S = 4.0
-"""A tempo heard no more for this long is shown dim, with its age."""
+STALE_S = TEMPO_RUNS_S
+"""A tempo heard no more for this long is shown dim, with its age (and its phase no longer
+makes the bridge send a new snapshot)."""
 
 
 class AudioPanel(Panel):
@@ -43,6 +45,9 @@ class AudioPanel(Panel):
 
     def fit(self, lines: Lines, rows: int) -> Lines:
         return self.first_rows(lines, rows)  # the tempo comes first
+
+    def data(self, snap: Snapshot) -> object:
+        return snap.extra.get("audio"), snap.extra.get("tempo")
 
     def build(self, snap: Snapshot) -> Lines:
         audio: Mapping[str, Any] = snap.extra.get("audio") or {}

@@ -46,6 +46,9 @@ class ConnectionPanel(Panel):
     LEAST = 3
     CALM_S = 0.5
 
+    def data(self, snap: Snapshot) -> object:
+        return snap.connection, snap.output.paused
+
     def urgent(self, snap: Snapshot) -> object:
         c = snap.connection
         if c is None:

@@ -32,6 +32,9 @@ class ControlsPanel(Panel):
     GROW = True
     SCROLL = True
 
+    def data(self, snap: Snapshot) -> object:
+        return snap.controls, snap.page, snap.pages, snap.layers
+
     def build(self, snap: Snapshot) -> Lines:
         head = where(snap)
         if not snap.controls:

@@ -38,6 +38,9 @@ class DevicesPanel(Panel):
     GROW = True
     SCROLL = True
 
+    def data(self, snap: Snapshot) -> object:
+        return snap.devices
+
     def build(self, snap: Snapshot) -> Lines:
         if not snap.devices:
             return [Text("no devices", style="grey50")]

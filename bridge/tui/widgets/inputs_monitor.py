@@ -90,6 +90,14 @@ class InputsPanel(Panel):
         self.paused = not self.paused
         self.frozen = None
 
+    def data(self, snap: Snapshot) -> object:
+        words = self.filter.value
+        if self.paused:  # the list stays as it was when paused, whatever arrives
+            return True, words, self.frozen is None
+        extra = snap.extra
+        counts = extra.get("osc_malformed"), extra.get("osc"), extra.get("refused")
+        return False, words, snap.events, snap.event_count, counts
+
     def build(self, snap: Snapshot) -> Lines:
         if self.paused:
             self.frozen = self.frozen or snap

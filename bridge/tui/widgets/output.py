@@ -32,6 +32,9 @@ class OutputPanel(Panel):
     def fit(self, lines: Lines, rows: int) -> Lines:
         return self.first_rows(lines, rows)  # FROZEN, the rate and the budget come first
 
+    def data(self, snap: Snapshot) -> object:
+        return snap.output, snap.extra.get("scope_drops")
+
     def urgent(self, snap: Snapshot) -> object:
         o = snap.output
         return o.paused, o.inflight > o.budget, snap.extra.get("scope_drops")

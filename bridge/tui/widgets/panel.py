@@ -11,11 +11,14 @@ the rows it got (`fit`): a list keeps its head or its tail with "… n more", or
 (`SCROLL`: the mouse wheel, or Tab to it and the arrow keys), so nothing is ever out of
 reach. The title carries the panel's number key, in screen order.
 
-Redrawing is the console's main cost, so a panel repaints only when its lines changed, and
-asks for a new layout only when its height changed (a full layout of every panel at 12 Hz
-cost more than half a core). A panel whose numbers tick all the time (frame counters, fps)
-sets `CALM_S`: it then redraws at once when its `urgent` part changes (a state, an error)
-and otherwise at most every `CALM_S` seconds, which halves the idle console's CPU.
+Redrawing is the console's main cost, so a panel rebuilds its lines only when what it draws
+from changed (`data`: its part of the snapshot and its own settings, and its width), repaints
+only when its lines changed, and asks for a new layout only when its height changed (a full
+layout of every panel at 12 Hz cost more than half a core). An idle show still ticks (the
+clock, the frame rate), and rebuilding every panel for that kept the console at a tenth of a
+core. A panel whose numbers tick all the time (frame counters, fps) sets `CALM_S`: it then
+redraws at once when its `urgent` part changes (a state, an error) and otherwise at most
+every `CALM_S` seconds.
 """
 
 from __future__ import annotations
@@ -92,6 +95,10 @@ class Panel(Vertical):
         self.failure: str | None = None
         self._logged: str | None = None
         self._drawn: tuple[object, ...] | None = None
+        self._built: object = Panel  # nothing built yet: the first snapshot always builds
+        self.builds = 0
+        """How many times the lines were built (each build is drawn once at most)."""
+        self._placed: tuple[int, int, int] | None = None
         self._measured: tuple[int, int] | None = None
         self._height: int | None = None
         self.lines: Lines = []
@@ -122,6 +129,12 @@ class Panel(Vertical):
         """The lines to draw for this snapshot (may raise: `show` contains it)."""
         raise NotImplementedError
 
+    def data(self, snap: Snapshot) -> object:
+        """What the lines are built from: while it stays equal (and so does the width), the
+        lines do not change and are not rebuilt. Panels narrow it to the parts of the
+        snapshot they read, plus any state of their own (a selection, a filter)."""
+        return snap
+
     def urgent(self, snap: Snapshot) -> object:
         """What must show at once when it changes (panels with `CALM_S` override this)."""
         return None
@@ -132,11 +145,17 @@ class Panel(Vertical):
         self.draw_lines()
 
     def update_lines(self, snap: Snapshot) -> None:
-        """Rebuild the lines (not yet drawn); a failure is kept to this panel."""
+        """Rebuild the lines (not yet drawn) if their data or width changed; a failure is
+        kept to this panel."""
         try:
-            # a new width is urgent too: lines built for another width may not fit this one
-            if self.CALM_S and not self._calm.due((self.width(), self.urgent(snap))):
+            width = self.width()
+            key = (width, self.data(snap))
+            if key == self._built:
                 return
+            # a new width is urgent too: lines built for another width may not fit this one
+            if self.CALM_S and not self._calm.due((width, self.urgent(snap))):
+                return
+            self._built = kept(key)  # a host may change a dict it handed out in place
             lines = self.build(snap)
         except Exception as exc:
             self.failure = f"{type(exc).__name__}: {exc}"
@@ -150,6 +169,7 @@ class Panel(Vertical):
             self._logged = None
             self.remove_class("-failed")
         self.lines = lines
+        self.builds += 1
 
     # -- sharing the column ------------------------------------------------------------
     def need(self) -> Need:
@@ -182,6 +202,10 @@ class Panel(Vertical):
     def draw_lines(self) -> None:
         """Draw what fits of the lines; repaint only if that changed."""
         width = self.body.content_size.width
+        placed = (self.builds, width, self.rows())
+        if placed == self._placed:
+            return  # the same lines in the same room: nothing to compare
+        self._placed = placed
         lines = self.fit(self.lines, self.rows())
         drawn = (width, *((t.plain, str(t.style), tuple(t.spans)) for t in lines))
         if drawn == self._drawn:
@@ -233,6 +257,18 @@ class Panel(Vertical):
     def width(self, default: int = 40) -> int:
         """The body's width in cells (a default before the first layout)."""
         return self.body.content_size.width or default
+
+
+def kept(value: object) -> object:
+    """A copy of the containers in ``value`` that can change in place (dicts, lists), to
+    compare later data against; strings, numbers and frozen views are shared as they are."""
+    if isinstance(value, dict):
+        return {k: kept(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [kept(v) for v in value]
+    if type(value) is tuple:
+        return tuple(kept(v) for v in value)
+    return value
 
 
 def clip(lines: Lines, rows: int, *, keep: str = "head") -> Lines:

@@ -92,7 +92,8 @@ def _rows_at(shape: tuple[int, ...], width: int) -> int:
 
 
 class PreviewPanel(Panel):
-    """Asks the host for the latest small frame on every refresh."""
+    """Asks the host for the latest small frame on every refresh; converts and draws it
+    only when it is another picture (or the panel's size or colours changed)."""
 
     TITLE = "Preview"
     PRIORITY = 10
@@ -103,7 +104,8 @@ class PreviewPanel(Panel):
         self.source = source
         self.use_color = True
         self.palette: Palette = {}
-        self._last: tuple[bytes, int, bool, Lines] | None = None
+        self.image: PreviewImage | None = None
+        """The frame `data` fetched, which `build` draws."""
         self.natural = 1
         """Rows the image takes at the panel's full width (what it asks its column for)."""
 
@@ -111,8 +113,16 @@ class PreviewPanel(Panel):
         need = super().need()
         return replace(need, want=max(need.want, self.natural))
 
+    def data(self, snap: Snapshot) -> object:
+        """The frame itself: a picture that did not change is not converted again."""
+        self.image = image = self.source()
+        if image is None:
+            return None
+        array = np.asarray(image)
+        return array.shape, str(array.dtype), array.tobytes(), self.use_color, self.allotted
+
     def build(self, snap: Snapshot) -> Lines:
-        image = self.source()
+        image = self.image
         if image is None:
             self.natural = 1
             return [Text("no video yet", style="grey50")]
@@ -125,9 +135,4 @@ class PreviewPanel(Panel):
         fitted = fit(
             array[:, :, :3], width, MAX_CELL_ROWS if rows is None else min(rows, MAX_CELL_ROWS)
         )
-        key = fitted.tobytes()
-        if self._last is not None and self._last[:3] == (key, fitted.shape[1], self.use_color):
-            return self._last[3]  # the same frame again: nothing to convert
-        lines = half_blocks(fitted, self.palette, colors=self.use_color)
-        self._last = (key, fitted.shape[1], self.use_color, lines)
-        return lines
+        return half_blocks(fitted, self.palette, colors=self.use_color)

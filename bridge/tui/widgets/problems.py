@@ -39,6 +39,9 @@ class ProblemsPanel(Panel):
     def clear(self, key: str) -> None:
         self.notes.pop(key, None)
 
+    def data(self, snap: Snapshot) -> object:
+        return snap.problems, tuple(self.notes.items())
+
     def build(self, snap: Snapshot) -> Lines:
         for key, note in list(self.notes.items()):
             # the bridge reports it too (a failed reload): shown once, and the bridge's entry
@@ -46,7 +49,9 @@ class ProblemsPanel(Panel):
             if reported(note, snap.problems):
                 del self.notes[key]
         messages = [*(f"{k}: {m}" for k, m in self.notes.items()), *snap.problems]
-        self.border_subtitle = str(len(messages)) if messages else ""
+        count = str(len(messages)) if messages else ""
+        if self.border_subtitle != count:  # setting it repaints the panel, even unchanged
+            self.border_subtitle = count
         if not messages:
             return [Text("no problems", style="green")]
         width, console = self.width(), self.app.console

@@ -34,9 +34,20 @@ class PromptsPanel(Panel):
         self.texts: set[int] = set()
         """Which of the built lines are prompt texts (the first to go on a short screen)."""
 
+    def data(self, snap: Snapshot) -> object:
+        return (
+            snap.prompts,
+            snap.scene,
+            snap.transition,
+            snap.transition_progress,
+            self.selected,
+        )
+
     def build(self, snap: Snapshot) -> Lines:
         width = self.width()
-        self.border_subtitle = LEGEND if width >= len(LEGEND) + 6 else SHORT_LEGEND
+        legend = LEGEND if width >= len(LEGEND) + 6 else SHORT_LEGEND
+        if self.border_subtitle != legend:  # setting it repaints the panel, even unchanged
+            self.border_subtitle = legend
         longest = max((len(p.id) for p in snap.prompts), default=4)
         name_width = min(longest, max(width - 12, 4))  # a name whole before a long bar
         bar_width = max(width - name_width - 8, 4)
