@@ -2,7 +2,8 @@
 
 Tests and benchmarks share their helpers through ``scripts/harness``; the installed package
 must neither import that (nor anything of tests or scripts) nor carry helpers of its own that
-only tests or benchmarks reach, and the harness imports no test and no benchmark back. The
+only tests or benchmarks reach; the harness imports no test and no benchmark back, and tests
+reach what they share with benchmarks through the harness, never a benchmark. The
 rules are read from the source: imports, and the ``python -m bridge.…`` children the bridge
 starts, walked from what a user runs (the ``scope-bridge`` command and the ``python -m``
 entries named in ``USER_RUNS``).
@@ -20,6 +21,8 @@ import scripts.harness
 
 ROOT = Path(bridge.__file__).parent
 HARNESS = Path(scripts.harness.__file__).parent
+TESTS = Path(__file__).parent
+OURS = ("bridge.", "scripts.", "tests.")
 
 
 def module_names(root: Path = ROOT, name: str = "bridge") -> dict[str, Path]:
@@ -35,7 +38,7 @@ def module_names(root: Path = ROOT, name: str = "bridge") -> dict[str, Path]:
 
 def is_module_name(value: object) -> TypeGuard[str]:
     """A string that may name one of our modules (``"bridge.tui.console"``), not prose."""
-    return isinstance(value, str) and value.startswith("bridge.") and " " not in value
+    return isinstance(value, str) and value.startswith(OURS) and " " not in value
 
 
 def referenced(name: str, path: Path) -> list[tuple[str, int]]:
@@ -76,6 +79,19 @@ def test_the_harness_imports_no_test_and_no_benchmark() -> None:
         for name, path in module_names(HARNESS, "scripts.harness").items()
         for target, line in referenced(name, path)
         if target.split(".")[0] == "tests" or target.startswith("scripts.benchmarks")
+    ]
+    assert bad == []
+
+
+def test_tests_use_no_benchmark() -> None:
+    """What a test shares with a benchmark is harness: tests import (or start) no module of
+    scripts/benchmarks."""
+    bad = [
+        f"{path.relative_to(TESTS.parent)}:{line} uses {target}"
+        for name, path in module_names(TESTS, "tests").items()
+        if name != __name__  # this file names the rule's prefixes
+        for target, line in referenced(name, path)
+        if target.startswith("scripts.benchmarks")
     ]
     assert bad == []
 
