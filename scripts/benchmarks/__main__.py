@@ -24,7 +24,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "midi": ("scripts.benchmarks.control", "run"),
     "tui": ("scripts.benchmarks.tui", "run"),
     "frames": ("scripts.benchmarks.frames_e2e", "run_all"),
-    "audio": ("bridge.features.bench", "run_audio_bench"),
+    "audio": ("scripts.harness.audio_bench", "run_audio_bench"),
     "tempo": ("scripts.benchmarks.tempo", "run"),
     "soak": ("scripts.benchmarks.soak", "run"),
     "fanout": ("scripts.benchmarks.fanout", "run"),

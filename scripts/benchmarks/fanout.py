@@ -48,10 +48,10 @@ from bridge.core.payload import prompt_list
 from bridge.lanes import Lane
 from bridge.runtime import Runtime
 from bridge.sinks.base import PixelFormat, SinkFrame
-from bridge.sinks.loopcheck import percentile
 from bridge.sinks.router import FrameRouter
 from scripts.benchmarks import standin
 from scripts.benchmarks.control import free_port
+from scripts.harness.loopcheck import percentile
 
 HEAD = """
 schema = 1

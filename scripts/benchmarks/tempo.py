@@ -2,7 +2,7 @@
 
 ``tempo.link_phase_error_ms`` (p95, and the median beside it): the bridge, a whole runtime in
 its own process, and one `aalink` peer in another, both in a loopback-only network namespace
-(`bridge.inputs.link_room`); each beat position the bridge's engine heard is compared with the
+(`scripts.harness.link_room`); each beat position the bridge's engine heard is compared with the
 peer's at the same moment (one monotonic clock for both processes). Before Link there was no
 such figure: a show could not follow the session at all. ``tempo.link_event_delay_ms`` (p95):
 how long after its beat an event reached the engine (the poll runs every 10 ms; the beat
@@ -37,8 +37,8 @@ from typing import Any
 
 from bridge.core.events import TempoBeat
 from bridge.core.tempo_lead import TempoLead, wrap
-from bridge.inputs.link_room import link_room
 from scripts.benchmarks import tempo_onbeat
+from scripts.harness.link_room import link_room
 
 REPO = Path(__file__).resolve().parents[2]
 BRIDGE_PROC = REPO / "tests" / "io" / "link_bridge_proc.py"

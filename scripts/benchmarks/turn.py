@@ -29,8 +29,8 @@ from typing import Any
 
 from scripts.benchmarks import standin
 from scripts.benchmarks.control import free_port
-from scripts.benchmarks.turn_bridge import SIM_ARGS
-from scripts.benchmarks.turnlab import CREDENTIAL_ENV, Lab, turn_lab
+from scripts.harness.turn_bridge import SIM_ARGS
+from scripts.harness.turnlab import CREDENTIAL_ENV, Lab, turn_lab
 
 FIGURES = (
     "sent",
@@ -62,7 +62,7 @@ def _result(out: str, where: str) -> dict[str, Any]:
 
 
 def driver(url: str, seconds: float, *args: str) -> list[str]:
-    return [sys.executable, "-m", "scripts.benchmarks.turn_bridge", url, str(seconds), *args]
+    return [sys.executable, "-m", "scripts.harness.turn_bridge", url, str(seconds), *args]
 
 
 def loopback(seconds: float) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from bridge.inputs.link_room import link_room
+from scripts.harness.link_room import link_room
 from tests.app.oscquery_room import JSON_TYPE, OSC_TYPE
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bridge.features.bench import run_audio_bench
-from bridge.features.bench.tracks import ALL, SR
+from scripts.harness.audio_bench import run_audio_bench
+from scripts.harness.audio_bench.tracks import ALL, SR
 
 
 def test_tracks_are_seeded_and_truthful() -> None:

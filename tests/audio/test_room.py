@@ -9,9 +9,9 @@ import pytest
 from bridge.core.events import AudioFeatures, AudioOnset, Event, TempoBeat
 from bridge.features import AudioAnalyser
 from bridge.features import tempo as tempo_module
-from bridge.features.bench import corpus
-from bridge.features.bench.tracks import TrackMaker, breakbeat, breakdown, four_on_the_floor
 from bridge.features.config import Floats
+from scripts.harness.audio_bench import corpus
+from scripts.harness.audio_bench.tracks import TrackMaker, breakbeat, breakdown, four_on_the_floor
 
 from .signals import BLOCK, SR, click_track, clicks, feed, sine
 from .test_bar import kick

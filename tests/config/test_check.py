@@ -20,7 +20,7 @@ from bridge.cli import main
 from bridge.config.load import load_show
 from bridge.config.model import Show
 from bridge.errors import ConfigError
-from bridge.sinks.netns import ndi_namespace
+from scripts.harness.netns import ndi_namespace
 from tests.app.test_reload_devices import free_udp_port
 
 BASE = 'schema = 1\n[[prompts]]\nid = "p1"\ntext = "one"\n'

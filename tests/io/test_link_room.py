@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from bridge.core.tempo_lead import wrap
-from bridge.inputs.link_room import LinkRoom, link_room, room_missing
+from scripts.harness.link_room import LinkRoom, link_room, room_missing
 
 HERE = Path(__file__).parent
 SHOW = """

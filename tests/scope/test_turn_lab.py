@@ -1,6 +1,6 @@
 """A far-away Scope that no UDP reaches: the bridge streams through a real coturn over TCP.
 
-The lab (``scripts/benchmarks/turnlab.py``): the stand-in and coturn in one network namespace,
+The lab (``scripts/harness/turnlab.py``): the stand-in and coturn in one network namespace,
 the bridge (a whole ``Runtime`` in its own process) in another, a veth pair between them that
 drops all UDP and 1% of TCP packets, 40 ± 10 ms each way on the TCP paths (this kernel has no
 netem: a delaying relay stands in). The stand-in hands out a UDP TURN URL first and a TCP one
@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from scripts.benchmarks.turn_bridge import SIM_ARGS
-from scripts.benchmarks.turnlab import CREDENTIAL_ENV, Lab, lab_missing, turn_lab
+from scripts.harness.turn_bridge import SIM_ARGS
+from scripts.harness.turnlab import CREDENTIAL_ENV, Lab, lab_missing, turn_lab
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def lab() -> Iterator[Lab]:
 
 def bridge_run(lab: Lab, seconds: float, *args: str, give_up: float = 30.0) -> dict[str, Any]:
     """One bridge process on the bridge's side of the lab; its JSON result."""
-    argv = [sys.executable, "-m", "scripts.benchmarks.turn_bridge", lab.scope_url, str(seconds)]
+    argv = [sys.executable, "-m", "scripts.harness.turn_bridge", lab.scope_url, str(seconds)]
     argv += ["--give-up", str(give_up), *args]
     proc = lab.start(lab.in_bridge_ns(argv), env={**os.environ, CREDENTIAL_ENV: lab.credential})
     out, _ = proc.communicate(timeout=give_up + seconds + 60)

@@ -8,7 +8,7 @@ import pytest
 
 from bridge.errors import SinkError
 from bridge.sinks.ndi import load_cyndilib
-from bridge.sinks.netns import NdiNamespace, namespace_missing, ndi_namespace
+from scripts.harness.netns import NdiNamespace, namespace_missing, ndi_namespace
 
 
 @pytest.fixture

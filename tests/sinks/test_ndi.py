@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.sinks.loopcheck import check_in_namespace
-from bridge.sinks.netns import NdiNamespace
+from scripts.harness.loopcheck import check_in_namespace
+from scripts.harness.netns import NdiNamespace
 
 STUCK_POLLS = 12
 """The receiver polls at ~60 Hz; the same counter for 12 polls (~0.2 s) means stuck."""

@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from bridge.sinks.netns import namespace_missing, ndi_namespace
-from scripts.benchmarks.frames_e2e import run_e2e
+from scripts.harness.ndi_e2e import run_e2e
+from scripts.harness.netns import namespace_missing, ndi_namespace
 
 pytestmark = pytest.mark.netns
 

@@ -13,8 +13,8 @@ import pytest
 from bridge import framecode
 from bridge.errors import SinkError
 from bridge.sinks.base import FrameSink, SinkStatus, UnavailableSink
-from bridge.sinks.loopcheck import feed, percentile
 from bridge.sinks.router import FrameRouter
+from scripts.harness.loopcheck import feed, percentile
 from tests.sinks.fakes import BrokenSink, RecordingSink, stamped
 
 RouterFactory = Callable[..., FrameRouter]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bridge.features.bench import instruments as ins
 from bridge.features.config import Floats
+from scripts.harness.audio_bench import instruments as ins
 
 SR = ins.SR
 MERGE_S = 0.03

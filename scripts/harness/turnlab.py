@@ -275,7 +275,7 @@ def turn_lab(sim_args: Sequence[str] = (), shaped: bool = True) -> Iterator[Lab]
         lab.start(lab.in_scope_ns(["turnserver", "-c", str(config)]), log="coturn.out")
         delay, jitter = (DELAY_MS, JITTER_MS) if shaped else (0.0, 0.0)
         for name, port, to in (("http", HTTP_PORT, SIM_PORT), ("turn", TURN_PORT, COTURN_PORT)):
-            argv = [sys.executable, "-m", "scripts.benchmarks.delayproxy"]
+            argv = [sys.executable, "-m", "scripts.harness.delayproxy"]
             argv += [f"{SCOPE_IP}:{port}", f"{SCOPE_IP}:{to}", str(delay), str(jitter)]
             lab.proxies[name] = lab.start(lab.in_scope_ns(argv))
         sim_argv = [sys.executable, "-m", "bridge.sim", "--host", SCOPE_IP]

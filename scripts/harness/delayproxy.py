@@ -7,7 +7,7 @@ same round trip: each chunk is released ``delay ± jitter`` after it arrived, ne
 chunk ahead of it (a stream cannot reorder, as TCP over a jittery link does not either).
 Packet loss stays the kernel's (an nft rule); the retransmissions are real TCP's.
 
-``python -m scripts.benchmarks.delayproxy LISTEN_HOST:PORT TO_HOST:PORT DELAY_MS JITTER_MS``;
+``python -m scripts.harness.delayproxy LISTEN_HOST:PORT TO_HOST:PORT DELAY_MS JITTER_MS``;
 on SIGTERM it prints one JSON line with the bytes it carried each way and exits.
 """
 

@@ -14,9 +14,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from bridge.features.bench import instruments as ins
-from bridge.features.bench.tracks import BREAK, FOUR, HALF, PULSE, SR, Track, _render
 from bridge.features.config import Floats
+from scripts.harness.audio_bench import instruments as ins
+from scripts.harness.audio_bench.tracks import BREAK, FOUR, HALF, PULSE, SR, Track, _render
 
 QUIET_DB = -30.0
 

@@ -5,7 +5,7 @@ network namespace here. `link_room` makes a fresh namespace with only loopback, 
 and routed to it, and deletes it afterwards; every process started in it through
 `LinkRoom.popen` is stopped by its PID on the way out. Needs root (``ip netns add``).
 
-Run as ``python -m bridge.inputs.link_room BPM`` (inside the room) it is one Link peer that
+Run as ``python -m scripts.harness.link_room BPM`` (inside the room) it is one Link peer that
 prints its state as a JSON line every `PEER_REPORT_S` (``t`` on this machine's monotonic
 clock, ``beat``, ``bpm``, ``peers``, ``playing``) and takes commands on stdin, one a line:
 ``tempo BPM``, ``play``, ``stop``, ``quit``.
@@ -63,7 +63,7 @@ class LinkRoom:
 
     def peer(self, bpm: float) -> subprocess.Popen[str]:
         """One Link peer proposing ``bpm`` (see this module's docstring)."""
-        return self.popen([sys.executable, "-m", "bridge.inputs.link_room", f"{bpm:g}"])
+        return self.popen([sys.executable, "-m", "scripts.harness.link_room", f"{bpm:g}"])
 
 
 def _ip(*args: str) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 
 from bridge.errors import BridgeError
 from bridge.sinks.base import PixelFormat, SinkFrame
-from bridge.sinks.loopcheck import check_in_namespace, feed
-from bridge.sinks.netns import ndi_namespace
 from bridge.sinks.router import FrameRouter
+from scripts.harness.loopcheck import check_in_namespace, feed
+from scripts.harness.netns import ndi_namespace
 
 _SIZES = {"": (576, 320), "_720p": (1280, 720)}
 

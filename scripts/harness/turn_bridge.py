@@ -1,6 +1,6 @@
 """The bridge's side of a TURN run: a whole ``Runtime`` on a Scope, a knob storm, figures as JSON.
 
-Run as ``python -m scripts.benchmarks.turn_bridge URL SECONDS [--relay tcp]`` (inside the lab's
+Run as ``python -m scripts.harness.turn_bridge URL SECONDS [--relay tcp]`` (inside the lab's
 bridge namespace, or on loopback for the baseline); prints one JSON line. Control: each input
 is an OSC value the show maps to a prompt weight; its apply latency is the time until the
 stand-in applied a message carrying it (the stand-in's log, on the same monotonic clock: the
@@ -32,7 +32,7 @@ from bridge.core import events as ev
 from bridge.core.payload import prompt_list
 from bridge.runtime import Runtime
 from bridge.sinks.router import FrameRouter
-from scripts.benchmarks.turnlab import CREDENTIAL_ENV, TURN_USER
+from scripts.harness.turnlab import CREDENTIAL_ENV, TURN_USER
 
 FPS = 30.0
 CHUNK_FRAMES = 2
@@ -197,7 +197,7 @@ def frame_figures(router: CountingRouter, first: int, start: float, end: float) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m scripts.benchmarks.turn_bridge")
+    parser = argparse.ArgumentParser(prog="python -m scripts.harness.turn_bridge")
     parser.add_argument("url")
     parser.add_argument("seconds", type=float)
     parser.add_argument("--relay", default="off", choices=("auto", "off", "tcp", "tls"))

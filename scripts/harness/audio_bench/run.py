@@ -20,10 +20,10 @@ import numpy.typing as npt
 
 from bridge.core.events import AudioFeatures, AudioOnset, Event, TempoBeat
 from bridge.features.analyser import AudioAnalyser
-from bridge.features.bench import corpus
-from bridge.features.bench.before import analyser_before
-from bridge.features.bench.tracks import ALL, SR, Track
 from bridge.features.config import Floats
+from scripts.harness.audio_bench import corpus
+from scripts.harness.audio_bench.before import analyser_before
+from scripts.harness.audio_bench.tracks import ALL, SR, Track
 
 BLOCK = 512
 SEED = 20240611
@@ -401,7 +401,8 @@ def run_audio_bench(quick: bool = False, seed: int = SEED) -> dict[str, float]:
 def main() -> None:
     """Print clean and degraded rows apart, today's analyser beside the frozen one.
 
-    ``python -m bridge.features.bench [--quick] [--seed N]`` (another seed: a held-out corpus).
+    ``python -m scripts.harness.audio_bench [--quick] [--seed N]`` (another seed: a held-out
+    corpus).
     """
     import sys
 

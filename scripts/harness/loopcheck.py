@@ -1,11 +1,11 @@
 """End-to-end check of the NDI output: stamped frames in, counters read back by a receiver.
 
-``python -m bridge.sinks.loopcheck send --name X`` feeds synthetic ``av.VideoFrame``s (each
+``python -m scripts.harness.loopcheck send --name X`` feeds synthetic ``av.VideoFrame``s (each
 carrying a frame counter drawn by :mod:`bridge.framecode`) through a real
 :class:`FrameRouter` into a real :class:`NdiSink`; ``... receive --name X`` finds that source
 with cyndilib's Finder and reads the counters back. NDI needs sender and receiver in
 separate processes. Each prints one JSON line. Tests and the benchmark run both inside a
-loopback-only namespace (:mod:`bridge.sinks.netns`); a person can run them to see NDI work.
+loopback-only namespace (:mod:`scripts.harness.netns`); a person can run them to see NDI work.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from bridge import framecode
 from bridge.errors import SinkError
 from bridge.sinks.base import PIXEL_FORMATS, PixelFormat, SinkFrame
 from bridge.sinks.ndi import NdiSink, load_cyndilib
-from bridge.sinks.netns import NdiNamespace
 from bridge.sinks.router import FrameRouter
+from scripts.harness.netns import NdiNamespace
 
 
 def base_picture(width: int, height: int) -> npt.NDArray[np.uint8]:
@@ -252,7 +252,7 @@ def check_in_namespace(
     ``seconds`` the sender then goes on sending.
     Both are stopped by PID if they overrun.
     """
-    common = [sys.executable, "-m", "bridge.sinks.loopcheck"]
+    common = [sys.executable, "-m", "scripts.harness.loopcheck"]
     sender_cmd = [
         *common,
         *("send", "--name", name, "--width", str(width), "--height", str(height)),
@@ -275,7 +275,7 @@ def check_in_namespace(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bridge.sinks.loopcheck")
+    parser = argparse.ArgumentParser(prog="python -m scripts.harness.loopcheck")
     parser.add_argument("role", choices=("send", "receive"))
     parser.add_argument("--name", default="scope-bridge-check")
     parser.add_argument("--width", type=int, default=576)
