@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bridge.config.model import AudioDevice, MidiDevice, OscDevice, Show
 from bridge.doctor.findings import Finding, Status, TooSlow, bounded
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, DeviceError
 
 if TYPE_CHECKING:  # imported lazily below: loading the MIDI layer is a probe of its own
     from bridge.inputs.midi_ports import MidiApi
@@ -132,20 +132,19 @@ def _audio_file(device: AudioDevice) -> Finding:
 
 
 def _portaudio(live: list[AudioDevice], *, needed: bool) -> list[Finding]:
-    from bridge.inputs.audio import find_input_device
+    from bridge.inputs.audio import find_input_device, portaudio
 
     absent: Status = "missing" if needed else "warning"
 
     def scan() -> tuple[list[str], list[str]]:
-        import sounddevice as sd
-
+        sd = portaudio()  # initialised again if this process let go of it
         apis = [str(a["name"]) for a in sd.query_hostapis()]
         inputs = [str(d["name"]) for d in sd.query_devices() if d["max_input_channels"] > 0]
         return apis, inputs
 
     try:
         apis, inputs = bounded(scan, PROBE_S)
-    except OSError:
+    except (OSError, DeviceError):
         fix = "install the PortAudio library (apt-get install libportaudio2)"
         return [Finding("audio", absent, "PortAudio is not installed", fix)]
     except TooSlow as exc:
@@ -155,8 +154,7 @@ def _portaudio(live: list[AudioDevice], *, needed: bool) -> list[Finding]:
     if not inputs and needed:
         findings[0] = Finding("audio", "missing", text, "connect an audio interface")
         return findings
-    import sounddevice as sd
-
+    sd = portaudio()
     for device in live:
         area = f"audio {device.name}"
         try:

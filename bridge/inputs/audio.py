@@ -85,7 +85,9 @@ class BlockRing:
             yield block, t_last - (written - self._read) / sample_rate
 
 
-def _sounddevice() -> ModuleType:
+def portaudio() -> ModuleType:
+    """The sounddevice module with PortAudio initialised (taken again after
+    `release_portaudio`); a DeviceError says what is missing."""
     try:
         import sounddevice  # lazily: loading it loads libportaudio
     except OSError as exc:
@@ -267,7 +269,7 @@ class LiveAudioInput:
         Raises DeviceError (one sentence) if capture can't start at all; a device lost later
         is a log line and a status, never an exception.
         """
-        sd = _sounddevice()
+        sd = portaudio()
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
         try:

@@ -225,3 +225,16 @@ async def test_the_screen_reads_one_line_per_check_and_a_broken_show_is_named(
     assert proc.returncode == 1
     assert "broken.toml" in err.decode()
     assert "Traceback" not in err.decode()
+
+
+def test_the_audio_check_takes_portaudio_again_after_the_input_let_go_of_it() -> None:
+    """An audio input lets go of PortAudio before a JACK server stops; a doctor run in the same
+    process then starts it again instead of failing with "PortAudio not initialized"."""
+    from bridge.doctor.machine import audio
+    from bridge.inputs.audio import portaudio, release_portaudio
+
+    portaudio()
+    release_portaudio()
+    (finding,) = audio(())
+    assert finding.area == "audio"
+    assert finding.text.startswith("PortAudio: "), finding

@@ -237,8 +237,9 @@ def test_doctor_asks_every_target_and_names_its_table(
     text = (REPO / "mappings" / "two-screens.toml").read_text(encoding="utf-8")
     for port in ("8101", "8102"):
         text = text.replace(f"127.0.0.1:{port}", f"127.0.0.1:{free_port()}")
-    main(["doctor", str(write(tmp_path, text))])
-    out = capsys.readouterr().out
-    assert "fix [scope.targets.left] url" in out
+    status = main(["doctor", str(write(tmp_path, text))])
+    out, err = capsys.readouterr()
+    assert status == 1, err
+    assert "fix [scope.targets.left] url" in out, err
     assert "fix [scope.targets.right] url" in out
     assert "RIGHT_SCOPE_TOKEN is not set" in out
