@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bridge.app import Bridge
-from bridge.config.model import Source
 from bridge.core import events as ev
+from bridge.core.bindings import Source
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,17 +19,10 @@ from bridge.config.addresses import (
     resolve_problem,
 )
 from bridge.config.mistakes import did_you_mean
-from bridge.config.model import (
-    AudioDevice,
-    MidiDevice,
-    OscDevice,
-    OscTarget,
-    ServerSinkSpec,
-    SinkSpec,
-)
 from bridge.config.reader import Node
 from bridge.config.sources import AUDIO_FEATURES
 from bridge.config.surface import oscquery_options, surface_prefix
+from bridge.core.show import AudioDevice, MidiDevice, OscDevice, OscTarget, ServerSinkSpec, SinkSpec
 
 ID = re.compile(r"^[A-Za-z_][\w-]*$")
 MIDI_APIS = ("UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM", "RTMIDI_DUMMY")

@@ -1,4 +1,4 @@
-"""Load a show: the root TOML file and its includes, validated strictly into `model.Show`.
+"""Load a show: the root TOML file and its includes, validated strictly into `core.show.Show`.
 
 Includes are resolved relative to the file that names them and read depth-first; lists
 (prompts, scenes, loras, mappings, server_sinks) concatenate in include order; tables (scope,
@@ -34,10 +34,17 @@ from bridge.config.device_tables import (
 from bridge.config.files import read_show_text
 from bridge.config.merge import Where, merge_value
 from bridge.config.mistakes import Mistakes, did_you_mean
-from bridge.config.model import (
+from bridge.config.pages import check_layers, check_show_pages, show_pages
+from bridge.config.param_targets import show_params
+from bridge.config.reader import Node, locate
+from bridge.config.sources import read_binding
+from bridge.config.surface import surface_bindings
+from bridge.config.syntax import explain
+from bridge.config.targets import check_routing, read_targets
+from bridge.core.bindings import Binding
+from bridge.core.show import (
     TEMPO_ORDER,
     AudioDevice,
-    Binding,
     LoraSlot,
     MidiDevice,
     OscDevice,
@@ -49,13 +56,6 @@ from bridge.config.model import (
     Show,
     TempoConfig,
 )
-from bridge.config.pages import check_layers, check_show_pages, show_pages
-from bridge.config.param_targets import show_params
-from bridge.config.reader import Node, locate
-from bridge.config.sources import read_binding
-from bridge.config.surface import surface_bindings
-from bridge.config.syntax import explain
-from bridge.config.targets import check_routing, read_targets
 from bridge.errors import ConfigError
 
 SCHEMA = 1

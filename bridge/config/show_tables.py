@@ -15,9 +15,9 @@ from typing import Any
 from bridge.config.addresses import shown_url, url_problem
 from bridge.config.device_tables import ident
 from bridge.config.mistakes import Mistakes, did_you_mean
-from bridge.config.model import TEMPO_ORDER, LoraSlot, PromptSlot, Scene, SceneLook
 from bridge.config.reader import Node
 from bridge.config.routing import named_tables, target_names
+from bridge.core.show import TEMPO_ORDER, LoraSlot, PromptSlot, Scene, SceneLook
 from bridge.scope.ice_urls import url_problem as ice_url_problem
 
 INITIAL_KEYS = (

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 from bridge.config.mistakes import Mistakes, did_you_mean
-from bridge.config.model import Binding, Show, Source, Transform
 from bridge.config.pages import check_view_target, mapping_pages, mapping_when
 from bridge.config.param_targets import offline_spec, raw_value, raw_values
 from bridge.config.reader import Node
 from bridge.config.routing import target_names
+from bridge.core.bindings import Binding, Source, Transform
 from bridge.core.pages import is_view_target
 from bridge.core.params import name_problem, param_name
+from bridge.core.show import Show
 from bridge.core.targets import FIXED, TargetSpec, spec_of
 
 AUDIO_FEATURES = (

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.config.model import Binding, Source
 from bridge.core import events as ev
+from bridge.core.bindings import Binding, Source
 
 
 def source_of(event: ev.Event) -> tuple[dict[str, Any], str] | None:

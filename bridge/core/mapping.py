@@ -24,13 +24,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bridge.config.model import Binding, Show
 from bridge.core import events as ev
 from bridge.core.beats import BeatClock
+from bridge.core.bindings import Binding
 from bridge.core.encoders import accelerated, decode
 from bridge.core.finite import Refusals, binding_refusal, first_refusal, number_reason, reason
 from bridge.core.pages import Pager, is_view_target
 from bridge.core.params import from_osc
+from bridge.core.show import Show
 from bridge.core.state import Change, ShowState
 from bridge.core.takeover import Takeover
 from bridge.core.targets import TargetSpec, clamp, spec_in

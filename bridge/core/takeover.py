@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridge.config.model import TakeoverMode
+from bridge.core.bindings import TakeoverMode
 
 EPSILON = 0.005
 
