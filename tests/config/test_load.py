@@ -9,6 +9,7 @@ import pytest
 
 from bridge.cli import main
 from bridge.config.load import load_show
+from bridge.core.bindings import MIDI_CONTROL_KINDS, MIDI_CONTROLS
 from bridge.core.show import Show
 from bridge.errors import ConfigError
 from tests.conftest import REPO
@@ -231,3 +232,25 @@ def test_an_unknown_midi_api_lists_every_name_without_an_empty_one(
     assert "must be one of UNIX_JACK, LINUX_ALSA" in err.detail
     assert "one of ," not in err.detail
     assert "did you mean 'jack'" in err.detail
+
+
+@pytest.mark.parametrize("kind", MIDI_CONTROL_KINDS)
+def test_each_midi_kind_is_read_as_its_table_row_says(
+    show_from: Callable[[str], Show], kind: str
+) -> None:
+    """The reader takes a MIDI source's number up to the table's highest and refuses the next;
+    a kind with no number is written ``= true``."""
+    mapping = '[[mappings]]\nsource = {{ midi = "ctl", {} }}\ntarget = "prompt.p1.weight"\n'
+    highest = MIDI_CONTROLS[kind].highest_number
+    if highest is None:
+        show = show_from(BASE + mapping.format(f"{kind} = true"))
+        assert (show.bindings[0].source.control, show.bindings[0].source.number) == (kind, 0)
+        assert "set it to true" in str(
+            error_of(show_from, BASE + mapping.format(f"{kind} = false"))
+        )
+        return
+    show = show_from(BASE + mapping.format(f"{kind} = {highest}"))
+    assert (show.bindings[0].source.control, show.bindings[0].source.number) == (kind, highest)
+    err = error_of(show_from, BASE + mapping.format(f"{kind} = {highest + 1}"))
+    assert err.key == f"mappings[m1].source.{kind}"
+    assert f"between 0 and {highest}" in str(err)
