@@ -43,7 +43,9 @@ from bridge.config.syntax import explain
 from bridge.config.targets import check_routing, read_targets
 from bridge.core.bindings import Binding
 from bridge.core.show import (
+    LOOKAHEAD_MS,
     TEMPO_ORDER,
+    TRANSITION_STEPS,
     AudioDevice,
     LoraSlot,
     MidiDevice,
@@ -227,10 +229,10 @@ def load_show(
         bindings=(),
         sinks=tuple(s for s in sinks if s is not None),
         server_sinks=tuple(server_sinks),
-        transition_steps=transition.get("num_steps", 8),
+        transition_steps=transition.get("num_steps", TRANSITION_STEPS),
         transition_method=transition.get("method", "linear"),
         quantize=transition.get("quantize", "off"),
-        lookahead_ms=transition.get("lookahead_ms", 375.0),
+        lookahead_ms=transition.get("lookahead_ms", LOOKAHEAD_MS),
         start_scene=start_scene,
         denoising_presets=denoising,
         pages=tuple(dict.fromkeys(pages)),

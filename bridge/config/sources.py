@@ -28,7 +28,7 @@ from bridge.core.bindings import (
 )
 from bridge.core.pages import is_view_target
 from bridge.core.params import name_problem, param_name
-from bridge.core.show import Show
+from bridge.core.show import INTERPOLATIONS, Show
 from bridge.core.targets import FIXED, TargetSpec, spec_of
 
 AUDIO_FEATURES = (
@@ -308,7 +308,7 @@ def _check_values(n: Node, target: str, kind: str, show: Show, f: dict[str, Any]
                 raise n.error("value", f"no scene named {c!r}")
     elif target == "transition.method":
         for c in choices:
-            if c not in ("linear", "slerp"):
+            if c not in INTERPOLATIONS:
                 raise n.error("values", "transition.method takes 'linear' or 'slerp'")
     elif target == "input_mode":
         for c in choices:

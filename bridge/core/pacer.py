@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.core.payload import PayloadBuilder
+from bridge.core.show import MAX_RATE_HZ
 from bridge.core.state import ShowState
 
-MAX_RATE_HZ = 30.0
 QUEUE_SIZE = 8
 """Scope's parameter queue: a ninth waiting update is dropped."""
 

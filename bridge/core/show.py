@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from bridge.core.bindings import Binding
 from bridge.core.targets import TargetSpec
 
 Interpolation = Literal["linear", "slerp"]
+INTERPOLATIONS: tuple[Interpolation, ...] = get_args(Interpolation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,15 @@ class TargetConfig:
     scope: ScopeConfig
 
 
+MAX_RATE_HZ = 30.0
+"""The most parameter updates a second the bridge sends Scope: the pacer's ceiling and the
+default of ``[output] max_rate_hz``."""
+TRANSITION_STEPS = 8
+"""Chunks a scene change blends over when neither the scene nor ``[transition]`` says."""
+LOOKAHEAD_MS = 375.0
+"""How early a quantised change leaves by default, so Scope starts it on the beat (about half
+a chunk)."""
+
 PLAIN_TARGET = "scope"
 """The name of the one target of a show with a plain ``[scope]`` and no targets tables."""
 
@@ -68,7 +78,7 @@ PLAIN_TARGET = "scope"
 class OutputConfig:
     """How the pacer talks to Scope."""
 
-    max_rate_hz: float = 30.0
+    max_rate_hz: float = MAX_RATE_HZ
     inflight_budget: int = 1
     weight_quantum: float = 0.01
 
@@ -239,12 +249,12 @@ class Show:
     bindings: tuple[Binding, ...]
     sinks: tuple[SinkSpec, ...] = ()
     server_sinks: tuple[ServerSinkSpec, ...] = ()
-    transition_steps: int = 8
+    transition_steps: int = TRANSITION_STEPS
     transition_method: Interpolation = "linear"
     quantize: Literal["off", "beat", "bar"] = "off"
     """Hold scene changes for the next beat or bar of the tempo source (when it is sure)."""
-    lookahead_ms: float = 375.0
-    """Send a quantised change this early, so Scope starts it on the beat (about half a chunk)."""
+    lookahead_ms: float = LOOKAHEAD_MS
+    """Send a quantised change this early, so Scope starts it on the beat."""
     start_scene: str = ""
     denoising_presets: tuple[tuple[int, ...], ...] = ()
     pages: tuple[str, ...] = ()

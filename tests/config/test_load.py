@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,15 @@ import pytest
 from bridge.cli import main
 from bridge.config.load import load_show
 from bridge.core.bindings import MIDI_CONTROL_KINDS, MIDI_CONTROLS
-from bridge.core.show import Show
+from bridge.core.show import (
+    LOOKAHEAD_MS,
+    MAX_RATE_HZ,
+    TRANSITION_STEPS,
+    OutputConfig,
+    ScopeConfig,
+    Show,
+    TempoConfig,
+)
 from bridge.errors import ConfigError
 from tests.conftest import REPO
 
@@ -254,3 +263,19 @@ def test_each_midi_kind_is_read_as_its_table_row_says(
     err = error_of(show_from, BASE + mapping.format(f"{kind} = {highest + 1}"))
     assert err.key == f"mappings[m1].source.{kind}"
     assert f"between 0 and {highest}" in str(err)
+
+
+def test_a_show_that_leaves_settings_out_gets_the_typed_shows_defaults(
+    show_from: Callable[[str], Show],
+) -> None:
+    """Defaults are written once, in the typed show: the loader's fall-backs are those."""
+    show = show_from(BASE)
+    defaults = {f.name: f.default for f in fields(Show)}
+    assert show.transition_steps == defaults["transition_steps"] == TRANSITION_STEPS
+    assert show.lookahead_ms == defaults["lookahead_ms"] == LOOKAHEAD_MS
+    assert show.output == OutputConfig()
+    assert show.output.max_rate_hz == MAX_RATE_HZ
+    assert show.scope == ScopeConfig()
+    assert show.tempo == TempoConfig()
+    err = error_of(show_from, BASE + f"[output]\nmax_rate_hz = {MAX_RATE_HZ + 1}\n")
+    assert f"between 0.5 and {MAX_RATE_HZ:g}" in str(err)
