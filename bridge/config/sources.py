@@ -215,7 +215,7 @@ def _out(n: Node, target: str, spec: TargetSpec | None) -> tuple[float, float]:
 
 
 def _merge(n: Node, target: str, spec: TargetSpec | None) -> str:
-    merge = n.choice("merge", MERGE_MODES, "set")
+    merge = n.choice("merge", MERGE_MODES)
     if merge != "set" and spec and spec.kind != "continuous":
         raise n.error("merge", f"add/multiply need a continuous target; {target} is {spec.kind}")
     return merge
@@ -254,15 +254,16 @@ def read_binding(n: Node, index: int, show: Show) -> Binding:
     param = bool(target) and param_name(target) is not None
     transforms = [attempt(read_transform, t) for t in attempt(n.tables, "transforms") or []]
     fields: dict[str, Any] = {}
+    # Each reader runs only for a key the mapping has: one left out keeps `Binding`'s default.
     readers: list[tuple[str, str, Callable[[], Any]]] = [
         ("in", "in_range", lambda: _pair(n, "in")),
         ("out", "out_range", lambda: _out(n, target, spec)),
         ("merge", "merge", lambda: _merge(n, target, spec)),
-        ("takeover", "takeover", lambda: n.choice("takeover", TAKEOVER_MODES, "off")),
-        ("tolerance", "tolerance", lambda: n.number("tolerance", 0.03, 0.0, 0.5)),
+        ("takeover", "takeover", lambda: n.choice("takeover", TAKEOVER_MODES)),
+        ("tolerance", "tolerance", lambda: n.number("tolerance", None, 0.0, 0.5)),
         ("encoder", "encoder", lambda: _encoder(n, source)),
-        ("step", "step", lambda: n.number("step", 0.01, 0.0001, 1.0)),
-        ("acceleration", "acceleration", lambda: n.number("acceleration", 0.0, 0.0, 10.0)),
+        ("step", "step", lambda: n.number("step", None, 0.0001, 1.0)),
+        ("acceleration", "acceleration", lambda: n.number("acceleration", None, 0.0, 10.0)),
         ("pad", "pad", lambda: n.choice("pad", PAD_MODES)),
         ("value", "value", lambda: raw_value(n, "value") if param else _value(n)),
         ("values", "values", lambda: raw_values(n, "values") if param else _values(n)),

@@ -65,6 +65,10 @@ UNNUMBERED_CONTROLS = frozenset(k for k, c in MIDI_CONTROLS.items() if c.highest
 """The kinds with no number: one per channel (``pitchbend = true``)."""
 
 
+TOLERANCE = 0.03
+"""How near (of the target's range) a knob must come to the value to pick it up."""
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a mapping's value comes from."""
@@ -112,7 +116,7 @@ class Binding:
     out_range: tuple[float, float] | None = None
     merge: MergeMode = "set"
     takeover: TakeoverMode = "off"
-    tolerance: float = 0.03
+    tolerance: float = TOLERANCE
     encoder: EncoderMode | None = None
     step: float = 0.01
     acceleration: float = 0.0

@@ -17,6 +17,20 @@ from bridge.core.targets import TargetSpec
 Interpolation = Literal["linear", "slerp"]
 INTERPOLATIONS: tuple[Interpolation, ...] = get_args(Interpolation)
 
+# Defaults written once, here: the dataclasses below and the readers in config/ use them.
+MAX_RATE_HZ = 30.0
+"""The most parameter updates a second the bridge sends Scope: the pacer's ceiling and the
+default of ``[output] max_rate_hz``."""
+TRANSITION_STEPS = 8
+"""Chunks a scene change blends over when neither the scene nor ``[transition]`` says."""
+LOOKAHEAD_MS = 375.0
+"""How early a quantised change leaves by default, so Scope starts it on the beat (about half
+a chunk)."""
+IDLE_CHUNK_RATE_HZ = 1.3
+"""Chunks a second assumed while no video flows (``[scope] idle_chunk_rate_hz``)."""
+WEIGHT_QUANTUM = 0.01
+"""The smallest prompt-weight change worth a message (``[output] weight_quantum``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ScopeConfig:
@@ -34,7 +48,7 @@ class ScopeConfig:
     0 = the figure of the known pipeline (`bridge.scope.pipelines`)."""
     chunk_rate_hz: float = 0.0
     """Fixed chunk rate, paced by the clock alone; 0 = pace by the frames Scope sends."""
-    idle_chunk_rate_hz: float = 1.3
+    idle_chunk_rate_hz: float = IDLE_CHUNK_RATE_HZ
     """Chunk rate assumed while no video flows."""
     watchdog_s: float = 2.0
     start_session: bool = False
@@ -61,15 +75,6 @@ class TargetConfig:
     scope: ScopeConfig
 
 
-MAX_RATE_HZ = 30.0
-"""The most parameter updates a second the bridge sends Scope: the pacer's ceiling and the
-default of ``[output] max_rate_hz``."""
-TRANSITION_STEPS = 8
-"""Chunks a scene change blends over when neither the scene nor ``[transition]`` says."""
-LOOKAHEAD_MS = 375.0
-"""How early a quantised change leaves by default, so Scope starts it on the beat (about half
-a chunk)."""
-
 PLAIN_TARGET = "scope"
 """The name of the one target of a show with a plain ``[scope]`` and no targets tables."""
 
@@ -80,7 +85,7 @@ class OutputConfig:
 
     max_rate_hz: float = MAX_RATE_HZ
     inflight_budget: int = 1
-    weight_quantum: float = 0.01
+    weight_quantum: float = WEIGHT_QUANTUM
 
 
 TEMPO_ORDER = ("link", "midi", "osc", "scope", "audio", "tap")

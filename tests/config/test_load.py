@@ -10,11 +10,14 @@ import pytest
 
 from bridge.cli import main
 from bridge.config.load import load_show
-from bridge.core.bindings import MIDI_CONTROL_KINDS, MIDI_CONTROLS
+from bridge.core.bindings import MIDI_CONTROL_KINDS, MIDI_CONTROLS, TOLERANCE, Binding
 from bridge.core.show import (
     LOOKAHEAD_MS,
     MAX_RATE_HZ,
     TRANSITION_STEPS,
+    MidiDevice,
+    OscDevice,
+    OscTarget,
     OutputConfig,
     ScopeConfig,
     Show,
@@ -279,3 +282,20 @@ def test_a_show_that_leaves_settings_out_gets_the_typed_shows_defaults(
     assert show.tempo == TempoConfig()
     err = error_of(show_from, BASE + f"[output]\nmax_rate_hz = {MAX_RATE_HZ + 1}\n")
     assert f"between 0.5 and {MAX_RATE_HZ:g}" in str(err)
+
+
+def test_devices_and_mappings_that_leave_keys_out_get_their_types_defaults(
+    show_from: Callable[[str], Show],
+) -> None:
+    """A device or mapping reader falls back on its dataclass's defaults, not its own."""
+    show = show_from(
+        BASE + "[devices.osc.td]\n[[devices.osc.td.feedback]]\nport = 9001\n"
+        '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "prompt.p1.weight"\n'
+    )
+    assert show.midi == (MidiDevice("ctl", "ctl"),)
+    assert show.osc == (OscDevice("td", feedback=(OscTarget("127.0.0.1", 9001),)),)
+    binding = show.bindings[0]
+    defaults = {f.name: f.default for f in fields(Binding)}
+    for name in ("merge", "takeover", "tolerance", "step", "acceleration", "feedback"):
+        assert getattr(binding, name) == defaults[name], name
+    assert binding.tolerance == TOLERANCE
