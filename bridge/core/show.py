@@ -26,6 +26,10 @@ TRANSITION_STEPS = 8
 LOOKAHEAD_MS = 375.0
 """How early a quantised change leaves by default, so Scope starts it on the beat (about half
 a chunk)."""
+PIPELINE = "longlive"
+"""The pipeline Scope loads when the show names none."""
+WIDTH, HEIGHT = 576, 320
+"""The frame size asked of Scope when the show gives none."""
 IDLE_CHUNK_RATE_HZ = 1.3
 """Chunks a second assumed while no video flows (``[scope] idle_chunk_rate_hz``)."""
 WEIGHT_QUANTUM = 0.01
@@ -37,9 +41,9 @@ class ScopeConfig:
     """Where Scope is and what to load."""
 
     url: str = "http://127.0.0.1:8000"
-    pipeline: str = "longlive"
-    width: int = 576
-    height: int = 320
+    pipeline: str = PIPELINE
+    width: int = WIDTH
+    height: int = HEIGHT
     transport: Literal["webrtc", "rest"] = "webrtc"
     token_env: str = ""
     """Name of an environment variable holding a bearer token (the token is never logged)."""
