@@ -17,7 +17,6 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bridge.config.model import Show, scope_targets
 from bridge.config.targets import target_show
 from bridge.core.carry import carried
 from bridge.core.events import Event, TempoBeat, Tick
@@ -26,6 +25,7 @@ from bridge.core.finite import SCREENED, Refusals, screen
 from bridge.core.mapping import Engine
 from bridge.core.pacer import Pacer
 from bridge.core.payload import PayloadBuilder
+from bridge.core.show import Show, scope_targets
 from bridge.core.state import Change, ShowState
 from bridge.core.tempo_lead import TempoLead, tempo_kinds
 from bridge.lanes import Lane

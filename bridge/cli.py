@@ -24,10 +24,10 @@ from pathlib import Path
 
 from bridge.config.addresses import shown_url, url_problem
 from bridge.config.load import load_show
-from bridge.config.model import Show
 from bridge.config.osc_clash import osc_clashes
 from bridge.config.show_tables import size_advice
 from bridge.config.surface import surface_addresses
+from bridge.core.show import Show
 from bridge.errors import BridgeError, ConfigError, ConfigErrors
 from bridge.scope.pipelines import ANY_SIZE
 from bridge.sim.options import add_options as add_sim_options

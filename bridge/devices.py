@@ -16,8 +16,9 @@ from collections.abc import Callable, Collection, Coroutine, Sequence
 from typing import Any
 
 from bridge.app import Bridge
-from bridge.config.model import Binding, MidiDevice, OscDevice, Show
+from bridge.core.bindings import Binding
 from bridge.core.events import Event, OscMessage, TempoBeat
+from bridge.core.show import MidiDevice, OscDevice, Show
 from bridge.errors import BridgeError
 from bridge.inputs.host_tempo import HostTempo
 from bridge.inputs.midi import MidiDeviceConfig, MidiInputs

@@ -6,10 +6,21 @@
     ├── ScopeError              talking to Scope failed
     │   ├── ScopeUnreachable    refused, DNS, TLS, timeout
     │   └── ScopeRejected       4xx/5xx with the server's reason
-    ├── DeviceError             a MIDI/audio device or API is missing or failed
-    └── SinkError               a frame sink's library or runtime is missing or failed
+    ├── DeviceError             a MIDI/OSC/audio device or API is missing or failed
+    │   └── StartTimeout        an audio stream opened but never started (inputs/audio.py)
+    ├── SinkError               a frame sink's library or runtime is missing or failed
+    ├── MessageError            a message from another program that the bridge does not read
+    │   ├── PacketError         a datagram that is not OSC (inputs/osc_parse.py)
+    │   └── BadMessage          a console message of the wrong shape (tui/codec.py)
+    ├── PeerGone                the other process of the console's connection went away
+    │   ├── WireClosed          ... seen while reading its framing (tui/wire.py)
+    │   └── BridgeGone          ... seen by the console: the bridge stopped (tui/remote.py)
+    ├── TooSlow                 a doctor probe found no answer in time (doctor/findings.py)
+    ├── BridgeStopped           the headless bridge stopped by itself (headless.py)
+    └── RuntimeDirError         the runtime directory is not safe to use (rundir.py)
 
-Lower-layer errors are translated at the boundary with ``raise X from exc``.
+The leaves named with a file live there, beside the one place that raises them. Lower-layer
+errors are translated at the boundary with ``raise X from exc``.
 """
 
 from __future__ import annotations
@@ -67,8 +78,18 @@ class ScopeRejected(ScopeError):
 
 
 class DeviceError(BridgeError):
-    """A MIDI or audio device (or the API behind it) is missing or failed."""
+    """A MIDI, OSC or audio device (or the API or socket behind it) is missing or failed."""
 
 
 class SinkError(BridgeError):
     """A frame sink's library or runtime is missing, or it failed."""
+
+
+class MessageError(BridgeError):
+    """A message from another program (an OSC datagram, a console request or reply) that the
+    bridge does not read: the reader counts it or answers it, and goes on."""
+
+
+class PeerGone(BridgeError):
+    """The process at the other end of the console's connection went away (or broke the
+    framing): the conversation is over, the process on this side is not."""

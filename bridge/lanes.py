@@ -13,9 +13,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from bridge.config.model import Show
 from bridge.core.pacer import Pacer
 from bridge.core.payload import PayloadBuilder
+from bridge.core.show import Show
 from bridge.core.state import ShowState
 from bridge.errors import BridgeError
 from bridge.protocols import ParamTransport

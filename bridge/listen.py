@@ -19,11 +19,11 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bridge.config.model import OscDevice, Show
 from bridge.config.sources import target_problem
 from bridge.config.write import add_binding
 from bridge.core.events import ControlChange, Event
 from bridge.core.learn import Learn, describe
+from bridge.core.show import OscDevice, Show
 from bridge.devices import midi_api, midi_configs, osc_config
 from bridge.errors import BridgeError
 from bridge.inputs.midi import MidiInputs

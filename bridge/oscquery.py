@@ -21,8 +21,8 @@ from typing import Any
 from aiohttp import web
 
 from bridge.app import Bridge
-from bridge.config.model import OscDevice, Show
 from bridge.core.oscquery_tree import ATTRIBUTES, Leaf, namespace, node_at
+from bridge.core.show import OscDevice, Show
 from bridge.core.surface import surface_value
 from bridge.oscquery_advert import Advert
 

@@ -17,7 +17,7 @@ import ifaddr
 from zeroconf import InterfaceChoice, IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
-from bridge.config.model import OscDevice
+from bridge.core.show import OscDevice
 
 WILDCARD = ("0.0.0.0", "")
 

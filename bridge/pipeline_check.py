@@ -13,9 +13,9 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
-from bridge.config.model import Show
 from bridge.config.param_targets import show_params
 from bridge.core.param_check import typed_params, with_params
+from bridge.core.show import Show
 from bridge.errors import ScopeError
 from bridge.scope.capabilities import mismatches
 

@@ -22,10 +22,10 @@ from bridge import conditions, pipeline_check
 from bridge.app import Bridge
 from bridge.config.background import ShowReader
 from bridge.config.load import load_show
-from bridge.config.model import AudioDevice, Show, scope_targets
 from bridge.config.osc_clash import osc_clashes
 from bridge.core.events import AudioFeatures, Event, TempoBeat
 from bridge.core.finite import by_source
+from bridge.core.show import AudioDevice, Show, scope_targets
 from bridge.devices import Devices
 from bridge.errors import BridgeError
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput

@@ -18,7 +18,7 @@ from typing import Any
 from av import VideoFrame
 
 from bridge.app import Bridge
-from bridge.config.model import ScopeConfig, Show
+from bridge.core.show import ScopeConfig, Show
 from bridge.errors import BridgeError, ScopeError
 from bridge.scope.client import ScopeClient
 from bridge.scope.endpoint import ScopeEndpoint, auth_headers_from_env

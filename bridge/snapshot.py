@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bridge.app import Bridge
-from bridge.config.model import Source
 from bridge.core import events as ev
+from bridge.core.bindings import UNNUMBERED_CONTROLS, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,7 @@ def describe_source(src: Source) -> str:
     """A short human name for a mapping's source: ``apc ch1 cc48``, ``td /fader1``."""
     if src.kind == "midi":
         channel = f" ch{src.channel}" if src.channel else ""
-        number = "" if src.control in ("pitchbend", "aftertouch", "program") else f"{src.number}"
+        number = "" if src.control in UNNUMBERED_CONTROLS else f"{src.number}"
         return f"{src.device}{channel} {src.control}{number}"
     if src.kind == "osc":
         return f"{src.device} {src.address}" + (f"[{src.arg}]" if src.arg else "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from bridge.app import Bridge
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.core.surface import surface_values
 from bridge.core.targets import TargetSpec
 

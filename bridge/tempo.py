@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bridge.app import Bridge
-from bridge.config.model import Show
 from bridge.core.events import Event
+from bridge.core.show import Show
 from bridge.core.tempo_lead import Handover, wrap
 from bridge.inputs.link import LinkSession
 from bridge.inputs.scope_tempo import ScopeTempo

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from bridge.config.load import load_show
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.inputs.audio import release_portaudio
 from tests.io.jackkit import SENDER, Sender, StartSender
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bridge.config.load import Reading, load_show
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.errors import ConfigError
 
 READ_TIMEOUT_S = 5.0

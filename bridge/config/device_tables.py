@@ -8,7 +8,7 @@ one port; `check_reachable` asks this machine whether the OSC addresses can be u
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +19,25 @@ from bridge.config.addresses import (
     resolve_problem,
 )
 from bridge.config.mistakes import did_you_mean
-from bridge.config.model import (
-    AudioDevice,
-    MidiDevice,
-    OscDevice,
-    OscTarget,
-    ServerSinkSpec,
-    SinkSpec,
-)
 from bridge.config.reader import Node
 from bridge.config.sources import AUDIO_FEATURES
 from bridge.config.surface import oscquery_options, surface_prefix
+from bridge.core.show import AudioDevice, MidiDevice, OscDevice, OscTarget, ServerSinkSpec, SinkSpec
 
 ID = re.compile(r"^[A-Za-z_][\w-]*$")
 MIDI_APIS = ("UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM", "RTMIDI_DUMMY")
 """rtmidi's names; the short names the MIDI layer knows (``jack``, ``alsa``, ...) work too."""
+
+
+def defaults(cls: Any) -> dict[str, Any]:
+    """A typed device's field defaults, read off its dataclass: written there only."""
+    return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+
+
+_MIDI = defaults(MidiDevice)
+_OSC = defaults(OscDevice)
+_OSC_TARGET = defaults(OscTarget)
+_AUDIO = defaults(AudioDevice)
 
 
 def _midi_api(n: Node) -> str:
@@ -76,9 +80,9 @@ def relative_to(n: Node, key: str, value: str) -> str:
 
 
 def midi_device(name: str, n: Node) -> MidiDevice:
-    virtual = n.get("virtual", bool, False)
+    virtual = n.get("virtual", bool, _MIDI["virtual"])
     port = n.get("port", str, "") if virtual else n.get("port", str)
-    match = n.choice("match", ("exact", "glob", "regex"), "exact")
+    match = n.choice("match", ("exact", "glob", "regex"), _MIDI["match"])
     if match == "regex":
         try:
             re.compile(port)
@@ -91,13 +95,13 @@ def midi_device(name: str, n: Node) -> MidiDevice:
         match=match,  # type: ignore[arg-type]
         api=_midi_api(n),
         virtual=virtual,
-        feedback=n.get("feedback", bool, True),
-        output_port=n.get("output_port", str, ""),
+        feedback=n.get("feedback", bool, _MIDI["feedback"]),
+        output_port=n.get("output_port", str, _MIDI["output_port"]),
         cc14=tuple(cc14),
-        led_on=n.integer("led_on", 127, 0, 127),
-        led_off=n.integer("led_off", 0, 0, 127),
-        led_channel=n.integer("led_channel", 0, 0, 16),
-        clock=n.get("clock", bool, False),
+        led_on=n.integer("led_on", _MIDI["led_on"], 0, 127),
+        led_off=n.integer("led_off", _MIDI["led_off"], 0, 127),
+        led_channel=n.integer("led_channel", _MIDI["led_channel"], 0, 16),
+        clock=n.get("clock", bool, _MIDI["clock"]),
     )
     n.done()
     return dev
@@ -110,10 +114,12 @@ def osc_device(name: str, n: Node) -> OscDevice:
         if not host:
             raise t.error("host", "give the host feedback goes to (e.g. 127.0.0.1)")
         targets.append(
-            OscTarget(host, t.integer("port", 0, 1, 65535), t.get("bundles", bool, False))
+            OscTarget(
+                host, t.integer("port", 0, 1, 65535), t.get("bundles", bool, _OSC_TARGET["bundles"])
+            )
         )
         t.done()
-    host = n.get("host", str, "127.0.0.1")
+    host = n.get("host", str, _OSC["host"])
     if not host:
         raise n.error("host", 'give the address to listen on (e.g. "127.0.0.1")')
     allow = n.list_of("allow", lambda v: isinstance(v, str), "an IP address or network")
@@ -124,10 +130,10 @@ def osc_device(name: str, n: Node) -> OscDevice:
     dev = OscDevice(
         name=name,
         host=host,
-        port=n.integer("port", 9000, 1, 65535),
+        port=n.integer("port", _OSC["port"], 1, 65535),
         allow=tuple(allow),
         feedback=tuple(targets),
-        tempo=n.choice("tempo", ("", "ableton", "resolume"), ""),  # type: ignore[arg-type]
+        tempo=n.choice("tempo", ("", "ableton", "resolume"), _OSC["tempo"]),  # type: ignore[arg-type]
         surface=surface_prefix(n) if n.has("surface") else "",
     )
     dev = oscquery_options(dev, n)
@@ -181,12 +187,12 @@ def audio_device(name: str, n: Node) -> AudioDevice:
                 raise table.error(feature, f"an OSC address starts with '/'; got {address!r}")
     dev = AudioDevice(
         name=name,
-        input=n.get("input", str, ""),
-        file=n.get("file", str, ""),
-        realtime=n.get("realtime", bool, True),
-        sample_rate=n.integer("sample_rate", 48000, 8000, 192000),
-        block_size=n.integer("block_size", 512, 64, 8192),
-        osc=n.get("osc", str, ""),
+        input=n.get("input", str, _AUDIO["input"]),
+        file=n.get("file", str, _AUDIO["file"]),
+        realtime=n.get("realtime", bool, _AUDIO["realtime"]),
+        sample_rate=n.integer("sample_rate", _AUDIO["sample_rate"], 8000, 192000),
+        block_size=n.integer("block_size", _AUDIO["block_size"], 64, 8192),
+        osc=n.get("osc", str, _AUDIO["osc"]),
         features=features,
     )
     given = [key for key in ("input", "file", "osc") if getattr(dev, key)]

@@ -1,4 +1,4 @@
-"""Load a show: the root TOML file and its includes, validated strictly into `model.Show`.
+"""Load a show: the root TOML file and its includes, validated strictly into `core.show.Show`.
 
 Includes are resolved relative to the file that names them and read depth-first; lists
 (prompts, scenes, loras, mappings, server_sinks) concatenate in include order; tables (scope,
@@ -34,10 +34,19 @@ from bridge.config.device_tables import (
 from bridge.config.files import read_show_text
 from bridge.config.merge import Where, merge_value
 from bridge.config.mistakes import Mistakes, did_you_mean
-from bridge.config.model import (
+from bridge.config.pages import check_layers, check_show_pages, show_pages
+from bridge.config.param_targets import show_params
+from bridge.config.reader import Node, locate
+from bridge.config.sources import read_binding
+from bridge.config.surface import surface_bindings
+from bridge.config.syntax import explain
+from bridge.config.targets import check_routing, read_targets
+from bridge.core.bindings import Binding
+from bridge.core.show import (
+    LOOKAHEAD_MS,
     TEMPO_ORDER,
+    TRANSITION_STEPS,
     AudioDevice,
-    Binding,
     LoraSlot,
     MidiDevice,
     OscDevice,
@@ -49,13 +58,6 @@ from bridge.config.model import (
     Show,
     TempoConfig,
 )
-from bridge.config.pages import check_layers, check_show_pages, show_pages
-from bridge.config.param_targets import show_params
-from bridge.config.reader import Node, locate
-from bridge.config.sources import read_binding
-from bridge.config.surface import surface_bindings
-from bridge.config.syntax import explain
-from bridge.config.targets import check_routing, read_targets
 from bridge.errors import ConfigError
 
 SCHEMA = 1
@@ -227,10 +229,10 @@ def load_show(
         bindings=(),
         sinks=tuple(s for s in sinks if s is not None),
         server_sinks=tuple(server_sinks),
-        transition_steps=transition.get("num_steps", 8),
+        transition_steps=transition.get("num_steps", TRANSITION_STEPS),
         transition_method=transition.get("method", "linear"),
         quantize=transition.get("quantize", "off"),
-        lookahead_ms=transition.get("lookahead_ms", 375.0),
+        lookahead_ms=transition.get("lookahead_ms", LOOKAHEAD_MS),
         start_scene=start_scene,
         denoising_presets=denoising,
         pages=tuple(dict.fromkeys(pages)),

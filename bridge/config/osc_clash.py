@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from bridge.config.model import Show
+from bridge.core.show import Show
 
 _LOCAL_NAMES = {"localhost", "ip6-localhost"}
 

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bridge.config.mistakes import Mistakes, did_you_mean
-from bridge.config.model import Binding, Show
 from bridge.config.reader import Node
+from bridge.core.bindings import Binding
 from bridge.core.pages import layer_of
+from bridge.core.show import Show
 
 ID = re.compile(r"^[A-Za-z_][\w-]*$")
 """A page or layer name: as a device name (`bridge.config.device_tables`)."""

@@ -15,8 +15,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from bridge.config.model import Binding
 from bridge.config.reader import Node
+from bridge.core.bindings import Binding
 from bridge.core.params import UNTYPED, json_text, param_name
 from bridge.core.targets import TargetSpec
 

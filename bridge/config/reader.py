@@ -149,14 +149,16 @@ class Node:
             )
         return value
 
-    def number(self, name: str, default: float, lo: float, hi: float) -> float:
-        value = self.get(name, float, default)
+    def number(self, name: str, default: float | None, lo: float, hi: float) -> float:
+        """A number in lo..hi; without the key, ``default`` (None: the key is required)."""
+        value = self.get(name, float, cast(float, _MISSING) if default is None else default)
         if not lo <= value <= hi:
             raise self.error(name, f"must be between {lo:g} and {hi:g}, got {value:g}")
         return value
 
-    def integer(self, name: str, default: int, lo: int, hi: int) -> int:
-        value = self.get(name, int, default)
+    def integer(self, name: str, default: int | None, lo: int, hi: int) -> int:
+        """An integer in lo..hi; without the key, ``default`` (None: the key is required)."""
+        value = self.get(name, int, cast(int, _MISSING) if default is None else default)
         if not lo <= value <= hi:
             raise self.error(name, f"must be between {lo} and {hi}, got {value}")
         return value

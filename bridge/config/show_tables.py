@@ -15,9 +15,18 @@ from typing import Any
 from bridge.config.addresses import shown_url, url_problem
 from bridge.config.device_tables import ident
 from bridge.config.mistakes import Mistakes, did_you_mean
-from bridge.config.model import TEMPO_ORDER, LoraSlot, PromptSlot, Scene, SceneLook
 from bridge.config.reader import Node
 from bridge.config.routing import named_tables, target_names
+from bridge.core.show import (
+    INTERPOLATIONS,
+    MAX_RATE_HZ,
+    TEMPO_ORDER,
+    LoraSlot,
+    PromptSlot,
+    Scene,
+    SceneLook,
+)
+from bridge.core.targets import MAX_STEPS
 from bridge.scope.ice_urls import url_problem as ice_url_problem
 
 INITIAL_KEYS = (
@@ -90,12 +99,14 @@ def _initial(n: Node, key: str) -> dict[str, Any]:
     return dict(initial.data)
 
 
-def _number(default: float, lo: float, hi: float) -> Callable[[Node, str], float]:
-    return lambda n, key: n.number(key, default, lo, hi)
+# The settings tables are read only for the keys they hold (`fields`), so these readers take
+# no default: a key left out keeps the typed show's default (`bridge.core.show`), written once.
+def _number(lo: float, hi: float) -> Callable[[Node, str], float]:
+    return lambda n, key: n.number(key, None, lo, hi)
 
 
-def _integer(default: int, lo: int, hi: int) -> Callable[[Node, str], int]:
-    return lambda n, key: n.integer(key, default, lo, hi)
+def _integer(lo: int, hi: int) -> Callable[[Node, str], int]:
+    return lambda n, key: n.integer(key, None, lo, hi)
 
 
 def _choice(*options: str) -> Callable[[Node, str], str]:
@@ -126,10 +137,10 @@ SCOPE: tuple[Field, ...] = (
     ("height", _size),
     ("transport", _choice("webrtc", "rest")),
     ("token_env", _string),
-    ("frames_per_chunk", _integer(0, 0, 240)),
-    ("chunk_rate_hz", _number(0.0, 0.0, 60.0)),
-    ("idle_chunk_rate_hz", _number(1.3, 0.1, 60.0)),
-    ("watchdog_s", _number(2.0, 0.2, 60.0)),
+    ("frames_per_chunk", _integer(0, 240)),
+    ("chunk_rate_hz", _number(0.0, 60.0)),
+    ("idle_chunk_rate_hz", _number(0.1, 60.0)),
+    ("watchdog_s", _number(0.2, 60.0)),
     ("start_session", _flag),
     ("ice_servers", _urls),
     ("ice_username", _string),
@@ -138,15 +149,15 @@ SCOPE: tuple[Field, ...] = (
     ("initial", _initial),
 )
 OUTPUT: tuple[Field, ...] = (
-    ("max_rate_hz", _number(30.0, 0.5, 30.0)),
-    ("inflight_budget", _integer(1, 1, 6)),
-    ("weight_quantum", _number(0.01, 0.0001, 0.1)),
+    ("max_rate_hz", _number(0.5, MAX_RATE_HZ)),
+    ("inflight_budget", _integer(1, 6)),
+    ("weight_quantum", _number(0.0001, 0.1)),
 )
 TRANSITION: tuple[Field, ...] = (
-    ("num_steps", _integer(8, 0, 64)),
-    ("method", _choice("linear", "slerp")),
+    ("num_steps", _integer(0, MAX_STEPS)),
+    ("method", _choice(*INTERPOLATIONS)),
     ("quantize", _choice("off", "beat", "bar")),
-    ("lookahead_ms", _number(375.0, 0.0, 4000.0)),
+    ("lookahead_ms", _number(0.0, 4000.0)),
 )
 
 TEMPO_ORDER_WORDS = ", ".join(TEMPO_ORDER)
@@ -166,12 +177,12 @@ def _order(n: Node, key: str) -> tuple[str, ...]:
 TEMPO: tuple[Field, ...] = (
     ("link", _flag),
     ("link_set", _flag),
-    ("quantum", _integer(4, 1, 16)),
+    ("quantum", _integer(1, 16)),
     ("start_stop", _flag),
     ("order", _order),
     ("quantize_by", _choice("bridge", "scope")),
     ("send_early", _choice("predicted", "fixed")),
-    ("frame_delay_ms", _number(0.0, 0.0, 4000.0)),
+    ("frame_delay_ms", _number(0.0, 4000.0)),
 )
 
 
@@ -204,8 +215,8 @@ def scene(n: Node) -> Scene:
         if not 0.0 <= v <= 1.0:
             raise weights.error(k, f"a weight is between 0 and 1; got {v:g}")
     texts = dict(n.table("texts").items(str))
-    steps = n.integer("num_steps", -1, -1, 64) if n.has("num_steps") else None
-    method = n.choice("method", ("linear", "slerp")) if n.has("method") else None
+    steps = n.integer("num_steps", -1, -1, MAX_STEPS) if n.has("num_steps") else None
+    method = n.choice("method", INTERPOLATIONS) if n.has("method") else None
     targets = target_names(n, "targets")
     looks = {name: _look(look) for name, look in named_tables(n.table("per_target"))}
     n.done()

@@ -7,13 +7,28 @@ from collections.abc import Callable
 from typing import Any
 
 from bridge.config.mistakes import Mistakes, did_you_mean
-from bridge.config.model import Binding, Show, Source, Transform
 from bridge.config.pages import check_view_target, mapping_pages, mapping_when
 from bridge.config.param_targets import offline_spec, raw_value, raw_values
 from bridge.config.reader import Node
 from bridge.config.routing import target_names
+from bridge.core.bindings import (
+    CURVE_SHAPES,
+    ENCODER_MODES,
+    LFO_SHAPES,
+    MERGE_MODES,
+    MIDI_CONTROL_KINDS,
+    MIDI_CONTROLS,
+    PAD_MODES,
+    SOURCE_KINDS,
+    TAKEOVER_MODES,
+    TRANSFORM_KINDS,
+    Binding,
+    Source,
+    Transform,
+)
 from bridge.core.pages import is_view_target
 from bridge.core.params import name_problem, param_name
+from bridge.core.show import INTERPOLATIONS, Show
 from bridge.core.targets import FIXED, TargetSpec, spec_of
 
 AUDIO_FEATURES = (
@@ -30,33 +45,12 @@ AUDIO_FEATURES = (
     "tempo_confidence",
 )
 TEMPO_FEATURES = ("beat_phase", "bar_phase", "bpm", "beat", "bar")
-_MIDI_KINDS = (
-    "cc",
-    "cc14",
-    "nrpn",
-    "rpn",
-    "note",
-    "pitchbend",
-    "aftertouch",
-    "poly_aftertouch",
-    "program",
-)
-TAKEOVERS = ("off", "pickup", "pickup_tolerant", "catchup")
-PADS = ("momentary", "toggle", "trigger", "radio", "cycle")
-_NUMBER_LIMITS = {
-    "cc": 127,
-    "cc14": 31,
-    "nrpn": 16383,
-    "rpn": 16383,
-    "note": 127,
-    "poly_aftertouch": 127,
-}
 
 
 def read_source(n: Node, show: Show) -> Source:
-    kinds = [k for k in ("midi", "osc", "lfo", "audio", "tempo") if n.has(k)]
+    kinds = [k for k in SOURCE_KINDS if n.has(k)]
     if not kinds:
-        n.misspelt(("midi", "osc", "lfo", "audio", "tempo"))
+        n.misspelt(SOURCE_KINDS)
     if len(kinds) != 1:
         raise n.error("", "a source names exactly one of midi, osc, lfo, audio, tempo")
     kind = kinds[0]
@@ -67,19 +61,21 @@ def read_source(n: Node, show: Show) -> Source:
             hint = did_you_mean(device, names)
             raise n.error("midi", f"no MIDI device {device!r} in [devices.midi]{hint}")
         channel = n.integer("channel", 0, 1, 16) if n.has("channel") else None
-        controls = [k for k in _MIDI_KINDS if n.has(k)]
+        controls = [k for k in MIDI_CONTROL_KINDS if n.has(k)]
         if not controls:
-            n.misspelt(_MIDI_KINDS)
+            n.misspelt(MIDI_CONTROL_KINDS)
         if len(controls) != 1:
-            raise n.error("", f"a MIDI source names exactly one of {', '.join(_MIDI_KINDS)}")
+            every = ", ".join(MIDI_CONTROL_KINDS)
+            raise n.error("", f"a MIDI source names exactly one of {every}")
         control = controls[0]
-        if control in _NUMBER_LIMITS:
-            number = n.integer(control, 0, 0, _NUMBER_LIMITS[control])
+        highest = MIDI_CONTROLS[control].highest_number
+        if highest is not None:
+            number = n.integer(control, 0, 0, highest)
         else:
             if not n.get(control, bool):
                 raise n.error(control, "set it to true to use this control")
             number = 0
-        src = Source("midi", device, channel, control, number)  # type: ignore[arg-type]
+        src = Source("midi", device, channel, control, number)
     elif kind == "osc":
         device = n.get("osc", str)
         names = [d.name for d in show.osc]
@@ -97,7 +93,7 @@ def read_source(n: Node, show: Show) -> Source:
             raise n.error("arg", f"the value cannot be one of the {len(prefix)} prefix args")
         src = Source("osc", device, address=address, arg=arg, prefix=tuple(prefix))
     elif kind == "lfo":
-        shape = n.choice("lfo", ("sine", "triangle", "saw", "square"))
+        shape = n.choice("lfo", LFO_SHAPES)
         src = Source(
             "lfo",
             shape=shape,  # type: ignore[arg-type]
@@ -119,12 +115,11 @@ def read_source(n: Node, show: Show) -> Source:
 
 
 def read_transform(n: Node) -> Transform:
-    kinds = ["range", "invert", "curve", "deadzone", "quantize", "smooth", "slew"]
-    present = [k for k in kinds if n.has(k)]
+    present = [k for k in TRANSFORM_KINDS if n.has(k)]
     if not present:
-        n.misspelt(kinds)
+        n.misspelt(TRANSFORM_KINDS)
     if len(present) != 1:
-        raise n.error("", f"a transform names exactly one of {', '.join(kinds)}")
+        raise n.error("", f"a transform names exactly one of {', '.join(TRANSFORM_KINDS)}")
     kind = present[0]
     t: Transform
     if kind == "range":
@@ -135,7 +130,7 @@ def read_transform(n: Node) -> Transform:
             raise n.error("invert", "write invert = true, or leave the transform out")
         t = Transform("invert")
     elif kind == "curve":
-        shape = n.choice("curve", ("linear", "exponential", "logarithmic", "scurve", "points"))
+        shape = n.choice("curve", CURVE_SHAPES)
         points: list[tuple[float, float]] = []
         if shape == "points":
             raw = n.get("points", list)
@@ -220,7 +215,7 @@ def _out(n: Node, target: str, spec: TargetSpec | None) -> tuple[float, float]:
 
 
 def _merge(n: Node, target: str, spec: TargetSpec | None) -> str:
-    merge = n.choice("merge", ("set", "add", "multiply"), "set")
+    merge = n.choice("merge", MERGE_MODES)
     if merge != "set" and spec and spec.kind != "continuous":
         raise n.error("merge", f"add/multiply need a continuous target; {target} is {spec.kind}")
     return merge
@@ -229,7 +224,7 @@ def _merge(n: Node, target: str, spec: TargetSpec | None) -> str:
 def _encoder(n: Node, source: Source | None) -> str:
     if source and (source.kind != "midi" or source.control not in ("cc", "nrpn")):
         raise n.error("encoder", "relative encoders are MIDI cc (or nrpn) sources")
-    return n.choice("encoder", ("twos_complement", "binary_offset", "sign_magnitude"))
+    return n.choice("encoder", ENCODER_MODES)
 
 
 def _value(n: Node) -> float | str:
@@ -259,16 +254,17 @@ def read_binding(n: Node, index: int, show: Show) -> Binding:
     param = bool(target) and param_name(target) is not None
     transforms = [attempt(read_transform, t) for t in attempt(n.tables, "transforms") or []]
     fields: dict[str, Any] = {}
+    # Each reader runs only for a key the mapping has: one left out keeps `Binding`'s default.
     readers: list[tuple[str, str, Callable[[], Any]]] = [
         ("in", "in_range", lambda: _pair(n, "in")),
         ("out", "out_range", lambda: _out(n, target, spec)),
         ("merge", "merge", lambda: _merge(n, target, spec)),
-        ("takeover", "takeover", lambda: n.choice("takeover", TAKEOVERS, "off")),
-        ("tolerance", "tolerance", lambda: n.number("tolerance", 0.03, 0.0, 0.5)),
+        ("takeover", "takeover", lambda: n.choice("takeover", TAKEOVER_MODES)),
+        ("tolerance", "tolerance", lambda: n.number("tolerance", None, 0.0, 0.5)),
         ("encoder", "encoder", lambda: _encoder(n, source)),
-        ("step", "step", lambda: n.number("step", 0.01, 0.0001, 1.0)),
-        ("acceleration", "acceleration", lambda: n.number("acceleration", 0.0, 0.0, 10.0)),
-        ("pad", "pad", lambda: n.choice("pad", PADS)),
+        ("step", "step", lambda: n.number("step", None, 0.0001, 1.0)),
+        ("acceleration", "acceleration", lambda: n.number("acceleration", None, 0.0, 10.0)),
+        ("pad", "pad", lambda: n.choice("pad", PAD_MODES)),
         ("value", "value", lambda: raw_value(n, "value") if param else _value(n)),
         ("values", "values", lambda: raw_values(n, "values") if param else _values(n)),
         ("group", "group", lambda: n.get("group", str)),
@@ -313,7 +309,7 @@ def _check_values(n: Node, target: str, kind: str, show: Show, f: dict[str, Any]
                 raise n.error("value", f"no scene named {c!r}")
     elif target == "transition.method":
         for c in choices:
-            if c not in ("linear", "slerp"):
+            if c not in INTERPOLATIONS:
                 raise n.error("values", "transition.method takes 'linear' or 'slerp'")
     elif target == "input_mode":
         for c in choices:

@@ -17,8 +17,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bridge.config.model import Binding, OscDevice, Show, Source
 from bridge.config.reader import Node
+from bridge.core.bindings import Binding, Source
+from bridge.core.show import OscDevice, Show
 from bridge.core.surface import DEFAULT_PREFIX, SurfaceShow, address_of, surface_targets
 from bridge.core.targets import TargetSpec, spec_in
 

@@ -14,10 +14,10 @@ from dataclasses import replace
 from typing import Any
 
 from bridge.config.mistakes import Mistakes, did_you_mean
-from bridge.config.model import ScopeConfig, Show, TargetConfig, scope_targets
 from bridge.config.reader import Node
 from bridge.config.routing import named_tables
 from bridge.config.show_tables import SCOPE, fields
+from bridge.core.show import ScopeConfig, Show, TargetConfig, scope_targets
 
 
 def read_targets(n: Node, base: dict[str, Any]) -> tuple[TargetConfig, ...]:

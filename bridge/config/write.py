@@ -17,7 +17,7 @@ import tomlkit
 from tomlkit.items import AoT, Table
 
 from bridge.config.load import load_show
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.errors import ConfigError, ConfigErrors
 
 

@@ -9,7 +9,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.core.state import ShowState
 
 

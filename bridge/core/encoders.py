@@ -9,7 +9,7 @@ A value of 0 (or 64 in binary offset) means no movement.
 
 from __future__ import annotations
 
-from bridge.config.model import EncoderMode
+from bridge.core.bindings import EncoderMode
 
 
 def decode(value: int, mode: EncoderMode) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.core.state import Change
 from bridge.core.targets import spec_of
 

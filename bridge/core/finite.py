@@ -22,8 +22,8 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from bridge.config.model import Binding
 from bridge.core import events as ev
+from bridge.core.bindings import Binding
 
 Refusals = Counter[tuple[str, str]]
 """Refused values by (source, reason)."""

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.config.model import Binding, Source
 from bridge.core import events as ev
+from bridge.core.bindings import UNNUMBERED_CONTROLS, Binding, Source
 
 
 def source_of(event: ev.Event) -> tuple[dict[str, Any], str] | None:
@@ -96,7 +96,7 @@ def _same_control(source: dict[str, Any], bound: Source) -> bool:
     control = bound.control or ""
     if control not in source:
         return False
-    return control in ("pitchbend", "aftertouch", "program") or source[control] == bound.number
+    return control in UNNUMBERED_CONTROLS or source[control] == bound.number
 
 
 def already_mapped(source: dict[str, Any], bindings: Sequence[Binding]) -> list[Binding]:

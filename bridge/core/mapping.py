@@ -24,13 +24,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bridge.config.model import Binding, Show
 from bridge.core import events as ev
 from bridge.core.beats import BeatClock
+from bridge.core.bindings import MIDI_CONTROLS, Binding
 from bridge.core.encoders import accelerated, decode
 from bridge.core.finite import Refusals, binding_refusal, first_refusal, number_reason, reason
 from bridge.core.pages import Pager, is_view_target
 from bridge.core.params import from_osc
+from bridge.core.show import Show
 from bridge.core.state import Change, ShowState
 from bridge.core.takeover import Takeover
 from bridge.core.targets import TargetSpec, clamp, spec_in
@@ -38,17 +39,6 @@ from bridge.core.transforms import Chain, clamp01, lerp, normalise
 
 Key = tuple[str, str, int, int | str]
 
-_RAW_RANGE = {
-    "cc": (0.0, 127.0),
-    "cc14": (0.0, 16383.0),
-    "nrpn": (0.0, 16383.0),
-    "rpn": (0.0, 16383.0),
-    "note": (0.0, 127.0),
-    "pitchbend": (-8192.0, 8191.0),
-    "aftertouch": (0.0, 127.0),
-    "poly_aftertouch": (0.0, 127.0),
-    "program": (0.0, 127.0),
-}
 _BPM_RANGE = (60.0, 180.0)
 
 
@@ -91,7 +81,7 @@ def _live(b: Binding, show: Show) -> Live:
     if b.in_range:
         in_lo, in_hi = b.in_range
     elif src.kind == "midi" and src.control:
-        in_lo, in_hi = _RAW_RANGE[src.control]
+        in_lo, in_hi = MIDI_CONTROLS[src.control].raw
     elif src.feature == "bpm":
         in_lo, in_hi = _BPM_RANGE
     else:

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.core.payload import PayloadBuilder
+from bridge.core.show import IDLE_CHUNK_RATE_HZ, MAX_RATE_HZ
 from bridge.core.state import ShowState
 
-MAX_RATE_HZ = 30.0
 QUEUE_SIZE = 8
 """Scope's parameter queue: a ninth waiting update is dropped."""
 
@@ -61,7 +61,7 @@ class Pacer:
         builder: PayloadBuilder,
         max_rate_hz: float = MAX_RATE_HZ,
         inflight_budget: int = 1,
-        chunk_rate_hz: float = 1.3,
+        chunk_rate_hz: float = IDLE_CHUNK_RATE_HZ,
     ) -> None:
         self.state = state
         self.builder = builder

@@ -22,7 +22,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from bridge.config.model import Binding
+from bridge.core.bindings import Binding
 from bridge.core.takeover import Takeover
 
 PAGE_ACTIONS = ("page.next", "page.prev")

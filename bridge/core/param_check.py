@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from bridge.config.model import Binding, Show
+from bridge.core.bindings import Binding
 from bridge.core.params import decoded, properties, spec_from_schema, value_problem
+from bridge.core.show import Show
 from bridge.core.targets import TargetSpec
 
 

@@ -18,6 +18,7 @@ import math
 from typing import Any
 
 from bridge.core.params import decoded
+from bridge.core.show import WEIGHT_QUANTUM
 from bridge.core.state import ShowState
 
 Prompts = list[dict[str, Any]]
@@ -62,7 +63,7 @@ def _method(method: str, prompts: Prompts) -> str:
 class PayloadBuilder:
     """Builds messages from dirty keys and remembers what Scope was last told."""
 
-    def __init__(self, quantum: float = 0.01) -> None:
+    def __init__(self, quantum: float = WEIGHT_QUANTUM) -> None:
         self.quantum = quantum
         self.last: dict[str, Any] = {}
         self.transition_until = -1e18

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridge.config.model import MergeMode, Show
+from bridge.core.bindings import MergeMode
 from bridge.core.events import slot_setters
+from bridge.core.show import Show
 from bridge.core.targets import clamp, slot_of, spec_of
 
 PAYLOAD_KEY = {

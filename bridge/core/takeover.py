@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridge.config.model import TakeoverMode
+from bridge.core.bindings import TOLERANCE, TakeoverMode
 
 EPSILON = 0.005
 
@@ -24,7 +24,7 @@ class Takeover:
     mode: TakeoverMode
     lo: float
     hi: float
-    tolerance: float = 0.03
+    tolerance: float = TOLERANCE
     engaged: bool = False
     last_candidate: float | None = None
     last_set: float | None = None

@@ -34,11 +34,14 @@ class TargetSpec:
     """An enum parameter's choices, as JSON texts (a knob steps through them)."""
 
 
+MAX_STEPS = 64
+"""The most chunks a transition may blend over (``num_steps``)."""
+
 FIXED: dict[str, TargetSpec] = {
     "scene": TargetSpec("discrete"),
     "scene.next": TargetSpec("action"),
     "scene.prev": TargetSpec("action"),
-    "transition.num_steps": TargetSpec("continuous", 0, 64),
+    "transition.num_steps": TargetSpec("continuous", 0, MAX_STEPS),
     "transition.method": TargetSpec("discrete"),
     "denoising_steps": TargetSpec("discrete"),
     "kv_cache_attention_bias": TargetSpec("continuous", 0.01, 1.0),

@@ -31,9 +31,9 @@ import math
 import statistics
 from dataclasses import dataclass, field, replace
 
-from bridge.config.model import TEMPO_ORDER, Show
 from bridge.core.beats import MIN_CONFIDENCE, TRUSTED_BPM
 from bridge.core.events import TempoBeat
+from bridge.core.show import TEMPO_ORDER, Show
 
 DEFAULT_ORDER = TEMPO_ORDER
 KINDS = frozenset(DEFAULT_ORDER)

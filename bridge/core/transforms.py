@@ -15,7 +15,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from bridge.config.model import Transform
+from bridge.core.bindings import Transform
 
 
 def clamp01(x: float) -> float:

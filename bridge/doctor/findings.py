@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal, TypeVar
 
+from bridge.errors import BridgeError
+
 Status = Literal["ok", "warning", "missing"]
 
 _MARK: dict[Status, str] = {"ok": "ok", "warning": "warning", "missing": "MISSING"}
@@ -58,7 +60,7 @@ def exit_status(findings: Sequence[Finding]) -> int:
     return 1 if any(f.status == "missing" for f in findings) else 0
 
 
-class TooSlow(Exception):
+class TooSlow(BridgeError):
     """A probe did not finish within its deadline."""
 
 

@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bridge.config.model import AudioDevice, MidiDevice, OscDevice, Show
+from bridge.core.show import AudioDevice, MidiDevice, OscDevice, Show
 from bridge.doctor.findings import Finding, Status, TooSlow, bounded
 from bridge.errors import BridgeError, DeviceError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bridge.config.model import ScopeConfig, Show, scope_targets
+from bridge.core.show import ScopeConfig, Show, scope_targets
 from bridge.doctor import machine
 from bridge.doctor.findings import Finding
 from bridge.errors import BridgeError

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from bridge.errors import BridgeError
+from bridge.errors import DeviceError
 from bridge.inputs.osc_losses import OscLosses, RejectLog, kernel_drops, losses
 from bridge.inputs.osc_parse import PacketError, PacketParser
 from bridge.protocols import Emit
@@ -55,7 +55,7 @@ class OscInputConfig:
         try:
             nets = tuple(ipaddress.ip_network(a, strict=False) for a in self.allow_from)
         except ValueError as exc:
-            raise BridgeError(f"OSC input {self.name}: bad allow_from entry: {exc}") from exc
+            raise DeviceError(f"OSC input {self.name}: bad allow_from entry: {exc}") from exc
         object.__setattr__(self, "networks", nets)
 
 
@@ -88,7 +88,7 @@ class OscInput(asyncio.DatagramProtocol):
         self._kernel_drops: int | None = None  # the last count read, kept after close
 
     async def start(self) -> None:
-        """Bind the socket (BridgeError with one sentence when the port cannot be used)."""
+        """Bind the socket (DeviceError with one sentence when the port cannot be used)."""
         c = self.config
         loop = asyncio.get_running_loop()
         try:
@@ -96,14 +96,14 @@ class OscInput(asyncio.DatagramProtocol):
             family = infos[0][0]
             sock = socket.socket(family, socket.SOCK_DGRAM)
         except OSError as exc:
-            raise BridgeError(f"OSC input {c.name}: cannot resolve {c.host!r}: {exc}") from exc
+            raise DeviceError(f"OSC input {c.name}: cannot resolve {c.host!r}: {exc}") from exc
         try:
             _set_receive_buffer(sock, c.receive_buffer)
             sock.bind(infos[0][4])
             sock.setblocking(False)
         except OSError as exc:
             sock.close()
-            raise BridgeError(
+            raise DeviceError(
                 f"OSC input {c.name}: cannot listen on {c.host}:{c.port}: {exc.strerror or exc}"
             ) from exc
         self.receive_buffer = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)

@@ -23,6 +23,7 @@ from pythonosc.parsing import osc_types
 
 from bridge.core.events import OscArg, OscMessage
 from bridge.core.finite import first_refusal
+from bridge.errors import MessageError
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ PARSED_TYPES = frozenset("ihfdsbrmtTFN[]")
 ALIASED_TYPES = bytes.maketrans(b"ScI", b"siN")
 
 
-class PacketError(Exception):
+class PacketError(MessageError):
     """A datagram that is not valid OSC; ``reason`` is the counter it goes to."""
 
     def __init__(self, reason: str) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from bridge.core.events import OscArg
-from bridge.errors import BridgeError
+from bridge.errors import DeviceError
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class OscOutput:
         self._queue: dict[str, bytes] = {}
 
     async def start(self) -> None:
-        """Open one UDP socket per target (BridgeError when a host cannot be resolved)."""
+        """Open one UDP socket per target (DeviceError when a host cannot be resolved)."""
         loop = asyncio.get_running_loop()
         for target in self.targets:
             end = _Target(target, self.stats)
@@ -109,7 +109,7 @@ class OscOutput:
                 )
             except OSError as exc:
                 self.close()
-                raise BridgeError(
+                raise DeviceError(
                     f"OSC output {target.host}:{target.port}: cannot open: {exc.strerror or exc}"
                 ) from exc
             self._ends.append(end)

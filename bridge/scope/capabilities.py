@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bridge.config.model import Show
+from bridge.core.show import Show
 
 
 def _mapped(show: Show, prefix: str) -> list[str]:

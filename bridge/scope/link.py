@@ -24,6 +24,7 @@ from typing import Any
 
 from av import VideoFrame
 
+from bridge.core.show import HEIGHT, PIPELINE, WIDTH
 from bridge.errors import BridgeError, ScopeError, ScopeUnreachable
 from bridge.protocols import Payload
 from bridge.scope.client import ScopeClient
@@ -45,9 +46,9 @@ ASKED = ""
 class PipelineRequest:
     """Which pipeline to run and how (``extra`` holds other load params, e.g. vace_enabled)."""
 
-    pipeline_id: str = "longlive"
-    width: int = 576
-    height: int = 320
+    pipeline_id: str = PIPELINE
+    width: int = WIDTH
+    height: int = HEIGHT
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def load_params(self) -> dict[str, Any]:

@@ -16,13 +16,14 @@ from typing import Any, cast, get_args
 import numpy as np
 
 from bridge.core.events import UiAction, UiActionName
+from bridge.errors import MessageError
 from bridge.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
 from bridge.tui.host import PreviewImage
 
 ACTIONS = frozenset(get_args(UiActionName))
 
 
-class BadMessage(ValueError):
+class BadMessage(MessageError, ValueError):
     """A message whose fields are not what its kind needs (named in the sentence)."""
 
 

@@ -33,7 +33,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bridge.config.model import Show, scope_targets
+from bridge.core.show import Show, scope_targets
 from bridge.errors import BridgeError
 from bridge.headless import run_until_stopped, watch
 from bridge.runtime import Runtime

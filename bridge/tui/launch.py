@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.errors import BridgeError
 from bridge.headless import add_status_file, cancel_on_signals
 from bridge.rundir import open_append, private_dir

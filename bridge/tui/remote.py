@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from bridge.core.events import Event, UiAction
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, MessageError, PeerGone
 from bridge.snapshot import Snapshot
 from bridge.tui.codec import (
     BadMessage,
@@ -37,7 +37,7 @@ POLL_S = 0.5
 """How often `run_bridge` asks whether the bridge is still running."""
 
 
-class BridgeGone(BridgeError):
+class BridgeGone(PeerGone):
     """The bridge process closed the connection (it stopped, or was stopped)."""
 
 
@@ -122,27 +122,27 @@ class RemoteHost:
         seen = -1 if heartbeat else self._version
         answer = self.call("changes", seen, timeout=SNAPSHOT_TIMEOUT_S)
         if not isinstance(answer, dict) or not isinstance(answer.get("version"), int):
-            raise BridgeError(f"a changes reply that is not ours: {answer!r:.80}")
+            raise MessageError(f"a changes reply that is not ours: {answer!r:.80}")
         if "snapshot" in answer:
             self._last = self._decode(answer["snapshot"])
             self._full_at = now
         self._version = answer["version"]
         if self._last is None:
-            raise BridgeError("the bridge sent no snapshot")
+            raise MessageError("the bridge sent no snapshot")
         return self._last
 
     def _decode(self, data: Any) -> Snapshot:
         try:
             return snapshot_from_data(data)
         except BadMessage as exc:
-            raise BridgeError(f"the bridge sent {exc}") from None
+            raise MessageError(f"the bridge sent {exc}") from None
 
     def preview(self) -> PreviewImage | None:
         head = self.call("preview", timeout=SNAPSHOT_TIMEOUT_S)
         try:
             return image_from_data(head, self._raw)
         except BadMessage as exc:
-            raise BridgeError(f"the bridge sent {exc}") from None
+            raise MessageError(f"the bridge sent {exc}") from None
 
     def submit(self, event: Event) -> None:
         if not isinstance(event, UiAction):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bridge.config.model import Binding
 from bridge.config.write import add_binding, save_prompts
+from bridge.core.bindings import Binding
 from bridge.core.events import Event
 from bridge.core.learn import Learn, already_mapped, describe
 from bridge.core.targets import FIXED

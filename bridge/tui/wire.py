@@ -16,6 +16,8 @@ import json
 import struct
 from typing import Any
 
+from bridge.errors import PeerGone
+
 GREETING = struct.Struct("!I")
 HEADER = struct.Struct("!II")
 """A frame's two lengths: its JSON, then the raw bytes that follow it (often none)."""
@@ -30,7 +32,7 @@ Frame = tuple[Any, bytes]
 """A decoded frame: its JSON value and its raw bytes."""
 
 
-class WireClosed(ConnectionError):
+class WireClosed(PeerGone, ConnectionError):
     """The other process went away (or sent something that is not our framing)."""
 
 

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 from bridge.config.load import load_show
-from bridge.config.model import Show
 from bridge.core import events as ev
 from bridge.core.mapping import Engine
 from bridge.core.pacer import Pacer
 from bridge.core.payload import PayloadBuilder
+from bridge.core.show import Show
 from bridge.core.state import ShowState
 
 PROMPTS = 8

@@ -39,6 +39,7 @@ import httpx
 
 from bridge.config.load import load_show
 from bridge.core.events import UiAction
+from bridge.core.show import LOOKAHEAD_MS
 from bridge.runtime import Runtime
 from scripts.benchmarks import standin
 from scripts.benchmarks.control import free_port
@@ -80,10 +81,10 @@ source = { lfo = "sine", period_s = 3.0 }
 target = "kv_cache_attention_bias"
 """
 MODES = {
-    "predicted": ("predicted", 375.0, False),
+    "predicted": ("predicted", LOOKAHEAD_MS, False),
     "on_beat": ("fixed", 0.0, False),
-    "fixed375": ("fixed", 375.0, False),
-    "busy_predicted": ("predicted", 375.0, True),
+    "fixed375": ("fixed", LOOKAHEAD_MS, False),
+    "busy_predicted": ("predicted", LOOKAHEAD_MS, True),
     "busy_on_beat": ("fixed", 0.0, True),
 }
 

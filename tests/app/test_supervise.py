@@ -13,8 +13,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from bridge.app import Bridge
-from bridge.config.model import Show
 from bridge.core import events as ev
+from bridge.core.show import Show
 from bridge.scope.health import Backoff
 from tests.app.test_bridge import FakeTransport
 from tests.core.showkit import core_show

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.runtime import Runtime
 
 SHOW = """

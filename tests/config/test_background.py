@@ -17,7 +17,7 @@ import pytest
 
 from bridge.config.background import ShowReader
 from bridge.config.load import Reading, load_show
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.errors import ConfigError
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from bridge.cli import main
 from bridge.config.load import load_show
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.errors import ConfigError
 from scripts.harness.netns import ndi_namespace
 from tests.app.test_reload_devices import free_udp_port

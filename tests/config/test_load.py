@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from bridge.cli import main
 from bridge.config.load import load_show
-from bridge.config.model import Show
+from bridge.core.bindings import MIDI_CONTROL_KINDS, MIDI_CONTROLS, TOLERANCE, Binding
+from bridge.core.show import (
+    LOOKAHEAD_MS,
+    MAX_RATE_HZ,
+    TRANSITION_STEPS,
+    MidiDevice,
+    OscDevice,
+    OscTarget,
+    OutputConfig,
+    ScopeConfig,
+    Show,
+    TempoConfig,
+)
 from bridge.errors import ConfigError
 from tests.conftest import REPO
 
@@ -231,3 +244,58 @@ def test_an_unknown_midi_api_lists_every_name_without_an_empty_one(
     assert "must be one of UNIX_JACK, LINUX_ALSA" in err.detail
     assert "one of ," not in err.detail
     assert "did you mean 'jack'" in err.detail
+
+
+@pytest.mark.parametrize("kind", MIDI_CONTROL_KINDS)
+def test_each_midi_kind_is_read_as_its_table_row_says(
+    show_from: Callable[[str], Show], kind: str
+) -> None:
+    """The reader takes a MIDI source's number up to the table's highest and refuses the next;
+    a kind with no number is written ``= true``."""
+    mapping = '[[mappings]]\nsource = {{ midi = "ctl", {} }}\ntarget = "prompt.p1.weight"\n'
+    highest = MIDI_CONTROLS[kind].highest_number
+    if highest is None:
+        show = show_from(BASE + mapping.format(f"{kind} = true"))
+        assert (show.bindings[0].source.control, show.bindings[0].source.number) == (kind, 0)
+        assert "set it to true" in str(
+            error_of(show_from, BASE + mapping.format(f"{kind} = false"))
+        )
+        return
+    show = show_from(BASE + mapping.format(f"{kind} = {highest}"))
+    assert (show.bindings[0].source.control, show.bindings[0].source.number) == (kind, highest)
+    err = error_of(show_from, BASE + mapping.format(f"{kind} = {highest + 1}"))
+    assert err.key == f"mappings[m1].source.{kind}"
+    assert f"between 0 and {highest}" in str(err)
+
+
+def test_a_show_that_leaves_settings_out_gets_the_typed_shows_defaults(
+    show_from: Callable[[str], Show],
+) -> None:
+    """Defaults are written once, in the typed show: the loader's fall-backs are those."""
+    show = show_from(BASE)
+    defaults = {f.name: f.default for f in fields(Show)}
+    assert show.transition_steps == defaults["transition_steps"] == TRANSITION_STEPS
+    assert show.lookahead_ms == defaults["lookahead_ms"] == LOOKAHEAD_MS
+    assert show.output == OutputConfig()
+    assert show.output.max_rate_hz == MAX_RATE_HZ
+    assert show.scope == ScopeConfig()
+    assert show.tempo == TempoConfig()
+    err = error_of(show_from, BASE + f"[output]\nmax_rate_hz = {MAX_RATE_HZ + 1}\n")
+    assert f"between 0.5 and {MAX_RATE_HZ:g}" in str(err)
+
+
+def test_devices_and_mappings_that_leave_keys_out_get_their_types_defaults(
+    show_from: Callable[[str], Show],
+) -> None:
+    """A device or mapping reader falls back on its dataclass's defaults, not its own."""
+    show = show_from(
+        BASE + "[devices.osc.td]\n[[devices.osc.td.feedback]]\nport = 9001\n"
+        '[[mappings]]\nsource = { midi = "ctl", cc = 1 }\ntarget = "prompt.p1.weight"\n'
+    )
+    assert show.midi == (MidiDevice("ctl", "ctl"),)
+    assert show.osc == (OscDevice("td", feedback=(OscTarget("127.0.0.1", 9001),)),)
+    binding = show.bindings[0]
+    defaults = {f.name: f.default for f in fields(Binding)}
+    for name in ("merge", "takeover", "tolerance", "step", "acceleration", "feedback"):
+        assert getattr(binding, name) == defaults[name], name
+    assert binding.tolerance == TOLERANCE

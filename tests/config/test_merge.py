@@ -14,7 +14,7 @@ import pytest
 
 from bridge.cli import main
 from bridge.config.load import load_show
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.errors import ConfigError
 from tests.conftest import REPO
 

@@ -10,7 +10,7 @@ import pytest
 
 from bridge.cli import main
 from bridge.config.load import load_show
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.errors import ConfigError, ConfigErrors
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bridge.cli import main
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.errors import ConfigError, ConfigErrors
 from tests.conftest import REPO
 

@@ -11,8 +11,8 @@ import pytest
 from bridge.app import Bridge
 from bridge.cli import main
 from bridge.config.load import load_show
-from bridge.config.model import PLAIN_TARGET, scope_targets
 from bridge.config.targets import target_show
+from bridge.core.show import PLAIN_TARGET, scope_targets
 from bridge.errors import ConfigError, ConfigErrors
 from bridge.scope.client import ScopeClient
 from bridge.scope.session import ServerMessage

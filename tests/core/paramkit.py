@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config.load import load_show
-from bridge.config.model import Show
 from bridge.core.param_check import typed_params, with_params
+from bridge.core.show import Show
 
 _DIR = Path(tempfile.mkdtemp(prefix="paramkit-"))
 

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from bridge.config.load import load_show
-from bridge.config.model import Show
+from bridge.core.show import Show
 
 PATH = Path(__file__).with_name("core-show.toml")
 HOSTILE_PATH = Path(__file__).with_name("hostile-show.toml")

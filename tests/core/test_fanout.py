@@ -13,11 +13,11 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.config.model import Show, TargetConfig
 from bridge.core import events as ev
 from bridge.core.fanout import Fanout
 from bridge.core.mapping import Engine
 from bridge.core.payload import PayloadBuilder
+from bridge.core.show import Show, TargetConfig
 from bridge.core.state import Change, ShowState
 from tests.core.showkit import core_show
 from tests.core.test_pacer import events

@@ -18,13 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.config.model import Show
 from bridge.core import events as ev
 from bridge.core.beats import BeatClock
 from bridge.core.finite import Refusals, by_source, screen
 from bridge.core.mapping import Engine
 from bridge.core.pacer import Pacer
 from bridge.core.payload import PayloadBuilder
+from bridge.core.show import Show
 from bridge.core.state import Change, ShowState
 from bridge.core.targets import spec_of
 from bridge.errors import ConfigError

@@ -10,11 +10,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bridge.config.load import load_show
-from bridge.config.model import Binding, Show, Source
 from bridge.core import events as ev
+from bridge.core.bindings import Binding, Source
 from bridge.core.mapping import Engine
 from bridge.core.pages import View, rank
 from bridge.core.pages import acting as split
+from bridge.core.show import Show
 from bridge.core.state import Change, ShowState
 from bridge.core.takeover import EPSILON
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.config.model import Transform
+from bridge.core.bindings import Transform
 from bridge.core.encoders import accelerated, decode
 from bridge.core.takeover import Takeover
 from bridge.core.transforms import Chain, Temporal, curve, lerp, normalise, shape

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bridge.config.load import load_show
-from bridge.config.model import Show
+from bridge.core.show import Show
 from bridge.runtime import Runtime
 from bridge.scope.capabilities import mismatches
 from tests.sim.simkit import FAST, running_sim, wait_for

@@ -2,26 +2,38 @@
 
 Everything here is immutable and already checked (bounds, references between sections), so
 the core never re-validates. `bridge/config/load.py` builds it; `mappings/README.md` is the
-user's reference for the same schema.
+user's reference for the same schema. The mappings themselves are `bridge.core.bindings`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+from bridge.core.bindings import Binding
 from bridge.core.targets import TargetSpec
 
-TakeoverMode = Literal["off", "pickup", "pickup_tolerant", "catchup"]
-EncoderMode = Literal["twos_complement", "binary_offset", "sign_magnitude"]
-PadMode = Literal["momentary", "toggle", "trigger", "radio", "cycle"]
-MergeMode = Literal["set", "add", "multiply"]
 Interpolation = Literal["linear", "slerp"]
-MidiControlKind = Literal[
-    "cc", "cc14", "nrpn", "rpn", "note", "pitchbend", "aftertouch", "poly_aftertouch", "program"
-]
-LfoShape = Literal["sine", "triangle", "saw", "square"]
+INTERPOLATIONS: tuple[Interpolation, ...] = get_args(Interpolation)
+
+# Defaults written once, here: the dataclasses below and the readers in config/ use them.
+MAX_RATE_HZ = 30.0
+"""The most parameter updates a second the bridge sends Scope: the pacer's ceiling and the
+default of ``[output] max_rate_hz``."""
+TRANSITION_STEPS = 8
+"""Chunks a scene change blends over when neither the scene nor ``[transition]`` says."""
+LOOKAHEAD_MS = 375.0
+"""How early a quantised change leaves by default, so Scope starts it on the beat (about half
+a chunk)."""
+PIPELINE = "longlive"
+"""The pipeline Scope loads when the show names none."""
+WIDTH, HEIGHT = 576, 320
+"""The frame size asked of Scope when the show gives none."""
+IDLE_CHUNK_RATE_HZ = 1.3
+"""Chunks a second assumed while no video flows (``[scope] idle_chunk_rate_hz``)."""
+WEIGHT_QUANTUM = 0.01
+"""The smallest prompt-weight change worth a message (``[output] weight_quantum``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +41,9 @@ class ScopeConfig:
     """Where Scope is and what to load."""
 
     url: str = "http://127.0.0.1:8000"
-    pipeline: str = "longlive"
-    width: int = 576
-    height: int = 320
+    pipeline: str = PIPELINE
+    width: int = WIDTH
+    height: int = HEIGHT
     transport: Literal["webrtc", "rest"] = "webrtc"
     token_env: str = ""
     """Name of an environment variable holding a bearer token (the token is never logged)."""
@@ -40,7 +52,7 @@ class ScopeConfig:
     0 = the figure of the known pipeline (`bridge.scope.pipelines`)."""
     chunk_rate_hz: float = 0.0
     """Fixed chunk rate, paced by the clock alone; 0 = pace by the frames Scope sends."""
-    idle_chunk_rate_hz: float = 1.3
+    idle_chunk_rate_hz: float = IDLE_CHUNK_RATE_HZ
     """Chunk rate assumed while no video flows."""
     watchdog_s: float = 2.0
     start_session: bool = False
@@ -75,9 +87,9 @@ PLAIN_TARGET = "scope"
 class OutputConfig:
     """How the pacer talks to Scope."""
 
-    max_rate_hz: float = 30.0
+    max_rate_hz: float = MAX_RATE_HZ
     inflight_budget: int = 1
-    weight_quantum: float = 0.01
+    weight_quantum: float = WEIGHT_QUANTUM
 
 
 TEMPO_ORDER = ("link", "midi", "osc", "scope", "audio", "tap")
@@ -230,74 +242,6 @@ class ServerSinkSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class Source:
-    """Where a mapping's value comes from."""
-
-    kind: Literal["midi", "osc", "lfo", "audio", "tempo"]
-    device: str = ""
-    channel: int | None = None
-    control: MidiControlKind | None = None
-    number: int = 0
-    address: str = ""
-    arg: int = 0
-    prefix: tuple[int | float | str, ...] = ()
-    """Leading OSC arguments that must match (e.g. a track index) before ``arg`` is read."""
-    shape: LfoShape = "sine"
-    period_s: float = 8.0
-    phase: float = 0.0
-    feature: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Transform:
-    """One step of a mapping's ordered filter chain."""
-
-    kind: Literal["range", "invert", "curve", "deadzone", "quantize", "smooth", "slew"]
-    lo: float = 0.0
-    hi: float = 1.0
-    shape: Literal["linear", "exponential", "logarithmic", "scurve", "points"] = "linear"
-    amount: float = 2.0
-    points: tuple[tuple[float, float], ...] = ()
-    width: float = 0.0
-    step: float = 0.0
-    ms: float = 0.0
-    per_s: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Binding:
-    """One mapping: source → ordered transforms → target."""
-
-    id: str
-    source: Source
-    target: str
-    transforms: tuple[Transform, ...] = ()
-    in_range: tuple[float, float] | None = None
-    out_range: tuple[float, float] | None = None
-    merge: MergeMode = "set"
-    takeover: TakeoverMode = "off"
-    tolerance: float = 0.03
-    encoder: EncoderMode | None = None
-    step: float = 0.01
-    acceleration: float = 0.0
-    pad: PadMode | None = None
-    value: float | str | None = None
-    values: tuple[float | str, ...] = ()
-    group: str = ""
-    feedback: bool = True
-    pages: tuple[str, ...] = ()
-    """The pages this mapping acts on; empty: every page (`bridge.core.pages`)."""
-    when: str = ""
-    """The layer that must be held for this mapping to act; empty: none."""
-    origin: tuple[str, str] = ("", "")
-    """(file, key path) the binding came from, for messages."""
-    surface: str = ""
-    """The OSC device whose default surface made this binding (`bridge.config.surface`)."""
-    targets: tuple[str, ...] = ()
-    """The Scope targets this mapping's changes go to; empty: every target."""
-
-
-@dataclass(frozen=True, slots=True)
 class Show:
     """A whole validated show: the root file plus its includes."""
 
@@ -314,12 +258,12 @@ class Show:
     bindings: tuple[Binding, ...]
     sinks: tuple[SinkSpec, ...] = ()
     server_sinks: tuple[ServerSinkSpec, ...] = ()
-    transition_steps: int = 8
+    transition_steps: int = TRANSITION_STEPS
     transition_method: Interpolation = "linear"
     quantize: Literal["off", "beat", "bar"] = "off"
     """Hold scene changes for the next beat or bar of the tempo source (when it is sure)."""
-    lookahead_ms: float = 375.0
-    """Send a quantised change this early, so Scope starts it on the beat (about half a chunk)."""
+    lookahead_ms: float = LOOKAHEAD_MS
+    """Send a quantised change this early, so Scope starts it on the beat."""
     start_scene: str = ""
     denoising_presets: tuple[tuple[int, ...], ...] = ()
     pages: tuple[str, ...] = ()
