@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bridge.aio import within
 from bridge.core.show import ScopeConfig, Show, scope_targets
 from bridge.doctor import machine
 from bridge.doctor.findings import Finding
@@ -44,7 +45,7 @@ async def scope(config: ScopeConfig, table: str = "scope") -> list[Finding]:
         )
     async with ScopeClient(ScopeEndpoint(config.url, headers), timeout_s=SCOPE_S) as client:
         try:
-            health = await asyncio.wait_for(client.health(), SCOPE_S)
+            health = await within(client.health(), SCOPE_S)
         except (BridgeError, TimeoutError) as exc:
             fix = f"start Scope (or `scope-bridge sim` to rehearse), or fix [{table}] url"
             return [*findings, Finding("scope", "missing", _said(exc), fix)]
@@ -56,8 +57,8 @@ async def scope(config: ScopeConfig, table: str = "scope") -> list[Finding]:
 async def _pipeline(client: Any, config: ScopeConfig, table: str) -> Finding:
     area = f"pipeline {config.pipeline}"
     try:
-        schemas = await asyncio.wait_for(client.pipeline_schemas(), SCOPE_S)
-        status = await asyncio.wait_for(client.pipeline_status(), SCOPE_S)
+        schemas = await within(client.pipeline_schemas(), SCOPE_S)
+        status = await within(client.pipeline_status(), SCOPE_S)
     except (BridgeError, TimeoutError) as exc:
         return Finding(area, "warning", f"Scope did not say which pipelines it has: {_said(exc)}")
     loaded = ""

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bridge.aio import wait_set
 from bridge.core.events import AudioFeatures, Event
 from bridge.errors import DeviceError
 from bridge.features.analyser import AudioAnalyser
@@ -360,11 +361,7 @@ class LiveAudioInput:
     ) -> str:
         """Analyse blocks as they arrive; return why the stream counts as lost."""
         while True:
-            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation that
-            # lands as its timeout fires, and this task would then never stop.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.stall_s / 4.0):
-                    await wake.wait()
+            await wait_set(wake, self.stall_s / 4.0)  # bridge.aio: never asyncio.wait_for
             wake.clear()
             self._drain(emit)
             if self._ended.is_set():

@@ -10,13 +10,13 @@ port, reopens it when the device returns and then re-sends everything.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bridge.aio import wait_set
 from bridge.core.events import (
     ChannelPressure,
     ControlChange,
@@ -251,8 +251,7 @@ class MidiFeedback:
                 if wait is not None:
                     timeout = min(timeout, wait)
                 self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                await wait_set(self._wake, timeout)
         finally:
             port, self._port = self._port, None
             if port is not None:

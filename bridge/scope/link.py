@@ -15,7 +15,6 @@ It is the ``ParamTransport`` the pacer sends through.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -24,6 +23,7 @@ from typing import Any
 
 from av import VideoFrame
 
+from bridge.aio import wait_set
 from bridge.core.show import HEIGHT, PIPELINE, WIDTH
 from bridge.errors import BridgeError, ScopeError, ScopeUnreachable
 from bridge.protocols import Payload
@@ -199,8 +199,7 @@ class ScopeLink:
                     delay = self.backoff.delay(failures)
                     failures += 1
                     self._next_try(delay)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._reconnect.wait(), delay)
+                    await wait_set(self._reconnect, delay)
                 self._reconnect.clear()
                 self._retry_at = None
         finally:

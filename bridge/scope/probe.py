@@ -14,10 +14,10 @@ arrived for ``every_s``, one refused probe ends the session at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bridge.aio import wait_set
 from bridge.errors import ScopeUnreachable
 from bridge.scope import failures
 from bridge.scope.client import ScopeClient
@@ -63,8 +63,7 @@ class Probe:
             return False
         while not wake.is_set():
             on_next(self.every_s)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self.every_s)
+            await wait_set(wake, self.every_s)
             if wake.is_set() or await self.absent(client) is None:
                 break
         return True

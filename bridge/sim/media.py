@@ -26,6 +26,7 @@ from aiortc import MediaStreamTrack, RTCDataChannel, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
+from bridge.aio import wait_set
 from bridge.sim.faults import Faults
 from bridge.sim.params import SimStats
 from bridge.sim.processor import FrameProcessor, StreamSettings
@@ -165,9 +166,7 @@ class SimVideoTrack(MediaStreamTrack):
         """The next fresh frame, or None after one frame period without one."""
         if not self._pending:
             self._arrived.clear()
-            try:
-                await asyncio.wait_for(self._arrived.wait(), self._period)
-            except TimeoutError:
+            if not await wait_set(self._arrived, self._period):
                 return None
         now = time.monotonic()
         while self._pending:

@@ -33,6 +33,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bridge.aio import within
 from bridge.core.show import Show, scope_targets
 from bridge.errors import BridgeError
 from bridge.headless import run_until_stopped, watch
@@ -312,7 +313,7 @@ async def _one_console(
             door.connected.result()[1].close()
         if proc.returncode is None:  # (a cancelled wait above also cancelled `exited`)
             try:
-                await asyncio.wait_for(proc.wait(), STOP_WAIT_S)
+                await within(proc.wait(), STOP_WAIT_S)
             except TimeoutError:
                 proc.terminate()
                 await proc.wait()

@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 
 from bridge.scope.client import ScopeClient
 from bridge.scope.health import Backoff
 from bridge.scope.link import PipelineRequest, ScopeLink
+from bridge.scope.probe import Probe
 from tests.sim.simkit import FAST, SimProcess, free_port, running_sim, wait_for
 
 QUICK = Backoff(first_s=0.2, cap_s=0.5, healthy_s=60.0)
@@ -172,3 +174,37 @@ async def test_a_reconnect_someone_asked_for_is_no_error_and_waits_for_nothing()
         await wait_for(second, 8.0, "the second session")
     assert all(error is None for error, _ in seen), seen
     assert all(wait is None for _, wait in seen), seen
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [Probe(every_s=0.0), Probe(every_s=5.0)],
+    ids=["backing-off", "probing-an-absent-scope"],
+)
+async def test_the_supervisor_stops_when_cancelled_mid_wait_as_a_reconnect_is_asked(
+    probe: Probe,
+) -> None:
+    """Nothing listens, so the link waits (a 5 s back-off, or between 5 s probes); the
+    console's `c` and a stop land in one loop turn. The loop must end. With the waits on 3.11's
+    ``asyncio.wait_for`` it went on reconnecting: the woken wait returned and ate the stop."""
+    async with ScopeClient(f"http://127.0.0.1:{free_port()}", timeout_s=1.0) as client:
+        link = ScopeLink(
+            client,
+            PipelineRequest(),
+            dict,
+            backoff=Backoff(first_s=5.0, cap_s=5.0),
+            probe=probe,
+        )
+        task = asyncio.get_running_loop().create_task(link.run(), name="link")
+        try:
+            await wait_for(lambda: link.status().reconnect_in_s is not None, 5.0, "the wait")
+            await asyncio.sleep(0.05)  # well inside the 5 s wait
+            assert link.status().last_error is not None
+            link.reconnect_now()
+            task.cancel()
+            done, _ = await asyncio.wait([task], timeout=2.0)
+            assert done, "the link kept running after it was cancelled"
+            assert task.cancelled()
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
