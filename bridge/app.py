@@ -19,7 +19,7 @@ from typing import Any
 
 from bridge.config.model import Show, scope_targets
 from bridge.config.targets import target_show
-from bridge.core.carry import carried
+from bridge.core.carry import carried, reloaded
 from bridge.core.events import Event, TempoBeat, Tick
 from bridge.core.fanout import Fanout
 from bridge.core.finite import SCREENED, Refusals, screen
@@ -224,18 +224,8 @@ class Bridge:
         real differences go out, as usual.
         """
         self.lead.reorder(show.tempo.order, tempo_kinds(show), show.tempo.quantum)
-        state = carried(self.show, self.state, show)
-        engine = Engine(show, state, self.refused)
-        old_lives = {live.binding.id: live for live in self.engine.lives}
-        for live in engine.lives:
-            previous = old_lives.get(live.binding.id)
-            if previous is None or previous.binding != live.binding:
-                continue
-            if previous.spec == live.spec:  # a parameter typed anew by Scope starts afresh
-                live.takeover, live.chain = previous.takeover, previous.chain
-                live.last_out, live.pressed = previous.last_out, previous.pressed
-        engine.t0 = self.engine.t0
-        engine.stay_on(self.engine.view.page)
+        engine = reloaded(self.engine, show)  # the pure half (`bridge.core.carry`)
+        state = engine.state
         self.show, self.state, self.engine = show, state, engine
         self.fanout = Fanout(show)
         for name, lane in self.lanes.items():  # the targets are fixed until a restart
