@@ -1,4 +1,5 @@
-"""The show's MIDI and OSC devices, wired to the bridge: inputs, LED/fader feedback, OSC out.
+"""Every input the show names, wired to the bridge: MIDI and OSC devices with their LED/fader
+feedback and OSC out (`Devices`), and audio inputs (`AudioInputs`).
 
 Inputs hand their events to `Bridge.submit`. Feedback is refreshed at `FEEDBACK_HZ` from the
 engine's view of each binding (never on the control path): LEDs follow scenes and toggles,
@@ -6,6 +7,8 @@ rings and motor faders follow values, and a control's own move is not echoed bac
 With pages, only what acts on the page shows; a button with no meaning there goes dark, and
 entering a page (or holding a layer) sends every control of the device again.
 OSC feedback publishes prompt weights, the scene and paused to each host.
+A reload replaces the MIDI and OSC devices as a whole, but restarts only the audio inputs
+the file changed.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from collections.abc import Callable, Collection, Coroutine, Sequence
 from typing import Any
 
 from bridge.app import Bridge
-from bridge.config.model import Binding, MidiDevice, OscDevice, Show
-from bridge.core.events import Event, OscMessage, TempoBeat
+from bridge.config.model import AudioDevice, Binding, MidiDevice, OscDevice, Show
+from bridge.core.events import AudioFeatures, Event, OscMessage, TempoBeat
 from bridge.errors import BridgeError
+from bridge.inputs.audio import FileAudioInput, LiveAudioInput
 from bridge.inputs.host_tempo import HostTempo
 from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
 from bridge.inputs.midi_ports import MidiApi
@@ -333,3 +337,94 @@ class Devices:
         if isinstance(event, TempoBeat) and event.source not in {a.name for a in self.show.audio}:
             return event
         return None
+
+
+class AudioInputs:
+    """The show's audio inputs (live capture or a file), each a supervised task feeding the
+    bridge, and what they hear: features, taps and an external tempo for their analysers.
+
+    Features another program sends over OSC are read by that OSC device (`Devices`); they
+    are kept here too (``values``), as they arrive one at a time.
+    """
+
+    def __init__(self, show: Show, bridge: Bridge, devices: Callable[[], Devices]) -> None:
+        self.bridge = bridge
+        self._devices = devices  # the running MIDI and OSC devices (a reload replaces them)
+        self.sources: dict[str, LiveAudioInput | FileAudioInput] = {}
+        self.values: dict[str, float] = {}
+        """The latest value of each audio feature, by name."""
+        for device in show.audio:
+            self._add(device)
+
+    def _add(self, device: AudioDevice) -> None:
+        if self._event not in self.bridge.on_event:  # once, whatever a reload adds
+            self.bridge.on_action.append(self._tempo_action)
+            self.bridge.on_event.append(self._event)
+        if device.osc:
+            return  # features another program sends: read by its OSC device (Devices)
+        source: LiveAudioInput | FileAudioInput
+        if device.file:
+            source = FileAudioInput(
+                device.file, realtime=device.realtime, repeat=True, block_size=device.block_size
+            )
+        else:
+            source = LiveAudioInput(
+                device.input or None,
+                sample_rate=device.sample_rate,
+                block_size=device.block_size,
+            )
+        self.sources[device.name] = source
+        self.bridge.add_task(f"audio-{device.name}", lambda: source.run(self.bridge.submit))
+
+    async def restart(self, old: tuple[AudioDevice, ...], show: Show) -> None:
+        """Restart the inputs a reload changed (from ``old``), start the new ones; the others
+        keep running."""
+        new = {d.name: d for d in show.audio}
+        changed = [d.name for d in old if new.get(d.name) != d]
+        await self.bridge.stop_tasks(f"audio-{name}" for name in changed)
+        for name in changed:
+            self.sources.pop(name, None)
+        started = [d.name for d in show.audio if d.name not in self.sources]
+        for device in show.audio:
+            if device.name not in self.sources:
+                self._add(device)
+        if changed or started:
+            log.info("reload: audio inputs stopped %s, started %s", changed, started)
+
+    def lines(self) -> list[DeviceView]:
+        """Each audio input as a Devices line: capturing, lost and retrying, or playing."""
+        lines = []
+        for name, source in self.sources.items():
+            if isinstance(source, FileAudioInput):
+                state = "playing" if source.blocks else "starting"
+                lines.append(DeviceView(name, "audio", state, source.path.name))
+                continue
+            state, _, detail = source.status.partition(" ")
+            if source.reconnects:
+                detail = f"{detail} · back {source.reconnects}x".lstrip(" ·")
+            lines.append(DeviceView(name, "audio", state, detail))
+        return lines
+
+    def _tempo_action(self, action: str) -> None:
+        for source in self.sources.values():
+            analyser = source.analyser
+            if analyser is None:
+                continue
+            if action == "tempo.tap":
+                analyser.tap(self.bridge.clock())
+            elif action == "tempo.double":
+                analyser.double()
+            elif action == "tempo.half":
+                analyser.halve()
+
+    def _event(self, event: Event) -> None:
+        if isinstance(event, AudioFeatures):
+            self.values.update(event.values)  # OSC-fed features come one at a time
+            return
+        external = self._devices().external_tempo(event)
+        if external is not None and external.beat and external.source == self.bridge.lead.leader:
+            for source in self.sources.values():
+                if source.analyser is not None:
+                    source.analyser.set_external_tempo(
+                        external.bpm, 0.0, external.t, external.bar_phase
+                    )
