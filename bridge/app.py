@@ -218,7 +218,8 @@ class Bridge:
         Live values carry over wherever the new file did not change them: a knob's position,
         the active scene, paused, modulations of bindings that still exist. What the file
         did change (a prompt's text, a new slot, a new scene) takes the file's value. Only
-        real differences go out, as usual.
+        real differences go out, as usual. What carries over is the core's rule
+        (`bridge.core.carry`); here the lanes, problems and pacing follow.
         """
         self.lead.reorder(show.tempo.order, tempo_kinds(show), show.tempo.quantum)
         engine = reloaded(self.engine, show)  # the pure half (`bridge.core.carry`)
