@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bridge.config.targets import target_show
-from bridge.core.carry import carried
+from bridge.core.carry import carried, reloaded
 from bridge.core.events import Event, TempoBeat, Tick
 from bridge.core.fanout import Fanout
 from bridge.core.finite import SCREENED, Refusals, screen
@@ -33,7 +33,7 @@ from bridge.onbeat import OnBeat
 from bridge.problems import ProblemBook
 from bridge.protocols import ParamTransport
 from bridge.scope.health import Backoff
-from bridge.supervise import RESTARTS, TaskFactory, TaskSpec, supervise
+from bridge.supervise import RESTARTS, Supervised, TaskFactory, TaskSpec
 
 log = logging.getLogger("bridge")
 
@@ -52,11 +52,11 @@ class Bridge:
         restarts: Backoff = RESTARTS,
     ) -> None:
         self.show = show
-        self.restarts = restarts
-        """How long a failed task waits before it is started again (`bridge.supervise`)."""
         self.clock = clock
         self.problems = ProblemBook(clock)
         """What is wrong now, each problem by identity (see `bridge.problems`)."""
+        self.tasks = Supervised(self.problems, restarts)
+        """The long-lived tasks (inputs, links, ticks), supervised (`bridge.supervise`)."""
         self.state = ShowState(show)
         self.refused: Refusals = Counter()
         """Non-finite values refused at this edge and in the engine, by (source, reason)."""
@@ -86,9 +86,6 @@ class Bridge:
         first.outgoing, first.after_send = self.onbeat.outgoing, self.onbeat.sent
         self.extra_initial: dict[str, Any] = {}
         """Parameters every new session must start with besides the show (output_sinks)."""
-        self._tasks: list[TaskSpec] = []
-        self._group: asyncio.TaskGroup | None = None
-        self._running: dict[str, asyncio.Task[None]] = {}
 
     # -- the control path ----------------------------------------------------------------
     def submit(self, event: Event) -> None:
@@ -221,21 +218,12 @@ class Bridge:
         Live values carry over wherever the new file did not change them: a knob's position,
         the active scene, paused, modulations of bindings that still exist. What the file
         did change (a prompt's text, a new slot, a new scene) takes the file's value. Only
-        real differences go out, as usual.
+        real differences go out, as usual. What carries over is the core's rule
+        (`bridge.core.carry`); here the lanes, problems and pacing follow.
         """
         self.lead.reorder(show.tempo.order, tempo_kinds(show), show.tempo.quantum)
-        state = carried(self.show, self.state, show)
-        engine = Engine(show, state, self.refused)
-        old_lives = {live.binding.id: live for live in self.engine.lives}
-        for live in engine.lives:
-            previous = old_lives.get(live.binding.id)
-            if previous is None or previous.binding != live.binding:
-                continue
-            if previous.spec == live.spec:  # a parameter typed anew by Scope starts afresh
-                live.takeover, live.chain = previous.takeover, previous.chain
-                live.last_out, live.pressed = previous.last_out, previous.pressed
-        engine.t0 = self.engine.t0
-        engine.stay_on(self.engine.view.page)
+        engine = reloaded(self.engine, show)  # the pure half (`bridge.core.carry`)
+        state = engine.state
         self.show, self.state, self.engine = show, state, engine
         self.fanout = Fanout(show)
         for name, lane in self.lanes.items():  # the targets are fixed until a restart
@@ -300,6 +288,15 @@ class Bridge:
         return sum(1 for t in self.sent_times if now - t <= window) / window
 
     # -- running -------------------------------------------------------------------------
+    @property
+    def restarts(self) -> Backoff:
+        """How long a failed task waits before it is started again (`bridge.supervise`)."""
+        return self.tasks.backoff
+
+    @restarts.setter
+    def restarts(self, backoff: Backoff) -> None:
+        self.tasks.backoff = backoff
+
     def add_task(self, name: str, factory: TaskFactory, *, forever: bool = True) -> None:
         """A long-lived task to run, supervised, in the bridge's TaskGroup (inputs, link).
 
@@ -307,33 +304,15 @@ class Bridge:
         (reported, and it is started again); otherwise a return is its normal end.
         Added while the bridge runs (a reloaded device), it starts at once.
         """
-        spec = TaskSpec(name, factory, forever)
-        self._tasks.append(spec)
-        if self._group is not None:
-            self._start(spec)
-
-    def _start(self, spec: TaskSpec) -> None:
-        assert self._group is not None
-        task = self._group.create_task(
-            supervise(spec, self.problems, backoff=self.restarts), name=spec.name
-        )
-        self._running[spec.name] = task
+        self.tasks.add(TaskSpec(name, factory, forever))
 
     @property
     def running(self) -> bool:
-        return self._group is not None
+        return self.tasks.running
 
     async def stop_tasks(self, names: Iterable[str]) -> None:
         """Stop these tasks and wait until their cleanup ran (sockets closed, ports freed)."""
-        gone = set(names)
-        self._tasks = [t for t in self._tasks if t.name not in gone]
-        tasks = [self._running.pop(n) for n in gone if n in self._running]
-        for task in tasks:
-            task.cancel()
-        # a cancelled child leaves the TaskGroup running; only its own cleanup is awaited
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for name in gone:  # a task that is gone has no problem left
-            self.problems.clear_where(name)
+        await self.tasks.stop(names)
 
     async def _ticks(self) -> None:
         """Drive LFOs and smoothing at TICK_HZ (deadline-paced), only while they need it."""
@@ -354,12 +333,4 @@ class Bridge:
         A task that fails is restarted by its supervisor; only a fault in supervision
         itself ends the group (and this call, with that error).
         """
-        try:
-            async with asyncio.TaskGroup() as group:
-                self._group = group
-                self._start(TaskSpec("ticks", self._ticks))
-                for spec in self._tasks:
-                    self._start(spec)
-        finally:
-            self._group = None
-            self._running.clear()
+        await self.tasks.run(TaskSpec("ticks", self._ticks))

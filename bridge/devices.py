@@ -1,25 +1,23 @@
-"""The show's MIDI and OSC devices, wired to the bridge: inputs, LED/fader feedback, OSC out.
+"""Every input the show names, wired to the bridge: MIDI and OSC devices with the feedback
+outputs that go with them (`Devices`), and audio inputs (`AudioInputs`).
 
-Inputs hand their events to `Bridge.submit`. Feedback is refreshed at `FEEDBACK_HZ` from the
-engine's view of each binding (never on the control path): LEDs follow scenes and toggles,
-rings and motor faders follow values, and a control's own move is not echoed back to it.
-With pages, only what acts on the page shows; a button with no meaning there goes dark, and
-entering a page (or holding a layer) sends every control of the device again.
-OSC feedback publishes prompt weights, the scene and paused to each host.
+Inputs hand their events to `Bridge.submit`; what the feedback outputs send is worked out in
+`bridge.feedback`. A reload replaces the MIDI and OSC devices as a whole, but restarts only
+the audio inputs the file changed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Collection, Coroutine, Sequence
 from typing import Any
 
 from bridge.app import Bridge
-from bridge.core.bindings import Binding
-from bridge.core.events import Event, OscMessage, TempoBeat
-from bridge.core.show import MidiDevice, OscDevice, Show
+from bridge.core.events import AudioFeatures, Event, OscMessage, TempoBeat
+from bridge.core.show import AudioDevice, MidiDevice, OscDevice, Show
 from bridge.errors import BridgeError
+from bridge.feedback import publish_osc, refresh_midi
+from bridge.inputs.audio import FileAudioInput, LiveAudioInput
 from bridge.inputs.host_tempo import HostTempo
 from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
 from bridge.inputs.midi_ports import MidiApi
@@ -30,35 +28,13 @@ from bridge.outputs.midi_feedback import ControlKey, MidiFeedback
 from bridge.outputs.osc_out import OscOutput
 from bridge.outputs.osc_out import OscTarget as OutTarget
 from bridge.snapshot import DeviceView
-from bridge.surface import surface_feedback
 
 log = logging.getLogger("bridge")
-
-FEEDBACK_HZ = 30.0
-_KIND = {
-    "cc": "cc",
-    "cc14": "cc14",
-    "note": "note",
-    "nrpn": "nrpn",
-    "rpn": "rpn",
-    "pitchbend": "pitchbend",
-    "aftertouch": "pressure",
-    "program": "program",
-}
 
 
 def port_text(device: MidiDevice, port: str) -> str:
     prefix = {"exact": "exact:", "glob": "glob:", "regex": "re:"}[device.match]
     return port if device.virtual else prefix + port
-
-
-def feedback_key(binding: Binding, device: MidiDevice) -> ControlKey | None:
-    src = binding.source
-    kind = _KIND.get(src.control or "")
-    if kind is None or not binding.feedback:
-        return None
-    channel = device.led_channel or src.channel or 1
-    return ControlKey(kind, channel, src.number)  # type: ignore[arg-type]
 
 
 def midi_api(show: Show) -> MidiApi:
@@ -160,7 +136,7 @@ class Devices:
                 self.feedback[d.name] = out
                 self._add_task(f"midi-feedback-{d.name}", out.run)
         if self.feedback:
-            self._add_task("feedback", self._refresh_feedback)
+            self._add_task("feedback", lambda: refresh_midi(self))
 
     def _osc(self, name: str) -> None:
         device = next(d for d in self.show.osc if d.name == name)
@@ -192,7 +168,7 @@ class Devices:
             self.osc_out[name] = out
             self._add_task(f"osc-out-{name}", out.run)
             if len(self.osc_out) == 1:
-                self._add_task("osc-feedback", self._publish_osc)
+                self._add_task("osc-feedback", lambda: publish_osc(self))
 
     # -- feedback ------------------------------------------------------------------------
     def _note_input(self, event: Event) -> None:
@@ -204,98 +180,6 @@ class Devices:
         out = self.feedback.get(device)
         if out is not None:
             out.resend_all()
-
-    def feedback_values(self) -> list[tuple[str, ControlKey, int, bool]]:
-        """(device, control, byte, is a button) for every binding with feedback, from now:
-        those acting on this page and layer, then buttons out of play here (dark)."""
-        devices = {d.name: d for d in self.show.midi}
-        values = []
-        engine = self.bridge.engine
-        for live in engine.acting:
-            b = live.binding
-            device = devices.get(b.source.device) if b.source.kind == "midi" else None
-            if device is None or device.name not in self.feedback:
-                continue
-            key = feedback_key(b, device)
-            if key is None:
-                continue
-            level = self.bridge.engine.feedback(live)
-            button = b.pad is not None or key.kind == "note" or live.spec.kind != "continuous"
-            if button:
-                byte = device.led_on if level >= 0.5 else device.led_off
-            else:
-                byte = round(level * (16383 if key.kind in ("cc14", "nrpn", "rpn") else 127))
-            values.append((device.name, key, byte, button))
-        if engine.pager.paged:
-            values += self._dark(devices, {(v[0], v[1]) for v in values})
-        return values
-
-    def _dark(
-        self, devices: dict[str, MidiDevice], lit: set[tuple[str, ControlKey]]
-    ) -> list[tuple[str, ControlKey, int, bool]]:
-        """Buttons whose every mapping is out of play on this page and layer: off."""
-        dark = []
-        for live in self.bridge.engine.lives:
-            b = live.binding
-            device = devices.get(b.source.device) if b.source.kind == "midi" else None
-            if device is None or device.name not in self.feedback:
-                continue
-            key = feedback_key(b, device)
-            button = b.pad is not None or live.spec.kind != "continuous"
-            if key is None or (device.name, key) in lit or not (button or key.kind == "note"):
-                continue
-            lit.add((device.name, key))
-            dark.append((device.name, key, device.led_off, True))
-        return dark
-
-    async def _refresh_feedback(self) -> None:
-        seen: tuple[int, int] | None = None
-        while True:
-            engine = self.bridge.engine
-            view = (id(engine), engine.view.version)
-            for device, key, byte, button in self.feedback_values():
-                # echo prevention is for faders and rings: a pad's LED must answer its press
-                origin = None if button else self.last_input.get(device)
-                self.feedback[device].set(
-                    key,
-                    byte,
-                    origin=origin[0] if origin else None,
-                    origin_t=origin[1] if origin else None,
-                )
-            if view != seen and seen is not None and engine.pager.paged:
-                for out in self.feedback.values():  # a page entered: refresh all it shows
-                    out.resend_all()
-            seen = view
-            await asyncio.sleep(1.0 / FEEDBACK_HZ)
-
-    async def _publish_osc(self) -> None:
-        """Prompt weights, the scene and paused to every OSC host, bundled per tick; a
-        surface device's hosts also get each target that changed, at its address."""
-        last: dict[str, dict[str, Any]] = {}  # per output: what it has been sent
-        last_surface: dict[str, dict[str, float | str]] = {}
-        while True:
-            state = self.bridge.state
-            current: dict[str, Any] = {
-                f"/scope/prompt/{slot}/weight": round(w, 3) for slot, w in state.weights().items()
-            }
-            current["/scope/scene"] = state.scene
-            current["/scope/paused"] = int(state.paused)
-            opened = [name for name, out in self.osc_out.items() if out.is_open]
-            for name in opened:  # an output not open yet would count its values as sent
-                sent = last.get(name, {})
-                for address, value in current.items():
-                    if sent.get(address) != value:
-                        self.osc_out[name].send(address, [value])
-                last[name] = current
-            for name, values in surface_feedback(self.show, self.bridge, opened).items():
-                sent = last_surface.setdefault(name, {})
-                for address, value in values.items():
-                    if sent.get(address) != value:
-                        self.osc_out[name].send(address, [value])
-                last_surface[name] = values
-            for out in self.osc_out.values():
-                out.flush()
-            await asyncio.sleep(1.0 / 10.0)
 
     # -- status --------------------------------------------------------------------------
     def lines(self) -> list[DeviceView]:
@@ -334,3 +218,94 @@ class Devices:
         if isinstance(event, TempoBeat) and event.source not in {a.name for a in self.show.audio}:
             return event
         return None
+
+
+class AudioInputs:
+    """The show's audio inputs (live capture or a file), each a supervised task feeding the
+    bridge, and what they hear: features, taps and an external tempo for their analysers.
+
+    Features another program sends over OSC are read by that OSC device (`Devices`); they
+    are kept here too (``values``), as they arrive one at a time.
+    """
+
+    def __init__(self, show: Show, bridge: Bridge, devices: Callable[[], Devices]) -> None:
+        self.bridge = bridge
+        self._devices = devices  # the running MIDI and OSC devices (a reload replaces them)
+        self.sources: dict[str, LiveAudioInput | FileAudioInput] = {}
+        self.values: dict[str, float] = {}
+        """The latest value of each audio feature, by name."""
+        for device in show.audio:
+            self._add(device)
+
+    def _add(self, device: AudioDevice) -> None:
+        if self._event not in self.bridge.on_event:  # once, whatever a reload adds
+            self.bridge.on_action.append(self._tempo_action)
+            self.bridge.on_event.append(self._event)
+        if device.osc:
+            return  # features another program sends: read by its OSC device (Devices)
+        source: LiveAudioInput | FileAudioInput
+        if device.file:
+            source = FileAudioInput(
+                device.file, realtime=device.realtime, repeat=True, block_size=device.block_size
+            )
+        else:
+            source = LiveAudioInput(
+                device.input or None,
+                sample_rate=device.sample_rate,
+                block_size=device.block_size,
+            )
+        self.sources[device.name] = source
+        self.bridge.add_task(f"audio-{device.name}", lambda: source.run(self.bridge.submit))
+
+    async def restart(self, old: tuple[AudioDevice, ...], show: Show) -> None:
+        """Restart the inputs a reload changed (from ``old``), start the new ones; the others
+        keep running."""
+        new = {d.name: d for d in show.audio}
+        changed = [d.name for d in old if new.get(d.name) != d]
+        await self.bridge.stop_tasks(f"audio-{name}" for name in changed)
+        for name in changed:
+            self.sources.pop(name, None)
+        started = [d.name for d in show.audio if d.name not in self.sources]
+        for device in show.audio:
+            if device.name not in self.sources:
+                self._add(device)
+        if changed or started:
+            log.info("reload: audio inputs stopped %s, started %s", changed, started)
+
+    def lines(self) -> list[DeviceView]:
+        """Each audio input as a Devices line: capturing, lost and retrying, or playing."""
+        lines = []
+        for name, source in self.sources.items():
+            if isinstance(source, FileAudioInput):
+                state = "playing" if source.blocks else "starting"
+                lines.append(DeviceView(name, "audio", state, source.path.name))
+                continue
+            state, _, detail = source.status.partition(" ")
+            if source.reconnects:
+                detail = f"{detail} · back {source.reconnects}x".lstrip(" ·")
+            lines.append(DeviceView(name, "audio", state, detail))
+        return lines
+
+    def _tempo_action(self, action: str) -> None:
+        for source in self.sources.values():
+            analyser = source.analyser
+            if analyser is None:
+                continue
+            if action == "tempo.tap":
+                analyser.tap(self.bridge.clock())
+            elif action == "tempo.double":
+                analyser.double()
+            elif action == "tempo.half":
+                analyser.halve()
+
+    def _event(self, event: Event) -> None:
+        if isinstance(event, AudioFeatures):
+            self.values.update(event.values)  # OSC-fed features come one at a time
+            return
+        external = self._devices().external_tempo(event)
+        if external is not None and external.beat and external.source == self.bridge.lead.leader:
+            for source in self.sources.values():
+                if source.analyser is not None:
+                    source.analyser.set_external_tempo(
+                        external.bpm, 0.0, external.t, external.bar_phase
+                    )

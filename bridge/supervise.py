@@ -6,6 +6,7 @@ reports it as a problem at the task's name and starts it again after a growing d
 problem clears once the restarted task has run a while without failing; the delay starts
 small again after a long healthy run. Cancellation is never caught: stopping a task, or the
 show, still works. Only an error in this code itself, or in reporting, can end the bridge.
+`Supervised` holds the bridge's named tasks and runs them all this way in one TaskGroup.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,3 +91,56 @@ async def supervise(
             spec.name, f"{reason}; restarting in {delay:g} s (failure {failures})", key=TASK_KEY
         )
         await asyncio.sleep(delay)
+
+
+class Supervised:
+    """Named long-lived tasks, each under `supervise`, in one TaskGroup: added before the
+    group runs (they start with it) or while it runs (at once), stopped by name."""
+
+    def __init__(self, problems: ProblemBook, backoff: Backoff = RESTARTS) -> None:
+        self.problems = problems
+        self.backoff = backoff
+        """How long a failed task waits before it is started again."""
+        self._specs: list[TaskSpec] = []
+        self._group: asyncio.TaskGroup | None = None
+        self._running: dict[str, asyncio.Task[None]] = {}
+
+    def add(self, spec: TaskSpec) -> None:
+        self._specs.append(spec)
+        if self._group is not None:
+            self._start(spec)
+
+    def _start(self, spec: TaskSpec) -> None:
+        assert self._group is not None
+        task = self._group.create_task(
+            supervise(spec, self.problems, backoff=self.backoff), name=spec.name
+        )
+        self._running[spec.name] = task
+
+    @property
+    def running(self) -> bool:
+        return self._group is not None
+
+    async def stop(self, names: Iterable[str]) -> None:
+        """Stop these tasks and wait until their cleanup ran (sockets closed, ports freed)."""
+        gone = set(names)
+        self._specs = [t for t in self._specs if t.name not in gone]
+        tasks = [self._running.pop(n) for n in gone if n in self._running]
+        for task in tasks:
+            task.cancel()
+        # a cancelled child leaves the TaskGroup running; only its own cleanup is awaited
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for name in gone:  # a task that is gone has no problem left
+            self.problems.clear_where(name)
+
+    async def run(self, first: TaskSpec) -> None:
+        """Run ``first``, then every task added, until cancelled (see `Bridge.run`)."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._group = group
+                self._start(first)
+                for spec in self._specs:
+                    self._start(spec)
+        finally:
+            self._group = None
+            self._running.clear()

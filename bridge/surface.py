@@ -2,7 +2,7 @@
 
 The surface's inputs are ordinary bindings (`bridge.config.surface`); its feedback is the
 value of each of their targets, read from the bridge's state whatever changed it (a knob on
-another device, a scene, Scope's ``parameters_updated``), and sent by `bridge.devices` on its
+another device, a scene, Scope's ``parameters_updated``), and sent by `bridge.feedback` on its
 OSC feedback tick, only what changed since the last tick.
 """
 

@@ -1,14 +1,21 @@
-"""A reloaded show's state: the live values carried over where the file did not change them.
+"""A reloaded show: the live values and mapping state carried over where the file did not
+change them.
 
-Rules (``Bridge.swap_show``): a knob's position, the active scene, paused and the
-modulations of bindings that still exist carry over; what the file changed (a prompt's
-text, a new slot, a new scene) takes the file's value; everything is marked dirty, so only
-real differences go out (the payload builder compares with what was last sent).
+Rules (``Bridge.swap_show`` applies them; the shell only swaps lanes and reports):
+- state (`carried`): a knob's position, the active scene, paused and the modulations of
+  bindings that still exist carry over; what the file changed (a prompt's text, a new slot,
+  a new scene) takes the file's value; everything is marked dirty, so only real differences
+  go out (the payload builder compares with what was last sent);
+- mappings (`reloaded`): a binding the file left as it was, on a target typed as before,
+  keeps its soft takeover, chain (smoothing, slew), last output and held pad; one the file
+  changed, or whose target Scope typed anew, starts afresh; the LFO clock and the page
+  carry over too.
 Pure: no I/O.
 """
 
 from __future__ import annotations
 
+from bridge.core.mapping import Engine
 from bridge.core.show import Show
 from bridge.core.state import ShowState
 
@@ -57,3 +64,20 @@ def carried(old_show: Show, old: ShowState, show: Show) -> ShowState:
         *show.params,
     } | old.dirty
     return state
+
+
+def reloaded(old: Engine, show: Show) -> Engine:
+    """The engine for ``show`` after ``old`` ran: its state `carried`, and every unchanged
+    binding's run-time state, the LFO clock and the page kept (refusals still counted in
+    the same place)."""
+    engine = Engine(show, carried(old.show, old.state, show), old.refused)
+    before = {live.binding.id: live for live in old.lives}
+    for live in engine.lives:
+        previous = before.get(live.binding.id)
+        if previous is None or previous.binding != live.binding or previous.spec != live.spec:
+            continue  # new, edited, or typed anew by Scope: starts afresh
+        live.takeover, live.chain = previous.takeover, previous.chain
+        live.last_out, live.pressed = previous.last_out, previous.pressed
+    engine.t0 = old.t0
+    engine.stay_on(old.view.page)
+    return engine

@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import bridge.app
+import bridge.supervise
 from bridge.cli import main
 from bridge.problems import ProblemBook
 from bridge.supervise import TaskSpec, supervise
@@ -30,5 +30,5 @@ async def broken(spec: TaskSpec, problems: ProblemBook, **options: Any) -> None:
     raise RuntimeError("a planted bug in the supervisor")
 
 
-bridge.app.supervise = broken  # type: ignore[attr-defined]
+bridge.supervise.supervise = broken
 raise SystemExit(main())
