@@ -22,6 +22,7 @@ from bridge.inputs.audio.delivery import emit_all
 from bridge.inputs.audio.devices import find_input_device, portaudio
 from bridge.inputs.audio.opening import StartTimeout, close_stream, open_with_deadline
 from bridge.inputs.audio.ring import BlockRing, Samples
+from bridge.inputs.audio.status import AudioStatus
 from bridge.protocols import Emit
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,8 @@ class LiveAudioInput:
 
     ``device`` and ``hostapi`` are case-insensitive name substrings (None: the default).
     ``analyser`` is public so the app can call ``tap``, ``double``, ``halve`` and
-    ``set_external_tempo`` on it from the loop thread. ``status`` is a one-line summary for
-    UIs; ``reconnects`` counts recoveries from a lost device.
+    ``set_external_tempo`` on it from the loop thread. ``status`` says what it is doing (an
+    ``AudioStatus``; UIs make the words); ``reconnects`` counts recoveries from a lost device.
     """
 
     def __init__(
@@ -68,7 +69,7 @@ class LiveAudioInput:
         """Times PortAudio reported an input overflow (samples lost before we saw them)."""
         self.blocks = 0
         self.reconnects = 0
-        self.status = "stopped"
+        self.status = AudioStatus()
         self._stream: Any = None
         """The open PortAudio stream (None while closed); tests may end it to simulate loss."""
         self._gap = False
@@ -95,7 +96,7 @@ class LiveAudioInput:
                 await self._open(sd, loop, wake)
             except StartTimeout as exc:  # the device exists; its server is stuck for now
                 log.warning("%s; retrying every %g s", exc, self.retry_s)
-                self.status = f"waiting for {self.name}: {exc}"
+                self.status = AudioStatus.waiting(self.name, exc)
                 await self._reopen(sd, loop, wake)
             while True:
                 reason = await self._capture(loop, wake, emit)
@@ -105,13 +106,13 @@ class LiveAudioInput:
                     reason,
                     self.retry_s,
                 )
-                self.status = f"lost ({reason}); retrying"
+                self.status = AudioStatus.lost(reason)
                 await self._close_stream()
                 await self._reopen(sd, loop, wake)
                 self.reconnects += 1
                 log.warning("audio input %s is back", self.name)
         finally:
-            self.status = "stopped"
+            self.status = AudioStatus()
             await self._close_stream()
 
     async def _open(
@@ -171,7 +172,7 @@ class LiveAudioInput:
         self._stream = stream
         self._ended = ended
         self._opened_at = loop.time()
-        self.status = f"capturing from {stream.device!r}"
+        self.status = AudioStatus.capturing(stream.device)
 
     async def _capture(
         self, loop: asyncio.AbstractEventLoop, wake: asyncio.Event, emit: Emit
@@ -194,7 +195,7 @@ class LiveAudioInput:
             try:
                 await self._open(sd, loop, wake, rescan=True)
             except DeviceError as exc:
-                self.status = f"waiting for {self.name}: {exc}"
+                self.status = AudioStatus.waiting(self.name, exc)
                 continue
             self._gap = True
             return
