@@ -93,8 +93,8 @@ def audio_problems(audio: Mapping[str, LiveAudioInput | FileAudioInput]) -> dict
     """Live audio inputs that lost their device or wait for it."""
     found: dict[Identity, str] = {}
     for name, source in audio.items():
-        if isinstance(source, LiveAudioInput) and source.status.startswith(("lost", "waiting")):
-            found[(f"audio {name}", "device")] = source.status
+        if isinstance(source, LiveAudioInput) and source.status.trouble:
+            found[(f"audio {name}", "device")] = source.status.sentence()
     return found
 
 

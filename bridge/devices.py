@@ -280,7 +280,7 @@ class AudioInputs:
                 state = "playing" if source.blocks else "starting"
                 lines.append(DeviceView(name, "audio", state, source.path.name))
                 continue
-            state, _, detail = source.status.partition(" ")
+            state, detail = source.status.state.value, source.status.detail()
             if source.reconnects:
                 detail = f"{detail} · back {source.reconnects}x".lstrip(" ·")
             lines.append(DeviceView(name, "audio", state, detail))

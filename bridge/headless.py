@@ -81,8 +81,9 @@ def summary_line(snap: Snapshot) -> str:
     transition = f" · transition {snap.transition}" if snap.transition else ""
     drops = snap.extra.get("scope_drops")
     dropped = f", {drops} dropped by Scope" if isinstance(drops, int) else ""
-    state, line = scope_change(snap)
-    scope = connection_line(snap) if state in ("up", "ready") or state.startswith("rest") else line
+    # connected: the line with its pace; otherwise the line of its last change (REST: the same)
+    up = (snap.connection or {}).get("channel_open")
+    scope = connection_line(snap) if up else scope_change(snap)[1]
     return (
         f"{scope} · frames {frames} · sent {out.sent_total} "
         f"({out.per_s:.1f}/s, in flight {out.inflight}/{out.budget}{dropped}, "

@@ -249,7 +249,7 @@ class ScopeTarget:
 def target_lines(units: Iterable[ScopeTarget]) -> list[DeviceView]:
     """The console's lines for several targets: live or retrying, its pace, what it sent;
     then one for all of them."""
-    lines, sent, per_s = [], 0, 0.0
+    lines, sent, per_s, live = [], 0, 0.0, 0
     for unit in units:
         v = unit.view()
         detail = (
@@ -258,9 +258,9 @@ def target_lines(units: Iterable[ScopeTarget]) -> list[DeviceView]:
             else str(v["last_error"] or "")
         )
         lines.append(DeviceView(unit.name, "scope", str(v["state"]), detail))
+        live += bool(v["up"])
         sent += int(v["sent"])
         per_s += float(v["msgs_per_s"])
-    live = sum(1 for line in lines if line.state == "live")
     lines.append(
         DeviceView("all", "scope", f"{live}/{len(lines)} live", f"{sent} sent, {per_s:.1f}/s")
     )

@@ -30,7 +30,7 @@ from bridge.protocols import Payload
 from bridge.scope.client import ScopeClient
 from bridge.scope.health import Backoff, FrameRate
 from bridge.scope.ice import Relay, RelaySetting
-from bridge.scope.models import IceServer, PipelineStatus
+from bridge.scope.models import IceServer, LoadState, PipelineStatus
 from bridge.scope.probe import Probe, first_of
 from bridge.scope.session import ScopeSession, ServerMessage
 
@@ -64,7 +64,7 @@ class LinkStatus:
     pipeline_id: str
     width: int
     height: int
-    load_state: str
+    load_state: LoadState
     webrtc_state: str
     channel_open: bool
     fps_recent: float
@@ -117,7 +117,8 @@ class ScopeLink:
         self._clock = clock
         self._session: ScopeSession | None = None
         self._rate = FrameRate()
-        self._load_state = "unknown"
+        self._load_state: LoadState = "unknown"
+        """Scope's pipeline as last seen: its status while loading, ``loaded`` once ready."""
         self._connects = 0
         self._retry_at: float | None = None
         self._last_error: str | None = None

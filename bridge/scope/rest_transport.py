@@ -23,7 +23,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bridge.errors import BridgeError, ScopeError
 from bridge.protocols import Payload
@@ -34,6 +34,10 @@ from bridge.scope.models import SessionMetrics, SessionStats
 
 log = logging.getLogger(__name__)
 
+RestState = Literal[
+    "connecting", "no session", "starting session", "ready", "failing", "no session API"
+]
+"""Where REST control stands; the console shows the words as they are."""
 POLL_S = 0.25
 """How often ``session/metrics`` is read: the pace of REST evidence."""
 SCOPE_DEFAULTS = {"prompt_interpolation_method": "linear", "vace_context_scale": 1.0}
@@ -80,8 +84,7 @@ class RestParamTransport:
         self.sent = 0
         """Updates POSTed while Scope had a session open."""
         self.last_error: str | None = None
-        self.state = "connecting"
-        """connecting, no session, starting session, ready, failing, no session API."""
+        self.state: RestState = "connecting"
         self.session: SessionStats | None = None
         """Scope's session as the last metrics reported it (None: none open)."""
         self.starts = 0

@@ -107,6 +107,11 @@ def prompts(data: dict[str, Any]) -> dict[str, float]:
     return {p["text"]: p["weight"] for p in data["parameters"][-1]["prompts"]}
 
 
+def all_line(runtime: Runtime) -> str:
+    """The state of the Devices line that sums up every target."""
+    return next(d.state for d in runtime.snapshot().devices if (d.kind, d.name) == ("scope", "all"))
+
+
 async def test_a_routed_mapping_reaches_only_its_target(tmp_path: Path) -> None:
     async with two_targets(tmp_path / "show.toml") as (runtime, left, right, port):
         await osc(port, "/a", 0.3)
@@ -119,6 +124,7 @@ async def test_a_routed_mapping_reaches_only_its_target(tmp_path: Path) -> None:
         assert views["left"]["up"]
         assert views["right"]["up"]
         assert runtime.extra()["targets_total"]["live"] == 2
+        assert all_line(runtime) == "2/2 live"
 
 
 async def test_a_scene_shows_each_target_its_own_prompt(tmp_path: Path) -> None:
@@ -167,6 +173,7 @@ async def test_a_target_killed_mid_storm_holds_back_nobody(tmp_path: Path) -> No
         assert right_link is not None
         await wait_for(lambda: not right_link.ready, 10.0, "right's link to notice")
         assert runtime.targets["right"].view()["state"] == "retrying"
+        assert all_line(runtime) == "1/2 live"
         await right.start()
         await wait_for(lambda: right_link.status().connects >= 2, 20.0, "right back")
         await asyncio.sleep(0.5)

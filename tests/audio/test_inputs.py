@@ -14,8 +14,8 @@ import soundfile
 
 from bridge.core.events import AudioFeatures, AudioOnset, Event, TempoBeat
 from bridge.errors import DeviceError
-from bridge.inputs import audio as audio_input
 from bridge.inputs.audio import BlockRing, FileAudioInput, LiveAudioInput
+from bridge.inputs.audio import opening as audio_opening
 
 from .signals import BLOCK, SR, click_track
 
@@ -134,7 +134,7 @@ class _Stream:
 async def test_a_stream_that_never_starts_fails_in_a_sentence_and_is_closed_later(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(audio_input, "OPEN_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(audio_opening, "OPEN_TIMEOUT_S", 0.2)
     release = threading.Event()
     stream = _Stream()
 
@@ -144,7 +144,7 @@ async def test_a_stream_that_never_starts_fails_in_a_sentence_and_is_closed_late
 
     loop = asyncio.get_running_loop()
     with pytest.raises(DeviceError, match=r"audio input mic did not start within 0.2 s"):
-        await audio_input._open_with_deadline(loop, stuck_open, "mic")
+        await audio_opening.open_with_deadline(loop, stuck_open, "mic")
     release.set()  # the server answers at last: the abandoned thread closes what it got
     assert await asyncio.to_thread(stream.closed.wait, 5.0)
 
@@ -158,7 +158,7 @@ async def test_cancelling_a_stuck_open_returns_at_once() -> None:
         return stream
 
     opening = asyncio.create_task(
-        audio_input._open_with_deadline(asyncio.get_running_loop(), stuck_open, "mic")
+        audio_opening.open_with_deadline(asyncio.get_running_loop(), stuck_open, "mic")
     )
     await asyncio.sleep(0.05)
     opening.cancel()

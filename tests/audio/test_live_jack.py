@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
+from collections.abc import Callable
 
 import pytest
 
 from bridge.core.events import AudioFeatures, AudioOnset, Event, TempoBeat
 from bridge.inputs.audio import LiveAudioInput, release_portaudio
+from bridge.inputs.audio.status import AudioState
 from tests.io.jackkit import stop_process
 
 pytestmark = pytest.mark.jack
@@ -78,3 +81,42 @@ async def test_metronome_tempo_through_jack(jack_server: str) -> None:
     assert source.blocks > 100
     times = [e.t for e in events]
     assert times == sorted(times)
+
+
+async def _until(check: Callable[[], bool], what: str, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {within:g} s"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_stream_that_ends_is_lost_then_back_and_says_so(jack_server: str) -> None:
+    """The stream ended under it: the input says it is lost, reopens by name, counts the
+    return, and says stopped once cancelled."""
+    source = LiveAudioInput("system", hostapi="JACK", retry_s=0.3)
+    assert source.status.sentence() == "stopped"
+    task = asyncio.create_task(source.run(lambda event: None), name="audio-input")
+    seen: list[str] = []
+
+    def now(state: AudioState) -> bool:
+        if task.done():
+            task.result()  # surfaces a DeviceError with its message
+        if not seen or seen[-1] != source.status.sentence():
+            seen.append(source.status.sentence())
+        return source.status.state is state
+
+    try:
+        await _until(lambda: now(AudioState.CAPTURING), "capturing")
+        capturing = source.status.sentence()
+        assert capturing.startswith("capturing from ")
+        await asyncio.to_thread(source._stream.stop)  # as if the server dropped the stream
+        await _until(lambda: now(AudioState.LOST), "lost")
+        await _until(lambda: now(AudioState.CAPTURING), "back")
+        assert source.reconnects == 1
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        release_portaudio()
+    assert seen == ["stopped", capturing, "lost (the stream ended); retrying", capturing]
+    assert source.status.sentence() == "stopped"
