@@ -148,7 +148,7 @@ def _run(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_headless(runtime, status))
         return 0
-    from bridge.tui.launch import run_console
+    from bridge.console.serve.launch import run_console
 
     return run_console(show)
 

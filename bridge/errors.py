@@ -11,10 +11,10 @@
     ├── SinkError               a frame sink's library or runtime is missing or failed
     ├── MessageError            a message from another program that the bridge does not read
     │   ├── PacketError         a datagram that is not OSC (inputs/osc_parse.py)
-    │   └── BadMessage          a console message of the wrong shape (tui/codec.py)
+    │   └── BadMessage          a console message of the wrong shape (console/wire/codec.py)
     ├── PeerGone                the other process of the console's connection went away
-    │   ├── WireClosed          ... seen while reading its framing (tui/wire.py)
-    │   └── BridgeGone          ... seen by the console: the bridge stopped (tui/remote.py)
+    │   ├── WireClosed          ... seen while reading its framing (console/wire/frames.py)
+    │   └── BridgeGone          ... seen by the console: bridge stopped (console/app/remote.py)
     ├── TooSlow                 a doctor probe found no answer in time (doctor/findings.py)
     ├── BridgeStopped           the headless bridge stopped by itself (headless.py)
     └── RuntimeDirError         the runtime directory is not safe to use (rundir.py)

@@ -37,7 +37,7 @@ def module_names(root: Path = ROOT, name: str = "bridge") -> dict[str, Path]:
 
 
 def is_module_name(value: object) -> TypeGuard[str]:
-    """A string that may name one of our modules (``"bridge.tui.console"``), not prose."""
+    """A string that may name one of our modules (``"bridge.console.app.main"``), not prose."""
     return isinstance(value, str) and value.startswith(OURS) and " " not in value
 
 

@@ -1,4 +1,4 @@
-"""The snapshot as plain data (`bridge.tui.codec.snapshot_to_data`): exactly what
+"""The snapshot as plain data (`bridge.console.wire.codec.snapshot_to_data`): exactly what
 ``dataclasses.asdict`` gives, without its cost, and never sharing a dict the bridge goes on
 changing."""
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.console.wire.codec import snapshot_to_data
 from bridge.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
-from bridge.tui.codec import snapshot_to_data
 
 
 class Mood(Enum):

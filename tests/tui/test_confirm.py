@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bridge.tui.app import ConsoleApp
-from bridge.tui.saving import is_shipped, save_question
-from bridge.tui.screens.confirm import ConfirmScreen
+from bridge.console.app.app import ConsoleApp
+from bridge.console.app.saving import is_shipped, save_question
+from bridge.console.app.screens.confirm import ConfirmScreen
 from tests.tui.conftest import DEMO, REPO, SIZE, FakeHost, screen_text
 
 

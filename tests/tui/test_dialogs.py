@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from bridge.tui.app import ConsoleApp
-from bridge.tui.screens.edit import EditScreen
-from bridge.tui.screens.learn import LearnScreen
-from bridge.tui.screens.pick import PickScreen
+from bridge.console.app.app import ConsoleApp
+from bridge.console.app.screens.edit import EditScreen
+from bridge.console.app.screens.learn import LearnScreen
+from bridge.console.app.screens.pick import PickScreen
 from tests.tui.conftest import SIZE, FakeHost, screen_text
 
 

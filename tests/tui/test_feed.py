@@ -1,11 +1,11 @@
-"""The bridge's change counter for the console (`bridge.tui.feed`): what moves while nothing
-happens does not make a snapshot new; what a performer watches does."""
+"""The bridge's change counter for the console (`bridge.console.serve.feed`): what moves while
+nothing happens does not make a snapshot new; what a performer watches does."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bridge.tui.feed import TEMPO_RUNS_S, Feed
+from bridge.console.serve.feed import TEMPO_RUNS_S, Feed
 
 
 def snapshot(t: float, fps: float, tempo: dict[str, Any]) -> dict[str, Any]:

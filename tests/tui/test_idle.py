@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from bridge.console.app.app import PREVIEW_EVERY, ConsoleApp
 from bridge.core import events as ev
 from bridge.snapshot import DeviceView
-from bridge.tui.app import PREVIEW_EVERY, ConsoleApp
 from tests.tui.conftest import SIZE, FakeHost, settled
 
 IDLE_REFRESHES = 12

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from bridge.console.app.app import ConsoleApp
+from bridge.console.app.widgets.inputs_monitor import loss_lines
 from bridge.inputs.osc_losses import losses
-from bridge.tui.app import ConsoleApp
-from bridge.tui.widgets.inputs_monitor import loss_lines
 from tests.tui.conftest import SIZE, FakeHost
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bridge.console.app.app import ConsoleApp
+from bridge.console.app.keys import KEYS, PANELS
+from bridge.console.app.screens.confirm import ConfirmScreen
+from bridge.console.app.screens.help import HelpScreen
 from bridge.core import events as ev
-from bridge.tui.app import ConsoleApp
-from bridge.tui.keys import KEYS, PANELS
-from bridge.tui.screens.confirm import ConfirmScreen
-from bridge.tui.screens.help import HelpScreen
 from tests.tui.conftest import SIZE, FakeHost, screen_text
 
 

@@ -123,7 +123,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def console_of(pid: int) -> int:
-    consoles = [p for p in children(pid) if p in pids_with("bridge.tui.console")]
+    consoles = [p for p in children(pid) if p in pids_with("bridge.console.app.main")]
     assert len(consoles) == 1, f"one console child, found {consoles}"
     return consoles[0]
 

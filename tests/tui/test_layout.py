@@ -1,12 +1,12 @@
 """How a column's rows are shared: every panel keeps its title, the important ones come
-first, lists share what is left (`bridge.tui.layout.share`)."""
+first, lists share what is left (`bridge.console.app.layout.share`)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.tui.layout import Need, share
+from bridge.console.app.layout import Need, share
 
 
 def test_everything_fits_and_the_list_takes_the_rest() -> None:

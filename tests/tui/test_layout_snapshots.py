@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from textual.pilot import Pilot
 
+from bridge.console.app.app import PREVIEW_EVERY, ConsoleApp
+from bridge.console.app.screens.confirm import ConfirmScreen
+from bridge.console.app.screens.help import HelpScreen
+from bridge.console.app.screens.learn import LearnScreen
+from bridge.console.wire.host import PreviewImage
 from bridge.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
-from bridge.tui.app import PREVIEW_EVERY, ConsoleApp
-from bridge.tui.host import PreviewImage
-from bridge.tui.screens.confirm import ConfirmScreen
-from bridge.tui.screens.help import HelpScreen
-from bridge.tui.screens.learn import LearnScreen
 from tests.tui.conftest import SIZE, FakeHost, connected
 
 SnapCompare = Callable[..., bool]

@@ -8,12 +8,12 @@ import tomllib
 from pathlib import Path
 
 from bridge.config.load import load_show
+from bridge.console.app.app import ConsoleApp
+from bridge.console.app.screens.learn import LearnScreen
+from bridge.console.app.screens.pick import PickScreen
+from bridge.console.serve.showhost import ShowHost
 from bridge.core import events as ev
 from bridge.runtime import Runtime
-from bridge.tui.app import ConsoleApp
-from bridge.tui.screens.learn import LearnScreen
-from bridge.tui.screens.pick import PickScreen
-from bridge.tui.showhost import ShowHost
 from tests.tui.conftest import SIZE, FakeHost, screen_text
 
 MAPPED = ["'fader-2' → prompt.city.weight"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.tui.widgets.names import middle, short_target, short_targets
+from bridge.console.app.widgets.names import middle, short_target, short_targets
 
 
 @pytest.mark.parametrize(

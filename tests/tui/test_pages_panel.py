@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from bridge.console.app.app import ConsoleApp
 from bridge.snapshot import ControlView
-from bridge.tui.app import ConsoleApp
 from tests.tui.conftest import SIZE, FakeHost
 
 

@@ -10,12 +10,12 @@ import logging
 import pytest
 from textual.worker import WorkerState
 
+from bridge.console.app.app import ConsoleApp
+from bridge.console.app.keys import PANELS
+from bridge.console.app.widgets.connection import ConnectionPanel
+from bridge.console.app.widgets.panel import Calm
 from bridge.core import events as ev
 from bridge.snapshot import ControlView
-from bridge.tui.app import ConsoleApp
-from bridge.tui.keys import PANELS
-from bridge.tui.widgets.connection import ConnectionPanel
-from bridge.tui.widgets.panel import Calm
 from tests.tui.conftest import SIZE, FakeHost, screen_text, settled
 
 
@@ -123,7 +123,7 @@ async def test_a_failing_panel_is_contained(
     """A host value that breaks one panel shows in that panel (logged once); the other
     panels keep refreshing and the bridge worker keeps running; it recovers when fixed."""
     async with app.run_test(size=SIZE) as pilot:
-        with caplog.at_level(logging.ERROR, logger="bridge.tui"):
+        with caplog.at_level(logging.ERROR, logger="bridge.console"):
             host.extra["audio"] = {"level": "loud"}
             app.refresh_panels()
             await pilot.pause()
@@ -153,7 +153,7 @@ async def test_a_crashing_bridge_is_shown_and_the_console_stays(
 ) -> None:
     """run_bridge raising: the error is in a notification and Problems; the app runs on."""
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        with caplog.at_level(logging.CRITICAL, logger="bridge.tui"):
+        with caplog.at_level(logging.CRITICAL, logger="bridge.console"):
             # what a TaskGroup raises when one of its tasks fails
             host.bridge_raises = ExceptionGroup("x", [RuntimeError("the sink thread died")])
             await pilot.pause(0.3)
@@ -249,7 +249,7 @@ def test_a_calm_panel_lets_urgent_changes_through_and_ticks_the_rest_slowly(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [100.0]
-    monkeypatch.setattr("bridge.tui.widgets.panel.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("bridge.console.app.widgets.panel.time.monotonic", lambda: now[0])
     calm = Calm(0.5)
     assert calm.due("connected")  # the first draw
     now[0] += 0.1

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from rich.style import Style
 
-from bridge.tui.app import PREVIEW_EVERY, ConsoleApp
-from bridge.tui.widgets.preview import SHADES, UPPER_HALF, fit, half_blocks
+from bridge.console.app.app import PREVIEW_EVERY, ConsoleApp
+from bridge.console.app.widgets.preview import SHADES, UPPER_HALF, fit, half_blocks
 from tests.tui.conftest import SIZE, FakeHost, gradient
 
 

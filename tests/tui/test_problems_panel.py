@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bridge.tui.app import ConsoleApp
+from bridge.console.app.app import ConsoleApp
 from tests.tui.conftest import SIZE, FakeHost
 from tests.tui.test_panels import flat
 

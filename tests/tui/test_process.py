@@ -1,7 +1,7 @@
 """The console in its own process: the socket protocol, a real console child, crashes.
 
 Real parts only: a real `Runtime` on the in-process stand-in, a real socket pair, the real
-`python -m bridge.tui.console` child (headless, so no terminal is needed; the tmux test in
+`python -m bridge.console.app.main` child (headless, so no terminal is needed; the tmux test in
 test_terminal.py drives one in a real terminal). `RemoteHost` blocks by design (it runs on
 the console's loop), so the tests call it from a worker thread.
 """
@@ -26,13 +26,13 @@ import numpy as np
 import pytest
 
 from bridge.config.load import load_show
+from bridge.console.app.remote import BridgeGone, RemoteHost
+from bridge.console.serve.server import ConsoleDoor, ConsoleServer, run_with_console
+from bridge.console.serve.showhost import ShowHost
+from bridge.console.wire.frames import HEADER, encode, hello
 from bridge.core import events as ev
 from bridge.errors import BridgeError
 from bridge.runtime import Runtime
-from bridge.tui.engine import ConsoleDoor, ConsoleServer, run_with_console
-from bridge.tui.remote import BridgeGone, RemoteHost
-from bridge.tui.showhost import ShowHost
-from bridge.tui.wire import HEADER, encode, hello
 from tests.sim.simkit import FAST, running_sim, wait_for
 
 SHOW = """
@@ -287,8 +287,8 @@ async def test_a_peer_that_sends_a_pickle_is_hung_up_on_and_nothing_runs(tmp_pat
 
 
 def test_the_wire_modules_never_import_pickle() -> None:
-    for module in ("wire", "remote", "engine", "codec", "feed"):
-        source = (Path(__file__).parents[2] / "bridge" / "tui" / f"{module}.py").read_text()
+    for module in ("wire/frames", "app/remote", "serve/server", "wire/codec", "serve/feed"):
+        source = (Path(__file__).parents[2] / "bridge" / "console" / f"{module}.py").read_text()
         tree = ast.parse(source)
         imported = {
             alias.name.split(".")[0]

@@ -3,7 +3,7 @@ in one line, once per change, as a reload from a file edit is."""
 
 from __future__ import annotations
 
-from bridge.tui.app import ConsoleApp
+from bridge.console.app.app import ConsoleApp
 from tests.tui.conftest import SIZE, FakeHost, screen_text, settled
 
 

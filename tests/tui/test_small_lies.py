@@ -10,10 +10,10 @@ from pathlib import Path
 
 from bridge.app import Bridge
 from bridge.config.load import load_show
+from bridge.console.app.app import ConsoleApp
 from bridge.core import events as ev
 from bridge.runtime import Runtime
 from bridge.snapshot import describe_event, take
-from bridge.tui.app import ConsoleApp
 from tests.tui.conftest import DEMO, SIZE, FakeHost, screen_text, settled
 
 

@@ -7,9 +7,9 @@ import dataclasses
 
 from bridge.app import Bridge
 from bridge.config.load import load_show
+from bridge.console.app.app import ConsoleApp
 from bridge.headless import summary_line
 from bridge.snapshot import take
-from bridge.tui.app import ConsoleApp
 from tests.tui.conftest import DEMO, SIZE, FakeHost, settled
 
 

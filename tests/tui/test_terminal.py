@@ -117,7 +117,7 @@ def test_demo_connects_streams_and_obeys_keys(demo: int) -> None:
         assert time.monotonic() < deadline, "the scene did not change after n"
         time.sleep(0.2)
     (bridge,) = pids_with(f"http://127.0.0.1:{demo}\x00")
-    consoles = [p for p in children(bridge) if p in pids_with("bridge.tui.console")]
+    consoles = [p for p in children(bridge) if p in pids_with("bridge.console.app.main")]
     assert len(consoles) == 1, "the console should run in a child process of the bridge"
     subprocess.run(["tmux", "send-keys", "-t", SESSION, "q"], check=True)
     wait_for(r"Quit Scope Bridge\?")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.tui.keys import PANELS
+from bridge.console.app.keys import PANELS
 from tests.conftest import REPO
 from tests.tui.test_terminal import free_port
 
