@@ -15,9 +15,9 @@
     ├── PeerGone                the other process of the console's connection went away
     │   ├── WireClosed          ... seen while reading its framing (console/wire/frames.py)
     │   └── BridgeGone          ... seen by the console: bridge stopped (console/app/remote.py)
-    ├── TooSlow                 a doctor probe found no answer in time (doctor/findings.py)
-    ├── BridgeStopped           the headless bridge stopped by itself (headless.py)
-    └── RuntimeDirError         the runtime directory is not safe to use (rundir.py)
+    ├── TooSlow                 a doctor probe found no answer in time (cli/doctor/findings.py)
+    ├── BridgeStopped           the headless bridge stopped by itself (watch/headless.py)
+    └── RuntimeDirError         the runtime directory is not safe to use (watch/rundir.py)
 
 The leaves named with a file live there, beside the one place that raises them. Lower-layer
 errors are translated at the boundary with ``raise X from exc``.

@@ -49,7 +49,7 @@ from typing import Any
 
 from bridge.core import events as ev
 from bridge.protocols import Payload
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from scripts.benchmarks.control import free_port, pct
 from scripts.benchmarks.core import realistic_show
 

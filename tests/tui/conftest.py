@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from textual.pilot import Pilot
 
-from bridge.app import Bridge
 from bridge.config.load import load_show
 from bridge.console.app.app import ConsoleApp
 from bridge.console.wire.host import PreviewImage
 from bridge.core import events as ev
-from bridge.snapshot import DeviceView, Snapshot, take
+from bridge.running.bridge import Bridge
+from bridge.watch.snapshot import DeviceView, Snapshot, take
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "mappings" / "demo.toml"

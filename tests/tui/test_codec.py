@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.console.wire.codec import snapshot_to_data
-from bridge.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
+from bridge.watch.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
 
 
 class Mood(Enum):

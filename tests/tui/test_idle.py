@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from bridge.console.app.app import PREVIEW_EVERY, ConsoleApp
 from bridge.core import events as ev
-from bridge.snapshot import DeviceView
+from bridge.watch.snapshot import DeviceView
 from tests.tui.conftest import SIZE, FakeHost, settled
 
 IDLE_REFRESHES = 12

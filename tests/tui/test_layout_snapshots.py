@@ -22,7 +22,7 @@ from bridge.console.app.screens.confirm import ConfirmScreen
 from bridge.console.app.screens.help import HelpScreen
 from bridge.console.app.screens.learn import LearnScreen
 from bridge.console.wire.host import PreviewImage
-from bridge.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
+from bridge.watch.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
 from tests.tui.conftest import SIZE, FakeHost, connected
 
 SnapCompare = Callable[..., bool]

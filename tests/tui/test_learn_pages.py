@@ -9,7 +9,7 @@ from pathlib import Path
 from bridge.config.load import load_show
 from bridge.console.serve.showhost import ShowHost
 from bridge.core import events as ev
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 
 SHOW = """
 schema = 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from bridge.console.app.app import ConsoleApp
-from bridge.snapshot import ControlView
+from bridge.watch.snapshot import ControlView
 from tests.tui.conftest import SIZE, FakeHost
 
 

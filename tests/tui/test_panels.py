@@ -15,7 +15,7 @@ from bridge.console.app.keys import PANELS
 from bridge.console.app.widgets.connection import ConnectionPanel
 from bridge.console.app.widgets.panel import Calm
 from bridge.core import events as ev
-from bridge.snapshot import ControlView
+from bridge.watch.snapshot import ControlView
 from tests.tui.conftest import SIZE, FakeHost, screen_text, settled
 
 

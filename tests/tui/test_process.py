@@ -32,7 +32,7 @@ from bridge.console.serve.showhost import ShowHost
 from bridge.console.wire.frames import HEADER, encode, hello
 from bridge.core import events as ev
 from bridge.errors import BridgeError
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.sim.simkit import FAST, running_sim, wait_for
 
 SHOW = """

@@ -8,12 +8,12 @@ import dataclasses
 import json
 from pathlib import Path
 
-from bridge.app import Bridge
 from bridge.config.load import load_show
 from bridge.console.app.app import ConsoleApp
 from bridge.core import events as ev
-from bridge.runtime import Runtime
-from bridge.snapshot import describe_event, take
+from bridge.running.bridge import Bridge
+from bridge.running.runtime import Runtime
+from bridge.watch.snapshot import describe_event, take
 from tests.tui.conftest import DEMO, SIZE, FakeHost, screen_text, settled
 
 
@@ -129,7 +129,7 @@ async def test_the_headline_wears_a_badge_while_anything_is_wrong(
 
 
 def test_the_headless_summary_names_the_tempo_and_its_source() -> None:
-    from bridge.headless import summary_line
+    from bridge.watch.headless import summary_line
 
     bridge = Bridge(load_show(DEMO))
     snap = take(bridge)

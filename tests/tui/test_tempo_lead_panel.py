@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from bridge.app import Bridge
 from bridge.config.load import load_show
 from bridge.console.app.app import ConsoleApp
-from bridge.headless import summary_line
-from bridge.snapshot import take
+from bridge.running.bridge import Bridge
+from bridge.watch.headless import summary_line
+from bridge.watch.snapshot import take
 from tests.tui.conftest import DEMO, SIZE, FakeHost, settled
 
 

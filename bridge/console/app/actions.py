@@ -30,7 +30,7 @@ from bridge.console.app.widgets.problems import ProblemsPanel
 from bridge.console.app.widgets.prompts import PromptsPanel
 from bridge.console.wire.host import ConsoleHost
 from bridge.core.events import UiAction, UiActionName
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 log = logging.getLogger("bridge.console")
 

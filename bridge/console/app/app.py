@@ -36,7 +36,7 @@ from bridge.console.app.widgets.prompts import PromptsPanel
 from bridge.console.app.widgets.status_line import StatusLine
 from bridge.console.wire.host import ConsoleHost
 from bridge.errors import BridgeError
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 log = logging.getLogger("bridge.console")
 
@@ -187,7 +187,7 @@ class ConsoleApp(ConsoleCommands):
 
     def _notice_scope_change(self, snap: Snapshot) -> None:
         """A change made in Scope (its UI, its OSC, another client) that the show adopted:
-        one line saying what changed (`bridge.scope_sync`)."""
+        one line saying what changed (`bridge.running.scope_sync`)."""
         changes = snap.extra.get("scope_changes") or {}
         count = changes.get("count")
         if not isinstance(count, int):

@@ -20,7 +20,7 @@ from bridge.console.app.app import ConsoleApp
 from bridge.console.app.remote import RemoteHost
 from bridge.console.wire.frames import HELLO_TIMEOUT_S, TOKEN_ENV, hello
 from bridge.errors import BridgeError
-from bridge.rundir import open_append
+from bridge.watch.rundir import open_append
 
 log = logging.getLogger("bridge.console")
 NICENESS = 5

@@ -27,7 +27,7 @@ from bridge.console.wire.frames import HEADER, Frame, decode, encode, lengths
 from bridge.console.wire.host import PreviewImage
 from bridge.core.events import Event, UiAction
 from bridge.errors import BridgeError, MessageError, PeerGone
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 SNAPSHOT_TIMEOUT_S = 0.25
 """A refresh waits at most this long; the console stays responsive if the bridge is busy."""

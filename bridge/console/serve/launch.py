@@ -16,10 +16,10 @@ from pathlib import Path
 from bridge.console.serve.server import run_with_console
 from bridge.core.show import Show
 from bridge.errors import BridgeError
-from bridge.headless import add_status_file, cancel_on_signals
-from bridge.rundir import open_append, private_dir
-from bridge.runtime import Runtime
-from bridge.statusfile import status_path
+from bridge.running.runtime import Runtime
+from bridge.watch.headless import add_status_file, cancel_on_signals
+from bridge.watch.rundir import open_append, private_dir
+from bridge.watch.statusfile import status_path
 
 log = logging.getLogger("bridge")
 

@@ -47,8 +47,8 @@ from bridge.console.wire.frames import (
 )
 from bridge.core.show import Show, scope_targets
 from bridge.errors import BridgeError
-from bridge.headless import run_until_stopped, watch
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
+from bridge.watch.headless import run_until_stopped, watch
 
 log = logging.getLogger("bridge.console")
 

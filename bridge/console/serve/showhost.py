@@ -18,8 +18,8 @@ from bridge.core.events import Event
 from bridge.core.learn import Learn, already_mapped, describe
 from bridge.core.targets import FIXED
 from bridge.errors import BridgeError
-from bridge.runtime import Runtime
-from bridge.snapshot import Snapshot
+from bridge.running.runtime import Runtime
+from bridge.watch.snapshot import Snapshot
 
 
 class ShowHost:

@@ -19,7 +19,7 @@ import numpy as np
 from bridge.console.wire.host import PreviewImage
 from bridge.core.events import UiAction, UiActionName
 from bridge.errors import MessageError
-from bridge.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
+from bridge.watch.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
 
 ACTIONS = frozenset(get_args(UiActionName))
 

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bridge.core.events import Event
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 PreviewImage = npt.NDArray[np.uint8]
 """A small RGB image, shape (height, width, 3), e.g. 36 x 64."""

@@ -18,7 +18,7 @@ from rich.text import Text
 from bridge.console.app.widgets.meters import bar
 from bridge.console.app.widgets.panel import Lines, Panel
 from bridge.console.serve.feed import TEMPO_RUNS_S
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 METERS = (
     ("level", "bold green"),

@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 
 from bridge.console.app.widgets.panel import Lines, Panel
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 GOOD = {"connected", "loaded", "open"}
 TICKING = frozenset({"fps_recent", "fps_measured", "frames_total", "reconnect_in_s"})

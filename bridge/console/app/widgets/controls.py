@@ -14,7 +14,7 @@ from rich.text import Text
 
 from bridge.console.app.widgets.names import middle, short_target, short_targets
 from bridge.console.app.widgets.panel import Lines, Panel
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 VALUE_MAX = 10
 """A value wider than this (a long scene name) is shortened in the middle when it shares its

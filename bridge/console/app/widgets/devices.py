@@ -11,7 +11,7 @@ from rich.text import Text
 
 from bridge.console.app.widgets.names import middle
 from bridge.console.app.widgets.panel import Lines, Panel
-from bridge.snapshot import DeviceView, Snapshot
+from bridge.watch.snapshot import DeviceView, Snapshot
 
 FAILED = {"failed", "error", "missing", "disconnected", "dead", "unavailable"}
 FINE = {"ok", "open", "connected", "running", "sending", "listening", "ready"}

@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 
 from bridge.console.app.widgets.names import middle
 from bridge.console.app.widgets.panel import Lines, Panel, clip
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 
 class PauseToggle(Static):

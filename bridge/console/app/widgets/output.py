@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from bridge.console.app.widgets.panel import Lines, Panel
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 
 def drops_line(drops: object, budget: int) -> Text:

@@ -34,7 +34,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from bridge.console.app.layout import Need
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 log = logging.getLogger("bridge.console")
 

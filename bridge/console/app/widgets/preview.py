@@ -21,7 +21,7 @@ from rich.text import Span, Text
 from bridge.console.app.layout import Need
 from bridge.console.app.widgets.panel import Lines, Panel
 from bridge.console.wire.host import PreviewImage
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 SHADES = " ░▒▓█"
 UPPER_HALF = "▀"

@@ -1,6 +1,6 @@
 """The Problems panel: what is wrong now in the bridge, plus what the console ran into.
 
-The bridge's entries come and go with their causes (`bridge.problems`); the console's own
+The bridge's entries come and go with their causes (`bridge.watch.problems`); the console's own
 notes (a reload that failed from a key press, a bridge that stopped) stay until it clears
 them.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from bridge.console.app.widgets.panel import Lines, Panel
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 
 def reported(note: str, problems: tuple[str, ...]) -> bool:

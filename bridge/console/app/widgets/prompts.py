@@ -12,7 +12,7 @@ from rich.text import Text
 from bridge.console.app.widgets.meters import bar
 from bridge.console.app.widgets.names import middle
 from bridge.console.app.widgets.panel import Lines, Panel
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 LEGEND = "┃ base weight · ▸ e edits"
 SHORT_LEGEND = "┃ base · ▸ e"

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from bridge.console.app.widgets.panel import Calm
-from bridge.snapshot import Snapshot
+from bridge.watch.snapshot import Snapshot
 
 Tone = Literal["ok", "wait", "down"]
 
