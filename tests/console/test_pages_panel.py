@@ -6,7 +6,7 @@ import dataclasses
 
 from bridge.console.app.app import ConsoleApp
 from bridge.watch.snapshot import ControlView
-from tests.tui.conftest import SIZE, FakeHost
+from tests.console.conftest import SIZE, FakeHost
 
 
 async def test_controls_say_the_page_and_the_layer(app: ConsoleApp, host: FakeHost) -> None:

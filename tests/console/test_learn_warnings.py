@@ -14,7 +14,7 @@ from bridge.console.app.screens.pick import PickScreen
 from bridge.console.serve.showhost import ShowHost
 from bridge.core import events as ev
 from bridge.running.runtime import Runtime
-from tests.tui.conftest import SIZE, FakeHost, screen_text
+from tests.console.conftest import SIZE, FakeHost, screen_text
 
 MAPPED = ["'fader-2' → prompt.city.weight"]
 

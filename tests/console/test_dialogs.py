@@ -8,7 +8,7 @@ from bridge.console.app.app import ConsoleApp
 from bridge.console.app.screens.edit import EditScreen
 from bridge.console.app.screens.learn import LearnScreen
 from bridge.console.app.screens.pick import PickScreen
-from tests.tui.conftest import SIZE, FakeHost, screen_text
+from tests.console.conftest import SIZE, FakeHost, screen_text
 
 
 async def test_edit_prompt_sends_set_prompt_text(app: ConsoleApp, host: FakeHost) -> None:

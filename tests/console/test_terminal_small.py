@@ -19,7 +19,7 @@ import pytest
 
 from bridge.console.app.keys import PANELS
 from tests.conftest import REPO
-from tests.tui.test_terminal import free_port
+from tests.console.test_terminal import free_port
 
 SESSION = f"sb-small-{os.getpid()}"
 SIZE = (80, 24)

@@ -4,7 +4,7 @@ in one line, once per change, as a reload from a file edit is."""
 from __future__ import annotations
 
 from bridge.console.app.app import ConsoleApp
-from tests.tui.conftest import SIZE, FakeHost, screen_text, settled
+from tests.console.conftest import SIZE, FakeHost, screen_text, settled
 
 
 async def test_a_change_made_in_scope_is_said_once(app: ConsoleApp, host: FakeHost) -> None:

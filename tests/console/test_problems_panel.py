@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bridge.console.app.app import ConsoleApp
-from tests.tui.conftest import SIZE, FakeHost
-from tests.tui.test_panels import flat
+from tests.console.conftest import SIZE, FakeHost
+from tests.console.test_panels import flat
 
 ERROR = "mappings/demo.toml:42 at mappings[3].target: unknown target 'prompt.nope.weight'"
 

@@ -4,7 +4,7 @@ Each test draws the console from a hand-built, fixed `Snapshot` (no clock, no ra
 fixed preview image), lets the layout settle, and compares the screen with the SVG under
 ``__snapshots__/test_layout_snapshots/``. A change in how any panel looks fails here;
 when the change is wanted, look at the report (``snapshot_report.html``) and accept it with
-``pytest tests/tui/test_layout_snapshots.py --snapshot-update``.
+``pytest tests/console/test_layout_snapshots.py --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bridge.console.app.screens.help import HelpScreen
 from bridge.console.app.screens.learn import LearnScreen
 from bridge.console.wire.host import PreviewImage
 from bridge.watch.snapshot import ControlView, DeviceView, OutputView, PromptView, Snapshot
-from tests.tui.conftest import SIZE, FakeHost, connected
+from tests.console.conftest import SIZE, FakeHost, connected
 
 SnapCompare = Callable[..., bool]
 """pytest-textual-snapshot's `snap_compare` fixture (the plugin ships no types)."""

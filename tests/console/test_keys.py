@@ -9,7 +9,7 @@ from bridge.console.app.keys import KEYS, PANELS
 from bridge.console.app.screens.confirm import ConfirmScreen
 from bridge.console.app.screens.help import HelpScreen
 from bridge.core import events as ev
-from tests.tui.conftest import SIZE, FakeHost, screen_text
+from tests.console.conftest import SIZE, FakeHost, screen_text
 
 
 @pytest.mark.parametrize(

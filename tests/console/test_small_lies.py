@@ -14,7 +14,7 @@ from bridge.core import events as ev
 from bridge.running.bridge import Bridge
 from bridge.running.runtime import Runtime
 from bridge.watch.snapshot import describe_event, take
-from tests.tui.conftest import DEMO, SIZE, FakeHost, screen_text, settled
+from tests.console.conftest import DEMO, SIZE, FakeHost, screen_text, settled
 
 
 def test_clock_ticks_are_not_events_and_do_not_push_inputs_out() -> None:

@@ -16,7 +16,7 @@ from bridge.console.app.widgets.connection import ConnectionPanel
 from bridge.console.app.widgets.panel import Calm
 from bridge.core import events as ev
 from bridge.watch.snapshot import ControlView
-from tests.tui.conftest import SIZE, FakeHost, screen_text, settled
+from tests.console.conftest import SIZE, FakeHost, screen_text, settled
 
 
 def flat(text: str) -> str:

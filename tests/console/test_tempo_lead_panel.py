@@ -10,7 +10,7 @@ from bridge.console.app.app import ConsoleApp
 from bridge.running.bridge import Bridge
 from bridge.watch.headless import summary_line
 from bridge.watch.snapshot import take
-from tests.tui.conftest import DEMO, SIZE, FakeHost, settled
+from tests.console.conftest import DEMO, SIZE, FakeHost, settled
 
 
 async def test_the_audio_panel_says_who_leads_and_links_peers(

@@ -11,7 +11,7 @@ import pytest
 from bridge.console.app.app import ConsoleApp
 from bridge.console.app.saving import is_shipped, save_question
 from bridge.console.app.screens.confirm import ConfirmScreen
-from tests.tui.conftest import DEMO, REPO, SIZE, FakeHost, screen_text
+from tests.console.conftest import DEMO, REPO, SIZE, FakeHost, screen_text
 
 
 @pytest.mark.parametrize(

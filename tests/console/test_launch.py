@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.tui.test_terminal import children, pids_with
+from tests.console.test_terminal import children, pids_with
 
 SHOW = """
 schema = 1

@@ -8,7 +8,7 @@ from rich.style import Style
 
 from bridge.console.app.app import PREVIEW_EVERY, ConsoleApp
 from bridge.console.app.widgets.preview import SHADES, UPPER_HALF, fit, half_blocks
-from tests.tui.conftest import SIZE, FakeHost, gradient
+from tests.console.conftest import SIZE, FakeHost, gradient
 
 
 def test_top_pixel_is_the_foreground_and_bottom_the_background() -> None:

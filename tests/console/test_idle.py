@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from bridge.console.app.app import PREVIEW_EVERY, ConsoleApp
 from bridge.core import events as ev
 from bridge.watch.snapshot import DeviceView
-from tests.tui.conftest import SIZE, FakeHost, settled
+from tests.console.conftest import SIZE, FakeHost, settled
 
 IDLE_REFRESHES = 12
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from bridge.console.app.app import ConsoleApp
 from bridge.console.app.widgets.inputs_monitor import loss_lines
 from bridge.inputs.osc_losses import losses
-from tests.tui.conftest import SIZE, FakeHost
+from tests.console.conftest import SIZE, FakeHost
 
 
 def extra_with_losses() -> dict[str, object]:
