@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.console.serve.feed import TEMPO_RUNS_S, Feed
+from bridge.console.serve.feed import Feed
+from bridge.console.wire.timing import TEMPO_RUNS_S
 
 
 def snapshot(t: float, fps: float, tempo: dict[str, Any]) -> dict[str, Any]:

@@ -300,6 +300,27 @@ def test_the_wire_modules_never_import_pickle() -> None:
         assert not {"pickle", "marshal", "shelve"} & (imported | names), module
 
 
+def test_the_console_process_imports_nothing_of_the_bridge_side() -> None:
+    """The console's side of the process line (console/app) reaches the bridge's only
+    through the wire: what both sides agree on lives in console/wire, never in
+    console/serve or the running show."""
+    app = Path(__file__).parents[2] / "bridge" / "console" / "app"
+    bad = [
+        f"{path.relative_to(app.parent)}:{node.lineno} imports {module}"
+        for path in sorted(app.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom | ast.Import)
+        for module in (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+        )
+        if module.startswith(("bridge.console.serve", "bridge.running"))
+    ]
+    assert len(list(app.rglob("*.py"))) > 10, "the walk did not reach the console's modules"
+    assert bad == []
+
+
 async def test_an_idle_console_asks_for_a_full_snapshot_only_once_a_heartbeat(
     tmp_path: Path,
 ) -> None:

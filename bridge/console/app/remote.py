@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
-from bridge.console.serve.feed import HEARTBEAT_S
 from bridge.console.wire.codec import (
     BadMessage,
     event_to_data,
@@ -25,6 +24,7 @@ from bridge.console.wire.codec import (
 )
 from bridge.console.wire.frames import HEADER, Frame, decode, encode, lengths
 from bridge.console.wire.host import PreviewImage
+from bridge.console.wire.timing import HEARTBEAT_S
 from bridge.core.events import Event, UiAction
 from bridge.errors import BridgeError, MessageError, PeerGone
 from bridge.watch.snapshot import Snapshot

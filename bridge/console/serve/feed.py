@@ -4,23 +4,20 @@ An idle show still ticks (the clock, the frame rate, the frame count), and redra
 whole console 10 times a second for that cost it a tenth of a core. So the bridge keeps a
 version that moves only when the snapshot's content other than those ticking fields
 changes; the console asks "anything newer than N?" and gets a tiny "no" while nothing did,
-and fetches the full snapshot once a second (`HEARTBEAT_S`) so clocks and rates still move.
+and fetches the full snapshot once a second (`HEARTBEAT_S` in `bridge.console.wire.timing`)
+so clocks and rates still move.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bridge.console.wire.timing import TEMPO_RUNS_S
+
 TICKING = frozenset({"t"})
 TICKING_CONNECTION = frozenset({"fps_measured", "fps_recent", "frames_total", "age_s", "rtt_ms"})
 TICKING_OUTPUT = frozenset({"per_s"})
 TICKING_TEMPO = frozenset({"age_s", "lead_ms"})
-TEMPO_RUNS_S = 4.0
-"""A tempo heard within this long is running: its phase (the console's beat light) moving
-is a change. Older, the phase still moves on paper, but the console shows the tempo as
-stale, and its phase no longer makes snapshots new."""
-HEARTBEAT_S = 1.0
-"""How often the console takes a full snapshot even when nothing changed."""
 
 
 def calm(data: dict[str, Any]) -> dict[str, Any]:

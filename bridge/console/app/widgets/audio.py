@@ -17,7 +17,7 @@ from rich.text import Text
 
 from bridge.console.app.widgets.meters import bar
 from bridge.console.app.widgets.panel import Lines, Panel
-from bridge.console.serve.feed import TEMPO_RUNS_S
+from bridge.console.wire.timing import TEMPO_RUNS_S
 from bridge.watch.snapshot import Snapshot
 
 METERS = (
