@@ -11,13 +11,13 @@
     ├── SinkError               a frame sink's library or runtime is missing or failed
     ├── MessageError            a message from another program that the bridge does not read
     │   ├── PacketError         a datagram that is not OSC (inputs/osc_parse.py)
-    │   └── BadMessage          a console message of the wrong shape (tui/codec.py)
+    │   └── BadMessage          a console message of the wrong shape (console/wire/codec.py)
     ├── PeerGone                the other process of the console's connection went away
-    │   ├── WireClosed          ... seen while reading its framing (tui/wire.py)
-    │   └── BridgeGone          ... seen by the console: the bridge stopped (tui/remote.py)
-    ├── TooSlow                 a doctor probe found no answer in time (doctor/findings.py)
-    ├── BridgeStopped           the headless bridge stopped by itself (headless.py)
-    └── RuntimeDirError         the runtime directory is not safe to use (rundir.py)
+    │   ├── WireClosed          ... seen while reading its framing (console/wire/frames.py)
+    │   └── BridgeGone          ... seen by the console: bridge stopped (console/app/remote.py)
+    ├── TooSlow                 a doctor probe found no answer in time (cli/doctor/findings.py)
+    ├── BridgeStopped           the headless bridge stopped by itself (watch/headless.py)
+    └── RuntimeDirError         the runtime directory is not safe to use (watch/rundir.py)
 
 The leaves named with a file live there, beside the one place that raises them. Lower-layer
 errors are translated at the boundary with ``raise X from exc``.

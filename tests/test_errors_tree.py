@@ -71,8 +71,8 @@ def test_the_walk_would_find_an_exception_outside_the_tree(tmp_path: Path) -> No
 def test_moving_under_the_tree_kept_what_except_clauses_catch() -> None:
     """The console's framing still ends as a ConnectionError (caught with OSError where the
     socket fails), and a malformed console message is still a ValueError."""
-    from bridge.tui.codec import BadMessage
-    from bridge.tui.wire import WireClosed
+    from bridge.console.wire.codec import BadMessage
+    from bridge.console.wire.frames import WireClosed
 
     assert issubclass(WireClosed, ConnectionError)
     assert issubclass(BadMessage, ValueError)

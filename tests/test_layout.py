@@ -37,7 +37,7 @@ def module_names(root: Path = ROOT, name: str = "bridge") -> dict[str, Path]:
 
 
 def is_module_name(value: object) -> TypeGuard[str]:
-    """A string that may name one of our modules (``"bridge.tui.console"``), not prose."""
+    """A string that may name one of our modules (``"bridge.console.app.main"``), not prose."""
     return isinstance(value, str) and value.startswith(OURS) and " " not in value
 
 
@@ -109,7 +109,7 @@ def test_every_bridge_module_is_reached_from_what_a_user_runs() -> None:
     modules = module_names()
     command = entry_points(group="console_scripts", name="scope-bridge")
     roots = [point.module for point in command]
-    assert roots == ["bridge.cli"]
+    assert roots == ["bridge.cli.main"]
     mains = {name for name in modules if name.endswith(".__main__")}
     assert mains == set(USER_RUNS)
     roots += [*mains, "bridge"]

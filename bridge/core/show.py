@@ -199,7 +199,7 @@ class OscDevice:
     surface: str = ""
     """The prefix of the default surface (every target at PREFIX/a/b/c); empty: none."""
     oscquery: int = 0
-    """The TCP port of the surface's OSCQuery namespace (`bridge.oscquery`); 0: none."""
+    """The TCP port of the surface's OSCQuery namespace (`bridge.running.oscquery`); 0: none."""
     oscquery_advertise: bool = False
     """Announce the namespace over zeroconf (it is then seen on the network)."""
 

@@ -189,7 +189,7 @@ class ScopeLink:
                     self._last_error = str(exc)
                 finally:
                     await self._drop_session()
-                # the Problems entry says why, once per reason (bridge.conditions)
+                # the Problems entry says why, once per reason (bridge.watch.conditions)
                 log.debug("Scope link down: %s", self._last_error)
                 if healthy_since is not None and (
                     self._clock() - healthy_since >= self.backoff.healthy_s

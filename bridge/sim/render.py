@@ -1,6 +1,6 @@
 """What a stand-in frame shows: the parameters it has APPLIED, so a person sees control work.
 
-Top rows: the frame counter in large blocks (``bridge.framecode``), readable after VP8. Below:
+Top rows: the frame counter in large blocks (``bridge.sim.framecode``), readable after VP8. Below:
 each prompt's text with its normalised weight as a bar, a running transition's target and
 progress, PAUSED when paused, and chunk/apply/reset counts. ``controller-viz`` draws what
 Scope's does instead: four direction keys lower left (filled while WASD or an arrow key is
@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
-from bridge import framecode
+from bridge.sim import framecode
 from bridge.sim.params import Prompt
 
 _FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

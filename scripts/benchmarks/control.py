@@ -29,12 +29,12 @@ from typing import Any, TypeVar
 
 from pythonosc.osc_message import OscMessage as PyOscMessage
 
-from bridge.app import Bridge
 from bridge.core import events as ev
 from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
 from bridge.inputs.midi_ports import MidiApi
 from bridge.inputs.osc import OscInput, OscInputConfig
 from bridge.protocols import Payload
+from bridge.running.bridge import Bridge
 from scripts.benchmarks.core import realistic_show
 
 T = TypeVar("T")
@@ -157,7 +157,7 @@ async def max_rates(seconds: float, folder: Path) -> tuple[Ladder, Ladder]:
 
 async def osc_to_send(samples: int, folder: Path) -> list[float]:
     """OSC handled → data channel send, idle leading edge, against the stand-in process."""
-    from bridge.runtime import Runtime
+    from bridge.running.runtime import Runtime
 
     sim_port, osc_port = free_port(socket.SOCK_STREAM), free_port()
     sim = await asyncio.create_subprocess_exec(

@@ -45,8 +45,8 @@ import httpx
 from bridge.config.load import load_show
 from bridge.core import events as ev
 from bridge.core.payload import prompt_list
-from bridge.lanes import Lane
-from bridge.runtime import Runtime
+from bridge.running.lanes import Lane
+from bridge.running.runtime import Runtime
 from bridge.sinks.base import PixelFormat, SinkFrame
 from bridge.sinks.router import FrameRouter
 from scripts.benchmarks import standin

@@ -6,7 +6,7 @@ separate sender at 500 msg/s. The bridge's RSS is read from /proc every second; 
 warm-up (a third of the run, at most 60 s: the stand-in's logs and the codec's pools fill
 there), ``soak.rss_slope_mb_per_min`` is the least-squares slope of the rest, with its
 standard error ``soak.rss_slope_se_mb_per_min``. The bridge process is the one users run, so
-what it sets up for itself (``bridge.memory``: glibc's mmap threshold) is measured too.
+what it sets up for itself (``bridge.running.memory``: glibc's mmap threshold) is measured too.
 
 - ``soak.drops``: OSC messages sent that the bridge never handled, plus the updates the
   stand-in dropped (its queue was full);
@@ -33,7 +33,7 @@ RATE = 500.0
 DEFAULT_S = 600.0
 """Ten minutes, the run the target (<= 0.1 MB/min) was set for. Shorter runs read high: the
 growth slows over the first minutes, and the same code read 0.22 MB/min over 300 s but 0.095
-over 600 s (0.51 and 0.32 before ``bridge.memory``). ``--quick`` (30 s) is a smoke test."""
+over 600 s (0.51 and 0.32 before ``bridge.running.memory``). ``--quick`` (30 s) is a smoke test."""
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -34,7 +34,7 @@ import httpx
 from bridge.config.load import load_show
 from bridge.core import events as ev
 from bridge.core.payload import prompt_list
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from scripts.benchmarks import standin
 from scripts.benchmarks.control import free_port
 

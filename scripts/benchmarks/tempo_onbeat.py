@@ -40,7 +40,7 @@ import httpx
 from bridge.config.load import load_show
 from bridge.core.events import UiAction
 from bridge.core.show import LOOKAHEAD_MS
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from scripts.benchmarks import standin
 from scripts.benchmarks.control import free_port
 

@@ -3,7 +3,7 @@ control, against the same bridge without a console, in rounds within one run.
 
 As `scope-bridge run` has it, the bridge (a real `Runtime` on the stand-in, which runs in
 its own process at 10 chunks/s) runs in this process and the console in a child process
-(`bridge.tui.console --headless --size 120x40`: every panel laid out and rendered, the output
+(`bridge.console.app.main --headless --size 120x40`: every panel laid out and rendered, the output
 discarded) that asks it for snapshots. One bridge runs throughout; each round measures it
 once with a console attached and once without (the order alternating from round to round,
 so a drift of the shared machine falls on both), each time idle and then under the storm.
@@ -49,7 +49,7 @@ from typing import Any
 
 from bridge.core import events as ev
 from bridge.protocols import Payload
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from scripts.benchmarks.control import free_port, pct
 from scripts.benchmarks.core import realistic_show
 
@@ -171,14 +171,14 @@ async def with_console(
 ) -> dict[str, float]:
     """A phase with a console child attached to the running bridge, as `scope-bridge run`
     attaches it; the console is closed afterwards and its hooks taken off."""
-    from bridge.tui import engine
-    from bridge.tui.engine import ConsoleServer, _one_console
-    from bridge.tui.showhost import ShowHost
+    from bridge.console.serve import server as server_module
+    from bridge.console.serve.server import ConsoleServer, _one_console
+    from bridge.console.serve.showhost import ShowHost
 
     host = ShowHost(runtime)
     server = ConsoleServer(host, bridge)
     answer = server.answer
-    encode: Callable[[object, bytes], bytes] = vars(engine)["encode"]  # as `serve` calls it
+    encode: Callable[[object, bytes], bytes] = vars(server_module)["encode"]  # as `serve` calls it
 
     async def timed_answer(method: str, args: list[Any]) -> tuple[bool, Any, bytes]:
         start = time.perf_counter()
@@ -197,7 +197,7 @@ async def with_console(
                 probe.serving[-1] += time.perf_counter() - start
 
     server.answer = timed_answer  # type: ignore[method-assign]
-    vars(engine)["encode"] = timed_encode
+    vars(server_module)["encode"] = timed_encode
     pids: list[int] = []
     args = ("--headless", "--size", "120x40")
     # stderr: its one line on leaving ("the bridge went away")
@@ -219,7 +219,7 @@ async def with_console(
         with contextlib.suppress(asyncio.CancelledError):
             await console
         runtime.bridge.on_event.remove(host._learn_event)
-        vars(engine)["encode"] = encode
+        vars(server_module)["encode"] = encode
 
 
 async def measure(

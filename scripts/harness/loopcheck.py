@@ -1,7 +1,7 @@
 """End-to-end check of the NDI output: stamped frames in, counters read back by a receiver.
 
 ``python -m scripts.harness.loopcheck send --name X`` feeds synthetic ``av.VideoFrame``s (each
-carrying a frame counter drawn by :mod:`bridge.framecode`) through a real
+carrying a frame counter drawn by :mod:`bridge.sim.framecode`) through a real
 :class:`FrameRouter` into a real :class:`NdiSink`; ``... receive --name X`` finds that source
 with cyndilib's Finder and reads the counters back. NDI needs sender and receiver in
 separate processes. Each prints one JSON line. Tests and the benchmark run both inside a
@@ -24,8 +24,8 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from bridge import framecode
 from bridge.errors import SinkError
+from bridge.sim import framecode
 from bridge.sinks.base import PIXEL_FORMATS, PixelFormat, SinkFrame
 from bridge.sinks.ndi import NdiSink, load_cyndilib
 from bridge.sinks.router import FrameRouter

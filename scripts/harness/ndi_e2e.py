@@ -49,7 +49,7 @@ text = "a forest"
 
 async def bridge_side(width: int, height: int, seconds: float, name: str) -> dict[str, Any]:
     """Run inside the namespace: a Runtime on the stand-in, frames to an NDI sink."""
-    from bridge.runtime import Runtime
+    from bridge.running.runtime import Runtime
 
     forward: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:

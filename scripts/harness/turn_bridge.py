@@ -26,11 +26,11 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bridge import framecode
 from bridge.config.load import load_show
 from bridge.core import events as ev
 from bridge.core.payload import prompt_list
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
+from bridge.sim import framecode
 from bridge.sinks.router import FrameRouter
 from scripts.harness.turnlab import CREDENTIAL_ENV, TURN_USER
 

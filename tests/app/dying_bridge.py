@@ -14,10 +14,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import bridge.supervise
-from bridge.cli import main
-from bridge.problems import ProblemBook
-from bridge.supervise import TaskSpec, supervise
+import bridge.running.supervise
+from bridge.cli.main import main
+from bridge.running.supervise import TaskSpec, supervise
+from bridge.watch.problems import ProblemBook
 
 DIES_AFTER_S = 3.0
 
@@ -30,5 +30,5 @@ async def broken(spec: TaskSpec, problems: ProblemBook, **options: Any) -> None:
     raise RuntimeError("a planted bug in the supervisor")
 
 
-bridge.supervise.supervise = broken
+bridge.running.supervise.supervise = broken
 raise SystemExit(main())

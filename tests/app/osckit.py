@@ -16,7 +16,7 @@ from typing import Any
 
 from bridge.config.load import load_show
 from bridge.inputs.osc import OscInput
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.sim.simkit import FAST, running_sim, wait_for
 
 SHOW = """

@@ -43,7 +43,7 @@ OSC_TYPE = "_osc._udp.local."
 
 async def serve(folder: Path) -> None:
     from bridge.config.load import load_show
-    from bridge.runtime import Runtime
+    from bridge.running.runtime import Runtime
     from tests.sim.simkit import FAST, running_sim, wait_for
 
     async with running_sim(**FAST) as (_sim, url):

@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bridge.app import Bridge
 from bridge.config.load import load_show
 from bridge.core import events as ev
 from bridge.errors import ScopeError
 from bridge.protocols import Payload
-from bridge.snapshot import take
+from bridge.running.bridge import Bridge
+from bridge.watch.snapshot import take
 from tests.conftest import REPO
 from tests.core.showkit import core_show
 

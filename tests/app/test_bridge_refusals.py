@@ -3,8 +3,8 @@ before anyone reads them, counted by source and reason, and the count survives a
 
 from __future__ import annotations
 
-from bridge.app import Bridge
 from bridge.core import events as ev
+from bridge.running.bridge import Bridge
 from tests.app.test_bridge import FakeTransport
 from tests.core.showkit import hostile_show
 

@@ -169,7 +169,7 @@ def test_an_unsafe_runtime_directory_is_one_sentence(tmp_path: Path) -> None:
 
 BUGGY = """
 import sys
-import bridge.cli as cli
+import bridge.cli.main as cli
 
 def broken(args):
     return 1 // 0

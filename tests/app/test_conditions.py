@@ -13,10 +13,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from bridge.conditions import DropWatch
 from bridge.config.load import load_show
 from bridge.core import events as ev
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
+from bridge.watch.conditions import DropWatch
 from tests.sim.simkit import FAST, SimProcess, free_port, running_sim, wait_for
 
 BASE = """

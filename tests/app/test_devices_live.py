@@ -15,7 +15,7 @@ import pytest
 from pythonosc.osc_packet import OscPacket
 
 from bridge.config.load import load_show
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.io.jackkit import StartSender, jack_tool, poll, read_dump
 from tests.sim.simkit import FAST, running_sim
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bridge.doctor.run import _size_problem
+from bridge.cli.doctor.run import _size_problem
 from tests.io.jackkit import StartSender
 from tests.sim.simkit import free_port, running_sim
 
@@ -230,7 +230,7 @@ async def test_the_screen_reads_one_line_per_check_and_a_broken_show_is_named(
 def test_the_audio_check_takes_portaudio_again_after_the_input_let_go_of_it() -> None:
     """An audio input lets go of PortAudio before a JACK server stops; a doctor run in the same
     process then starts it again instead of failing with "PortAudio not initialized"."""
-    from bridge.doctor.machine import audio
+    from bridge.cli.doctor.machine import audio
     from bridge.inputs.audio import portaudio, release_portaudio
 
     portaudio()

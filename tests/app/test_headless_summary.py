@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bridge.app import Bridge
 from bridge.config.load import load_show
-from bridge.headless import summary_line
-from bridge.snapshot import take
+from bridge.running.bridge import Bridge
+from bridge.watch.headless import summary_line
+from bridge.watch.snapshot import take
 
 DEMO = Path(__file__).resolve().parents[2] / "mappings" / "demo.toml"
 URL = "http://127.0.0.1:8000"

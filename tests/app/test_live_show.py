@@ -13,7 +13,7 @@ import soundfile as sf
 
 from bridge.config.load import load_show
 from bridge.core import events as ev
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.sim.simkit import FAST, running_sim, wait_for
 
 SHOW = """

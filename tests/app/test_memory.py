@@ -1,4 +1,4 @@
-"""The allocator setting that keeps a long show's memory flat (`bridge.memory`).
+"""The allocator setting that keeps a long show's memory flat (`bridge.running.memory`).
 
 glibc's state is per process, so each case runs in a fresh interpreter: free a 4 MiB block
 (which, left alone, makes glibc raise its mmap threshold to 4 MiB), then ask for 512 KiB
@@ -15,7 +15,8 @@ import textwrap
 
 import pytest
 
-from bridge import cli, memory
+from bridge.cli import main as cli
+from bridge.running import memory
 
 glibc_only = pytest.mark.skipif(
     platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
@@ -25,7 +26,7 @@ glibc_only = pytest.mark.skipif(
 PROBE = textwrap.dedent(
     """
     import ctypes, sys
-    from bridge.memory import tune_allocator
+    from bridge.running.memory import tune_allocator
 
     class Info(ctypes.Structure):
         _fields_ = [(n, ctypes.c_size_t) for n in (

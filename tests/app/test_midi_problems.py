@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bridge.config.load import load_show
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.io.jackkit import StartSender, poll
 
 pytestmark = pytest.mark.jack

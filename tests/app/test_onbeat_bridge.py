@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bridge.app import Bridge
 from bridge.config.load import load_show
 from bridge.core import events as ev
+from bridge.running.bridge import Bridge
 from tests.app.test_bridge import FakeTransport
 
 SHOW = """

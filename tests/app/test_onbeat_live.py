@@ -21,7 +21,7 @@ import pytest
 
 from bridge.config.load import load_show
 from bridge.core.events import TempoBeat, UiAction
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from bridge.sim.server import ScopeSim
 from tests.sim.simkit import FAST, running_sim, wait_for
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from pythonosc.osc_packet import OscPacket
 
 from bridge.config.load import load_show
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.io.jackkit import poll
 from tests.sim.simkit import FAST, running_sim
 

@@ -16,7 +16,7 @@ import pytest
 
 from bridge.config.load import load_show
 from bridge.core.surface import address_of
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.app.osckit import free_udp_port
 from tests.app.test_surface_live import osc
 from tests.sim.simkit import FAST, running_sim, wait_for

@@ -21,7 +21,7 @@ import httpx
 
 from bridge.config.load import load_show
 from bridge.core.payload import prompt_list
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.app.osckit import free_udp_port, message
 from tests.sim.simkit import running_sim, wait_for
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bridge.app import Bridge
 from bridge.config.load import load_show
 from bridge.core import events as ev
-from bridge.snapshot import take
+from bridge.running.bridge import Bridge
+from bridge.watch.snapshot import take
 
 PAGES_SHOW = Path(__file__).resolve().parents[1] / "core" / "pages-show.toml"
 

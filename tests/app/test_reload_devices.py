@@ -17,7 +17,7 @@ import numpy as np
 import soundfile as sf
 
 from bridge.config.load import load_show
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.sim.simkit import FAST, running_sim, wait_for
 
 SHOW = """

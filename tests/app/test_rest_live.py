@@ -17,9 +17,9 @@ from typing import Any
 
 from bridge.config.load import load_show
 from bridge.core.payload import prompt_list
-from bridge.headless import connection_line
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from bridge.sim.server import ScopeSim
+from bridge.watch.headless import connection_line
 from tests.app.osckit import free_udp_port
 from tests.app.test_pacing_live import osc, storm
 from tests.sim.simkit import running_sim, wait_for

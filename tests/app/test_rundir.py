@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from bridge.app import Bridge
-from bridge.rundir import RuntimeDirError, open_append, private_dir, write_atomic
-from bridge.snapshot import take
-from bridge.statusfile import keep_status
+from bridge.running.bridge import Bridge
+from bridge.watch.rundir import RuntimeDirError, open_append, private_dir, write_atomic
+from bridge.watch.snapshot import take
+from bridge.watch.statusfile import keep_status
 from tests.app.test_cli_errors import command, one_sentence
 from tests.app.test_listen_cli import SHOW, free_port, stop
 from tests.core.showkit import core_show

@@ -12,7 +12,7 @@ import httpx
 
 from bridge.config.load import load_show
 from bridge.core.tempo_lead import wrap
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.sim.simkit import FAST, running_sim, wait_for
 
 SHOW = """

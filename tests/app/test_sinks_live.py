@@ -10,9 +10,9 @@ from pathlib import Path
 import av
 import numpy as np
 
-from bridge import framecode
 from bridge.config.load import load_show
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
+from bridge.sim import framecode
 from tests.io.jackkit import poll
 from tests.sim.simkit import FAST, running_sim
 

@@ -12,9 +12,9 @@ import itertools
 import time
 from collections.abc import AsyncIterator, Callable
 
-from bridge.app import Bridge
 from bridge.core import events as ev
 from bridge.core.show import Show
+from bridge.running.bridge import Bridge
 from bridge.scope.health import Backoff
 from tests.app.test_bridge import FakeTransport
 from tests.core.showkit import core_show

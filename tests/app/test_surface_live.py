@@ -16,9 +16,9 @@ import pytest
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from bridge import snapshot
 from bridge.config.load import load_show
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
+from bridge.watch import snapshot
 from tests.app.osckit import free_udp_port
 from tests.sim.simkit import FAST, running_sim, wait_for
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from bridge.config.load import load_show
 from bridge.core import events as ev
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.app.test_live_show import click_track
 from tests.app.test_pacing_live import stats
 from tests.app.test_targets_live import note_transition, streams

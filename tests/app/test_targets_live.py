@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config.load import load_show
-from bridge.runtime import Runtime
-from bridge.scope_target import ScopeTarget
+from bridge.running.runtime import Runtime
+from bridge.running.scope_target import ScopeTarget
 from tests.app.osckit import free_udp_port
 from tests.app.test_pacing_live import osc, stats, storm
 from tests.sim.simkit import SimProcess, free_port, wait_for

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bridge.app import Bridge
 from bridge.config.load import load_show
 from bridge.core import events as ev
-from bridge.headless import tempo_part
-from bridge.snapshot import take
-from bridge.tempo import TempoSources
+from bridge.running.bridge import Bridge
+from bridge.running.tempo import TempoSources
+from bridge.watch.headless import tempo_part
+from bridge.watch.snapshot import take
 
 SHOW = """
 [[prompts]]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from bridge.core.show import Show
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 
 SHOW = """
 schema = 1

@@ -12,13 +12,13 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.conditions import audio_problems
 from bridge.config.load import load_show
 from bridge.errors import DeviceError
 from bridge.inputs.audio import FileAudioInput, LiveAudioInput
 from bridge.inputs.audio.status import AudioState, AudioStatus
-from bridge.runtime import Runtime
-from bridge.snapshot import DeviceView
+from bridge.running.runtime import Runtime
+from bridge.watch.conditions import audio_problems
+from bridge.watch.snapshot import DeviceView
 
 SHOW = """
 schema = 1

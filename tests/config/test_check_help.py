@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from bridge.cli import build_parser
+from bridge.cli.main import build_parser
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:

@@ -143,7 +143,7 @@ def test_keys_nested_too_deep_are_refused_unparsed(tmp_path: Path) -> None:
 CHECK = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-from bridge.cli import main
+from bridge.cli.main import main
 sys.exit(main(["check", sys.argv[1]]))
 """
 

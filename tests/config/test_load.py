@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.cli import main
+from bridge.cli.main import main
 from bridge.config.load import load_show
 from bridge.core.bindings import MIDI_CONTROL_KINDS, MIDI_CONTROLS, TOLERANCE, Binding
 from bridge.core.show import (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.cli import main
+from bridge.cli.main import main
 from bridge.config.load import load_show
 from bridge.core.show import Show
 from bridge.errors import ConfigError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.cli import main
+from bridge.cli.main import main
 from bridge.core.show import Show
 from bridge.errors import ConfigError, ConfigErrors
 from tests.conftest import REPO

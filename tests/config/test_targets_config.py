@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from bridge.app import Bridge
-from bridge.cli import main
+from bridge.cli.main import main
 from bridge.config.load import load_show
 from bridge.config.targets import target_show
+from bridge.console.serve.server import console_env, token_envs
 from bridge.core.show import PLAIN_TARGET, scope_targets
 from bridge.errors import ConfigError, ConfigErrors
+from bridge.running.bridge import Bridge
+from bridge.running.scope_sync import ScopeSync
 from bridge.scope.client import ScopeClient
 from bridge.scope.session import ServerMessage
-from bridge.scope_sync import ScopeSync
-from bridge.tui.engine import console_env, token_envs
 from tests.conftest import REPO
 from tests.sim.simkit import free_port
 

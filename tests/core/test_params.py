@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.app import Bridge
 from bridge.core import events as ev
 from bridge.core.mapping import Engine
 from bridge.core.params import (
@@ -23,6 +22,7 @@ from bridge.core.params import (
 )
 from bridge.core.payload import PayloadBuilder
 from bridge.core.state import ShowState
+from bridge.running.bridge import Bridge
 from bridge.sim.schemas import CTRL_INPUT_DEF, plain_schema
 from tests.core.paramkit import KNOB, show_of, typed
 

@@ -20,7 +20,7 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from bridge.config.load import load_show
 from bridge.core.events import Event
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 
 
 async def main(path: str) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.core.events import ControlChange, NoteOn, OscMessage, ParamNumber, PitchBend
-from bridge.outputs.midi_feedback import ControlKey, FeedbackQueue, feedback_messages
+from bridge.feedback.midi_feedback import ControlKey, FeedbackQueue, feedback_messages
 
 FADER = ControlKey("cc", 1, 7)
 

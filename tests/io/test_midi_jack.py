@@ -25,9 +25,9 @@ from bridge.core.events import (
     TempoBeat,
 )
 from bridge.errors import DeviceError
+from bridge.feedback.midi_feedback import ControlKey, MidiFeedback
 from bridge.inputs.midi import MidiDeviceConfig, MidiInputs
 from bridge.inputs.midi_ports import MidiApi, list_ports
-from bridge.outputs.midi_feedback import ControlKey, MidiFeedback
 from tests.io.jackkit import (
     StartSender,
     jack_tool,

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.core.events import Event, OscMessage
+from bridge.feedback.osc_out import build_message
 from bridge.inputs.osc import OscInput
 from bridge.inputs.osc_parse import PacketError, PacketParser
-from bridge.outputs.osc_out import build_message
 from tests.io.jackkit import poll
 from tests.io.test_osc_in import listening, udp_send
 

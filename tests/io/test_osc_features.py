@@ -14,7 +14,7 @@ from pathlib import Path
 from bridge.config.load import load_show
 from bridge.core.events import AudioFeatures, AudioOnset, OscMessage
 from bridge.inputs.osc_features import OscFeatures
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.io.test_osc_in import oscsend
 from tests.sim.simkit import FAST, running_sim, wait_for
 

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from bridge.core.events import Event, OscMessage
 from bridge.errors import BridgeError
+from bridge.feedback.osc_out import build_bundles, build_message
 from bridge.inputs.osc import OscInput, OscInputConfig
 from bridge.inputs.osc_address import RESOLUME_TEMPO_ADDRESS, resolume_bpm
 from bridge.inputs.osc_parse import PacketError, parse_packet
-from bridge.outputs.osc_out import build_bundles, build_message
 from tests.io.jackkit import poll
 
 

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bridge.core.events import Event, OscMessage
+from bridge.feedback.osc_out import build_message
 from bridge.inputs.osc import OscInput, OscInputConfig
 from bridge.inputs.osc_losses import kernel_drops
 from bridge.inputs.osc_parse import PacketParser
-from bridge.outputs.osc_out import build_message
 from tests.io.jackkit import poll
 
 NAN, INF = float("nan"), float("inf")

@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bridge.core.events import Event, OscMessage
+from bridge.feedback.osc_out import OscOutput, OscTarget, build_bundles, build_message
 from bridge.inputs.osc import OscInput, OscInputConfig
-from bridge.outputs.osc_out import OscOutput, OscTarget, build_bundles, build_message
 from tests.io.jackkit import poll, stop_process
 
 

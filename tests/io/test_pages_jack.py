@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from bridge.app import Bridge
 from bridge.config.load import load_show
-from bridge.devices import Devices
 from bridge.inputs.midi_ports import MidiApi
+from bridge.running.bridge import Bridge
+from bridge.running.devices import Devices
 from tests.io.jackkit import Sender, StartSender, jack_tool, poll, port_appears, read_dump
 
 pytestmark = pytest.mark.jack

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bridge.config.load import load_show
 from bridge.core.show import Show
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from bridge.scope.capabilities import mismatches
 from tests.sim.simkit import FAST, running_sim, wait_for
 

@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from bridge.cli import main
+from bridge.cli.main import main
 from bridge.config.load import load_show
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from bridge.sim.server import ScopeSim
 from tests.sim.simkit import FAST, running_sim, wait_for
 

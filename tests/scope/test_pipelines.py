@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.app import Bridge
+from bridge.running.bridge import Bridge
 from bridge.scope.pipelines import ASSUMED, FRAMES_PER_CALL, frames_per_call
 from bridge.sim import catalog
 from tests.core.showkit import core_show

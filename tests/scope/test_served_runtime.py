@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bridge.config.load import load_show
-from bridge.runtime import Runtime
+from bridge.running.runtime import Runtime
 from tests.sim.simkit import FAST, running_sim, wait_for
 
 SHOW = """

@@ -17,9 +17,9 @@ import httpx
 import numpy as np
 from av import VideoFrame
 
-from bridge import framecode
 from bridge.scope.client import ScopeClient
 from bridge.scope.session import ScopeSession, ServerMessage
+from bridge.sim import framecode
 from bridge.sim.options import SimOptions
 from bridge.sim.server import ScopeSim
 

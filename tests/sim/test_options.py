@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bridge.cli import build_parser
+from bridge.cli.main import build_parser
 from bridge.sim.options import SimOptions, add_options, from_args
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import av
 import numpy as np
 
-from bridge import framecode
+from bridge.sim import framecode
 from bridge.sinks.base import PixelFormat, SinkFrame
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from bridge import framecode
+from bridge.sim import framecode
 from bridge.sinks.convert import to_pixels
 from bridge.sinks.rate import RateMeter, nominal_fraction
 from bridge.sinks.slot import LatestSlot

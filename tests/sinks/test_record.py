@@ -10,8 +10,8 @@ import av
 import numpy as np
 import pytest
 
-from bridge import framecode
 from bridge.errors import SinkError
+from bridge.sim import framecode
 from bridge.sinks.factory import build_sink
 from bridge.sinks.pending import PendingFrame
 from bridge.sinks.record import RecorderSink

@@ -10,8 +10,8 @@ from fractions import Fraction
 
 import pytest
 
-from bridge import framecode
 from bridge.errors import SinkError
+from bridge.sim import framecode
 from bridge.sinks.base import FrameSink, SinkStatus, UnavailableSink
 from bridge.sinks.router import FrameRouter
 from scripts.harness.loopcheck import feed, percentile

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from bridge import framecode
 from bridge.errors import SinkError
+from bridge.sim import framecode
 from bridge.sinks.base import PixelFormat, SinkFrame, UnavailableSink
 from bridge.sinks.factory import build_sink
 from bridge.sinks.pending import PendingFrame

@@ -1,0 +1,2 @@
+"""Feedback: what controllers and hosts are told back (MIDI LEDs and motor faders, OSC out);
+not frames, which go to `bridge.sinks`."""

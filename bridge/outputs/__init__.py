@@ -1,1 +1,0 @@
-"""outputs: feedback to controllers and hosts (MIDI LEDs and motor faders, OSC)."""

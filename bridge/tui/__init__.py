@@ -1,1 +1,0 @@
-"""The Textual show console."""
