@@ -265,10 +265,10 @@ class AudioInputs:
         await self.bridge.stop_tasks(f"audio-{name}" for name in changed)
         for name in changed:
             self.sources.pop(name, None)
-        started = [d.name for d in show.audio if d.name not in self.sources]
+        started = [d.name for d in show.audio if not d.osc and d.name not in self.sources]
         for device in show.audio:
             if device.name not in self.sources:
-                self._add(device)
+                self._add(device)  # a device fed over OSC has no task of its own to start
         if changed or started:
             log.info("reload: audio inputs stopped %s, started %s", changed, started)
 
